@@ -1,0 +1,87 @@
+"""The KINDNS Registry web application."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, request
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Touches neither the network nor the schema: migrations are an explicit step."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("KINDNS_INSTANCE_PATH", os.path.join(root, "instance")),
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    from .config import settings_from_environment
+
+    app.config.from_mapping(settings_from_environment(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    # Batch mode lets the same migrations alter tables on SQLite as on PostgreSQL.
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["KINDNS_LANGUAGES"]))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .directory.views import bp as directory_bp
+    from .enrolment.views import bp as enrolment_bp
+
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(enrolment_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from .practices import CATEGORIES
+    from .regions import REGIONS, country_name, region_name
+
+    app.jinja_env.globals.update(
+        REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
+        get_locale=get_locale,
+    )
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import kindns_cli
+
+    app.cli.add_command(kindns_cli)

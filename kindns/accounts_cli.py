@@ -1,0 +1,2 @@
+"""Account commands: create-admin."""
+from .cli import kindns_cli  # noqa: F401

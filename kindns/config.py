@@ -1,0 +1,74 @@
+"""Configuration from the environment.
+
+Every setting has an embedded default (SQLite and files under `instance/`), so a fresh checkout
+runs with no configuration at all; production points the same code at PostgreSQL, Redis and SMTP.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The key from KINDNS_SECRET_KEY, else one generated once into the instance folder."""
+    from_env = os.environ.get("KINDNS_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    """Flask settings for this process, read from KINDNS_* environment variables."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    redis_url = os.environ.get("KINDNS_REDIS_URL", "")
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "KINDNS_DATABASE_URL", f"sqlite:///{instance / 'kindns.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Mail: SMTP when a host is set, otherwise messages land in instance/outbox/.
+        "KINDNS_SMTP_HOST": os.environ.get("KINDNS_SMTP_HOST", ""),
+        "KINDNS_SMTP_PORT": int(os.environ.get("KINDNS_SMTP_PORT", "25")),
+        "KINDNS_SMTP_USER": os.environ.get("KINDNS_SMTP_USER", ""),
+        "KINDNS_SMTP_PASSWORD": os.environ.get("KINDNS_SMTP_PASSWORD", ""),
+        "KINDNS_SMTP_STARTTLS": _env_bool("KINDNS_SMTP_STARTTLS"),
+        "KINDNS_MAIL_FROM": os.environ.get("KINDNS_MAIL_FROM", "KINDNS Registry <noreply@localhost>"),
+        "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
+        "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
+        "KINDNS_REDIS_URL": redis_url,
+        # Rate limits share Redis when there is one, so every web worker counts together.
+        "RATELIMIT_STORAGE_URI": os.environ.get("KINDNS_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_ENABLED": _env_bool("KINDNS_RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),
+        "KINDNS_INVITATION_MAX_AGE": int(os.environ.get("KINDNS_INVITATION_MAX_AGE", str(7 * 24 * 3600))),
+        # Conformance checks (used by the check engine's callers).
+        "KINDNS_CHECK_ALLOW_PRIVATE": _env_bool("KINDNS_CHECK_ALLOW_PRIVATE"),
+        "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
+        "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Refuse request bodies over 1 MiB outright; per-field limits live in the forms.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "KINDNS_LANGUAGES": ["en"],
+        "KINDNS_PAGE_SIZE": 25,
+    }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and benchmarks need (DNS servers, the browser, zonemaster-cli),
+# only those missing. Run as root or with sudo available.
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have named || need+=(bind9)
+have dnssec-signzone || need+=(bind9-utils)
+have dig || need+=(bind9-dnsutils)
+have unbound || need+=(unbound)
+have unbound-control || need+=(unbound)
+have knotd || need+=(knot)
+have chromium || need+=(chromium)
+have ip || need+=(iproute2)
+if [ "${1:-}" = "--bench" ]; then have zonemaster-cli || need+=(zonemaster-cli); fi
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing system packages: ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
