@@ -115,3 +115,34 @@ def outbox(app):
     from kindns.mail import read_outbox
 
     return lambda: read_outbox(app.config["KINDNS_OUTBOX"])
+
+
+class AuthActions:
+    """Log a test client in: `login_as(user)` sets the session directly (fast, for tests about other
+    things); `login(email, password)` goes through the real login form."""
+
+    def __init__(self, app, client):
+        self._app = app
+        self._client = client
+
+    def login_as(self, user) -> None:
+        from flask_login.utils import _create_identifier
+
+        with self._app.test_request_context(environ_base=self._client.environ_base):
+            identifier = _create_identifier()
+        with self._client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+            session["_id"] = identifier
+
+    def login(self, email: str, password: str):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        with self._client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
