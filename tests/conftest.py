@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 # Keep the generated secret key and any stray files out of the project's instance folder.
 os.environ.setdefault("KINDNS_INSTANCE_PATH", tempfile.mkdtemp(prefix="kindns-test-instance-"))
@@ -90,9 +91,21 @@ def database_url(request, tmp_path):
             _truncate_all(url)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed so tests can use the database directly; without this,
+    requests would reuse it and share `g` (the logged-in user, the locale) and the database session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({**_base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
