@@ -4,11 +4,16 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, request
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Touches neither the network nor the schema: migrations are an explicit step."""
+    # Imported here so that `import kindns.checks` (the check engine, a plain library) does not load Flask.
+    from flask import Flask
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     app = Flask(
@@ -35,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask import request
+
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

@@ -31,6 +31,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Set when the owner of the address follows the confirmation link; unconfirmed accounts cannot log in.
+    email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # "owner" (created the organisation; may invite) or "member" (joined by invitation).
+    organisation_role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
     organisation_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )

@@ -21,6 +21,8 @@ def make_user(email: str | None = None, password: str = DEFAULT_PASSWORD, *, is_
         password_hash=generate_password_hash(password),
         is_staff=is_staff,
         organisation=organisation,
+        organisation_role="owner" if organisation is not None else "member",
+        email_confirmed_at=datetime.now(timezone.utc),
     )
     db.session.add(user)
     db.session.commit()

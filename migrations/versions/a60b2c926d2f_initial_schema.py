@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b86f0696df91
+Revision ID: a60b2c926d2f
 Revises: 
-Create Date: 2026-11-28 03:42:08.738831
+Create Date: 2026-11-28 03:45:44.767953
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b86f0696df91'
+revision = 'a60b2c926d2f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -95,6 +95,8 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('is_staff', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('organisation_role', sa.String(length=10), server_default='member', nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('is_demo', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
