@@ -1,0 +1,82 @@
+"""A live registry served on loopback and Debian's chromium driven by Playwright.
+
+Chromium comes from Debian's package (never `playwright install`, which downloads a browser)."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from kindns import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    def __init__(self, app, outbox: Path):
+        self.app = app
+        self.outbox = outbox
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(sqlite_template, tmp_path):
+    """The real app (CSRF and rate limits on) on a fresh SQLite database, served on a free port."""
+    database = tmp_path / "live.sqlite3"
+    shutil.copy(sqlite_template, database)
+    outbox = tmp_path / "outbox"
+    app = create_app({
+        "SECRET_KEY": "browser-test",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "KINDNS_OUTBOX": str(outbox),
+        "KINDNS_SMTP_HOST": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    server = LiveServer(app, outbox)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        from kindns.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
