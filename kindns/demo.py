@@ -1,2 +1,159 @@
-"""Demo data: seed-demo and purge-demo."""
-from .cli import kindns_cli  # noqa: F401
+"""Demo data: `flask --app app kindns seed-demo [--if-empty]` and `flask --app app kindns purge-demo`.
+
+The demo shows the registry as it might look: the seven champions ICANN's Latin America and Caribbean
+engagement team thanked in November 2023 ("Security Topics Drive ICANN LAC Engagement in 2023"), NIC.br,
+and invented but plausible operators in every region, so that LAC leads as it did then. Every demo record
+has is_demo=True, so purge-demo removes exactly them. No conformance results are made up: invented
+operators declare no zone or resolver (the checks would probe real names), and nothing here runs a check.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .cli import kindns_cli
+from .extensions import db
+from .models import Organisation, OrganisationCategory, OrganisationStatus, User, Zone
+from .regions import region_for_country
+
+_LAC_CITATION = ("Thanked by ICANN's Latin America and Caribbean engagement team (November 2023) for "
+                 "adopting KINDNS and promoting its practices among operators in the region.")
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    country: str
+    categories: tuple[str, ...]
+    approved: str  # YYYY-MM-DD
+    citation: str = ""  # a champion when set
+    website: str = ""
+    zones: tuple[str, ...] = ()
+
+
+DEMO_ORGANISATIONS: tuple[DemoOrganisation, ...] = (
+    # The champions named by ICANN's LAC engagement team in November 2023.
+    DemoOrganisation("PowerNet Solutions", "BR", ("shared-resolvers",), "2023-03-14", _LAC_CITATION),
+    DemoOrganisation("Solução Network", "BR", ("shared-resolvers",), "2023-04-05", _LAC_CITATION),
+    DemoOrganisation("i8 Digital Brazil", "BR", ("shared-resolvers", "sld-zones"), "2023-05-22",
+                     _LAC_CITATION),
+    DemoOrganisation("RNP Brazil – EduDNS", "BR", ("sld-zones", "private-resolvers"), "2023-06-09",
+                     _LAC_CITATION),
+    DemoOrganisation("Brazil Tecpar", "BR", ("sld-zones",), "2023-07-18", _LAC_CITATION),
+    DemoOrganisation("Intercol Brazil", "BR", ("shared-resolvers",), "2023-08-30", _LAC_CITATION),
+    DemoOrganisation("Tempus Group Paraguay", "PY", ("shared-resolvers",), "2023-09-12", _LAC_CITATION),
+    # The .br registry, which adopted KINDNS and taught it in Portuguese with ICANN.
+    DemoOrganisation("NIC.br", "BR", ("critical-zones",), "2023-10-03", website="https://nic.br",
+                     zones=("br",)),
+    # Invented operators (no real organisation is meant).
+    DemoOrganisation("Andes Conecta Telecom", "CL", ("shared-resolvers",), "2024-02-20"),
+    DemoOrganisation("Red Caribe Hosting", "DO", ("sld-zones",), "2024-06-11"),
+    DemoOrganisation("Pampa Fibra Cooperativa", "AR", ("shared-resolvers",), "2024-11-05"),
+    DemoOrganisation("Sierra Madre Datos", "MX", ("sld-zones", "private-resolvers"), "2025-03-27"),
+    DemoOrganisation("Altiplano Net", "BO", ("shared-resolvers",), "2025-08-14"),
+    DemoOrganisation("Savanna Registry Services", "KE", ("critical-zones",), "2023-11-28"),
+    DemoOrganisation("Gold Coast Broadband", "GH", ("shared-resolvers",), "2024-04-16"),
+    DemoOrganisation("Atlas Numérique", "MA", ("sld-zones",), "2024-09-30"),
+    DemoOrganisation("Baobab Hosting", "SN", ("sld-zones",), "2025-05-06"),
+    DemoOrganisation("Coral Sea Networks", "AU", ("public-resolvers",), "2023-12-07"),
+    DemoOrganisation("Monsoon Internet Exchange", "IN", ("shared-resolvers",), "2024-03-19"),
+    DemoOrganisation("Sakura Name Services", "JP", ("sld-zones",), "2024-10-22"),
+    DemoOrganisation("Lagoon Pacific Telecom", "FJ", ("shared-resolvers",), "2025-07-01"),
+    DemoOrganisation("Nordlys Hosting", "NO", ("sld-zones",), "2023-12-19"),
+    DemoOrganisation("Rheinland Resolver Verbund", "DE", ("private-resolvers",), "2024-05-08"),
+    DemoOrganisation("Douro Digital", "PT", ("sld-zones",), "2024-12-02"),
+    DemoOrganisation("Baltic Edge DNS", "EE", ("public-resolvers",), "2025-09-23"),
+    DemoOrganisation("Great Lakes Community Network", "CA", ("shared-resolvers",), "2024-01-30"),
+    DemoOrganisation("Prairie Signal Internet", "US", ("private-resolvers",), "2024-08-27"),
+    DemoOrganisation("Cascadia Civic DNS", "US", ("sld-zones",), "2025-10-15"),
+)
+
+# When the champions were named: ICANN's LAC engagement report of 29 November 2023.
+CHAMPIONS_NAMED = datetime(2023, 11, 29, tzinfo=timezone.utc)
+
+
+def slugify(name: str) -> str:
+    """A URL slug: ASCII letters and digits joined by hyphens ("Solução Network" -> "solucao-network")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def _build(demo: DemoOrganisation) -> Organisation:
+    approved_at = datetime.fromisoformat(demo.approved).replace(hour=12, tzinfo=timezone.utc)
+    org = Organisation(
+        slug=slugify(demo.name),
+        name=demo.name,
+        website=demo.website,
+        country=demo.country,
+        region=region_for_country(demo.country),
+        status=OrganisationStatus.APPROVED.value,
+        submitted_at=approved_at,
+        approved_at=approved_at,
+        is_champion=bool(demo.citation),
+        champion_citation=demo.citation,
+        champion_since=CHAMPIONS_NAMED if demo.citation else None,
+        is_demo=True,
+    )
+    org.categories = [OrganisationCategory(category=c) for c in demo.categories]
+    org.zones = [Zone(name=z) for z in demo.zones]
+    return org
+
+
+def seed_demo() -> int:
+    """Add the demo organisations; returns how many. The caller checks that the database is empty."""
+    for demo in DEMO_ORGANISATIONS:
+        db.session.add(_build(demo))
+    db.session.commit()
+    return len(DEMO_ORGANISATIONS)
+
+
+def purge_demo() -> tuple[int, int]:
+    """Delete every demo organisation and demo user; returns (organisations, users) deleted.
+
+    Through the ORM, one object at a time, so each organisation's categories, zones, resolvers and
+    answers go with it on SQLite too (where foreign-key cascades may be off)."""
+    users = list(db.session.scalars(select(User).where(User.is_demo.is_(True))))
+    for user in users:
+        db.session.delete(user)
+    organisations = list(db.session.scalars(select(Organisation).where(Organisation.is_demo.is_(True))))
+    for org in organisations:
+        db.session.delete(org)
+    db.session.commit()
+    return len(organisations), len(users)
+
+
+def _organisation_count() -> int:
+    return db.session.scalar(select(func.count(Organisation.id))) or 0
+
+
+@kindns_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and succeed) when the database already holds an organisation.")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Fill an empty database with demo participants (flagged as demo; remove them with purge-demo)."""
+    existing = _organisation_count()
+    if existing:
+        if if_empty:
+            click.echo(f"The database already holds {existing} organisation(s); no demo data added.")
+            return
+        raise click.ClickException(
+            f"The database already holds {existing} organisation(s); demo data is only added to an empty "
+            "database. Use purge-demo first if these are demo records."
+        )
+    added = seed_demo()
+    click.echo(f"Added {added} demo organisations (all approved, flagged as demo).")
+
+
+@kindns_cli.command("purge-demo")
+@with_appcontext
+def purge_demo_command() -> None:
+    """Delete every demo organisation and demo user."""
+    organisations, users = purge_demo()
+    click.echo(f"Deleted {organisations} demo organisation(s) and {users} demo user(s).")

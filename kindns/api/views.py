@@ -1,3 +1,136 @@
-from flask import Blueprint
+"""JSON API v1: the public directory as open data. Read-only; thin views over kindns.directory.services.
+
+Every answer under /api/v1/ is JSON, errors included: 400 for a bad filter (`{"error", "field"}`), 404 for
+an unknown participant or path, 405 for a method other than GET, 429 when rate-limited.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from ..directory import services
+from ..extensions import csrf, limiter
+from . import serializers
 
 bp = Blueprint("api", __name__)
+
+# Read-only and cookie-less: nothing here for a forged cross-site request to abuse.
+csrf.exempt(bp)
+
+DEFAULT_RATE_LIMIT = "300/minute"
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("KINDNS_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+limiter.limit(_rate_limit)(bp)
+
+
+def _error(status: int, message: str, field: str | None = None) -> tuple[Response, int]:
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+@bp.errorhandler(services.FilterError)
+def bad_filter(error: services.FilterError):
+    return _error(400, str(error.message), error.field)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    response, status = _error(error.code or 500, error.description or error.name)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    if error.code == 429:
+        response.headers.update(getattr(error, "get_headers", lambda: [])() or [])
+    return response, status
+
+
+@bp.after_request
+def open_data_headers(response: Response) -> Response:
+    # Open data: any web page may read it.
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/")
+def index():
+    """A map of the API, so that a person who opens /api/v1/ in a browser finds their way."""
+    return jsonify({
+        "participants": url_for(".participants", _external=True),
+        "participants_csv": url_for(".participants_csv", _external=True),
+        "participant": url_for(".participant", slug="SLUG", _external=True).replace("SLUG", "{slug}"),
+        "champions": url_for(".champions", _external=True),
+        "leaderboard": url_for(".leaderboard", _external=True),
+        "regions": url_for(".regions", _external=True),
+        "filters": ["region", "country", "category", "q", "page"],
+    })
+
+
+@bp.get("/participants")
+def participants():
+    filters = services.parse_filters(request.args)
+    return jsonify(serializers.page(services.search_filters(filters)))
+
+
+@bp.get("/participants.csv")
+def participants_csv():
+    filters = services.parse_filters(request.args)
+    body = "".join(serializers.participants_csv(services.iter_participants(filters)))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="kindns-participants.csv"',
+    })
+
+
+@bp.get("/participants/<slug>")
+def participant(slug: str):
+    org = services.get_participant(slug)
+    if org is None:
+        return _error(404, _("No participant with this slug."), "slug")
+    return jsonify(serializers.participant_detail(org))
+
+
+@bp.get("/champions")
+def champions():
+    filters = services.parse_filters({"region": request.args.get("region", "")})
+    groups = services.champions_by_region(filters.region)
+    items = [serializers.champion(org) for group in groups.values() for org in group]
+    return jsonify({"items": items, "total": len(items), "page": 1})
+
+
+@bp.get("/leaderboard")
+def leaderboard():
+    return jsonify({"regions": [serializers.standing(s) for s in services.leaderboard()]})
+
+
+@bp.get("/regions")
+def regions():
+    """The five regions with their figures, in code order (the leaderboard gives them in rank order)."""
+    standings = sorted(services.leaderboard(), key=lambda s: s.region)
+    items = [{"region": s.region, "name": s.name, "participants": s.participants, "champions": s.champions,
+              "countries": s.countries} for s in standings]
+    return jsonify({"items": items, "total": len(items), "page": 1})
+
+
+@bp.route("/<path:unknown>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+def not_routed(unknown: str):
+    """Unknown paths and wrong methods under /api/v1/, answered as JSON.
+
+    A blueprint's error handlers never see routing errors (they happen before the blueprint is known), and
+    an app-wide 404 handler would be shared with every other blueprint; this catch-all keeps the API's
+    errors inside the API. Werkzeug prefers any rule that matches the method, so a POST to a GET-only
+    path lands here too: it gets a 405.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _args = adapter.match(method="GET")
+    except HTTPException:
+        endpoint = None
+    if endpoint and endpoint != "api.not_routed" and request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
+    raise NotFound(_("No such API resource."))

@@ -1,24 +1,58 @@
-from flask import Blueprint, render_template
+"""The public pages: home, participants (list and one), champions, leaderboard. Logic lives in services."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+
+from . import services
+from ..regions import country_name
+from .charts import bar_chart_svg
 
 bp = Blueprint("directory", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("directory/index.html")
+    return render_template("directory/index.html", totals=services.totals())
 
 
-# Placeholders, replaced by the real views.
 @bp.get("/participants")
 def participants():
-    return "participants"
+    try:
+        filters = services.parse_filters(request.args)
+    except services.FilterError as error:
+        return render_template("directory/participants.html", filters=services.Filters(), page=None,
+                               error=error, country_options=_country_options(None)), 400
+    page = services.search_filters(filters)
+    return render_template("directory/participants.html", filters=filters, page=page, error=None,
+                           country_options=_country_options(filters.country))
+
+
+def _country_options(selected: str | None) -> list[str]:
+    """Countries offered in the filter: those with participants, plus the one asked for (so it stays
+    selected even when it has none)."""
+    codes = {c.country for standing in services.leaderboard() for c in standing.breakdown}
+    if selected:
+        codes.add(selected)
+    return sorted(codes, key=country_name)
+
+
+@bp.get("/participants/<slug>")
+def participant(slug: str):
+    organisation = services.get_participant(slug)
+    if organisation is None:
+        return render_template("directory/not_found.html"), 404
+    return render_template("directory/participant.html", org=organisation)
 
 
 @bp.get("/champions")
 def champions():
-    return "champions"
+    return render_template("directory/champions.html", groups=services.champions_by_region())
 
 
 @bp.get("/leaderboard")
 def leaderboard():
-    return "leaderboard"
+    standings = services.leaderboard()
+    chart = bar_chart_svg([(s.name, s.participants) for s in standings],
+                          title=_("Participants by ICANN region"), id_prefix="leaderboard-chart")
+    return render_template("directory/leaderboard.html", standings=standings, chart=chart)

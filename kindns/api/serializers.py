@@ -1,0 +1,118 @@
+"""How public data looks in the API: JSON objects with stable field names, and CSV rows.
+
+The field names are a published contract (`slug`, `name`, `country`, `region`, `categories`, `champion`,
+`zones`, `resolvers`, `approved_at`): add fields if needed, never rename or remove one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+
+from ..directory.services import Page, RegionStanding
+from ..models import Organisation
+
+PARTICIPANT_FIELDS = ("slug", "name", "country", "region", "categories", "champion", "zones", "resolvers",
+                      "approved_at")
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, to the second. Naive values are UTC already (SQLite drops the zone)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def participant(org: Organisation) -> dict:
+    """The public fields of one participant, as in lists."""
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "country": org.country,
+        "region": org.region,
+        "categories": org.category_ids,
+        "champion": bool(org.is_champion),
+        "zones": [zone.name for zone in org.zones],
+        "resolvers": [resolver.address for resolver in org.resolvers],
+        "approved_at": iso_utc(org.approved_at),
+    }
+
+
+def participant_detail(org: Organisation) -> dict:
+    """One participant on its own: the list fields, plus its website and, for a champion, the citation."""
+    return {
+        **participant(org),
+        "website": org.website or None,
+        "citation": org.champion_citation if org.is_champion else None,
+        "champion_since": iso_utc(org.champion_since) if org.is_champion else None,
+    }
+
+
+def champion(org: Organisation) -> dict:
+    return {**participant(org), "citation": org.champion_citation}
+
+
+def page(result: Page) -> dict:
+    return {"items": [participant(org) for org in result.items], "total": result.total, "page": result.page,
+            "pages": result.pages}
+
+
+def standing(s: RegionStanding) -> dict:
+    return {
+        "region": s.region,
+        "name": s.name,
+        "participants": s.participants,
+        "champions": s.champions,
+        "countries": s.countries,
+        "breakdown": [{"country": c.country, "participants": c.participants, "champions": c.champions}
+                      for c in s.breakdown],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# CSV
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """Prefix a cell that a spreadsheet would run as a formula with a quote, so it stays text."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_cells(org: Organisation) -> list[str]:
+    data = participant(org)
+    cells = []
+    for name in PARTICIPANT_FIELDS:
+        value = data[name]
+        if isinstance(value, list):
+            value = " ".join(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
+            value = ""
+        cells.append(csv_safe(str(value)))
+    return cells
+
+
+def participants_csv(organisations: Iterable[Organisation]) -> Iterator[str]:
+    """The CSV export, line by line: a header row, then one row per participant, list fields joined with
+    spaces (zone names and addresses never contain one)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(PARTICIPANT_FIELDS)
+    yield flush()
+    for org in organisations:
+        writer.writerow(_csv_cells(org))
+        yield flush()

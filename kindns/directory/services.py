@@ -1,0 +1,323 @@
+"""The public directory: which participants are shown, how they are filtered and ranked.
+
+Only organisations whose status is "approved" are public. Every function here applies that rule itself,
+so no page or API endpoint can forget it. The HTML views, the JSON API and the CSV export all call these
+plain functions.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import Select, case, event, func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Organisation, OrganisationCategory, OrganisationStatus
+from ..practices import CATEGORIES
+from ..regions import REGIONS, country_name, is_country, region_name
+
+Q_MAX_LENGTH = 100
+# Far beyond any real directory; stops a huge page number from becoming an OFFSET the database rejects.
+PAGE_MAX = 10_000
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filters
+
+
+class FilterError(ValueError):
+    """A query parameter the directory cannot use; `field` names it, `message` is shown to the user."""
+
+    def __init__(self, field: str, message) -> None:
+        super().__init__(str(field))
+        self.field = field
+        self.message = message  # a lazy translated string: rendered in the request's language
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated directory filters; `None` means "not filtered"."""
+
+    region: str | None = None
+    country: str | None = None
+    category: str | None = None
+    q: str | None = None
+    page: int = 1
+
+    def query_args(self) -> dict[str, str]:
+        """The filters set, without the page: what a pagination link or an export link must carry."""
+        args = {"region": self.region, "country": self.country, "category": self.category, "q": self.q}
+        return {k: v for k, v in args.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query_args())
+
+
+def _arg(args: Mapping[str, str], name: str) -> str | None:
+    value = (args.get(name) or "").strip()
+    return value or None
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """Validate `region`, `country`, `category`, `q` and `page` from a query string.
+
+    The one place where directory input is checked, shared by the HTML pages and the API, so that both
+    refuse the same things with the same message. Empty values mean "no filter" (an HTML form submits its
+    empty selects). Codes are accepted in any case. Raises FilterError for the first bad field.
+    """
+    region = _arg(args, "region")
+    if region is not None:
+        region = region.upper()
+        if region not in REGIONS:
+            raise FilterError("region", _l("Unknown region; use one of AF, AP, EU, LAC, NA."))
+    country = _arg(args, "country")
+    if country is not None:
+        country = country.upper()
+        if not is_country(country):
+            raise FilterError("country", _l("Unknown country; use an ISO 3166-1 alpha-2 code such as BR."))
+    category = _arg(args, "category")
+    if category is not None:
+        category = category.lower()
+        if category not in CATEGORIES:
+            raise FilterError("category", _l("Unknown category."))
+    q = _arg(args, "q")
+    if q is not None and len(q) > Q_MAX_LENGTH:
+        raise FilterError("q", _l("The search text is too long (at most %(n)s characters).", n=Q_MAX_LENGTH))
+    raw_page = _arg(args, "page")
+    page = 1
+    if raw_page is not None:
+        if not raw_page.isascii() or not raw_page.isdigit():
+            raise FilterError("page", _l("The page must be a whole number from 1."))
+        page = int(raw_page)
+        if page < 1 or page > PAGE_MAX:
+            raise FilterError("page", _l("The page must be a whole number from 1 to %(n)s.", n=PAGE_MAX))
+    return Filters(region=region, country=country, category=category, q=q, page=page)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The directory
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results. `pages` is at least 1, so "page 1 of 1" reads well on an empty directory."""
+
+    items: list[Organisation]
+    total: int
+    page: int
+    pages: int
+
+
+def _public() -> Select:
+    return select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
+
+
+def _escape_like(text: str) -> str:
+    """Make `%`, `_` and the escape character itself match literally in a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(region: str | None, country: str | None, category: str | None, q: str | None) -> Select:
+    query = _public()
+    if region:
+        query = query.where(Organisation.region == region)
+    if country:
+        query = query.where(Organisation.country == country)
+    if category:
+        query = query.where(
+            select(OrganisationCategory.id)
+            .where(OrganisationCategory.organisation_id == Organisation.id,
+                   OrganisationCategory.category == category)
+            .exists()
+        )
+    if q:
+        # lower() on both sides rather than ILIKE: the same SQL on SQLite and PostgreSQL.
+        pattern = f"%{_escape_like(q.lower())}%"
+        query = query.where(func.lower(Organisation.name).like(pattern, escape="\\"))
+    return query
+
+
+def _with_details(query: Select) -> Select:
+    # Lists show categories, the API also zones and resolvers: load them in three queries, not one per row.
+    return query.options(
+        selectinload(Organisation.categories),
+        selectinload(Organisation.zones),
+        selectinload(Organisation.resolvers),
+    ).order_by(func.lower(Organisation.name), Organisation.id)
+
+
+def search_participants(region: str | None = None, country: str | None = None, category: str | None = None,
+                        q: str | None = None, page: int = 1, per_page: int | None = None) -> Page:
+    """Approved participants matching every given filter, by name, one page at a time.
+
+    `q` matches anywhere in the name, case-insensitively, with `%` and `_` taken literally. A page past
+    the last one is empty (with the true total), not an error: links to it may have been shared.
+    """
+    per_page = per_page or current_app.config["KINDNS_PAGE_SIZE"]
+    query = _filtered(region, country, category, q)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(db.session.scalars(_with_details(query).limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, pages=max(1, math.ceil(total / per_page)))
+
+
+def search_filters(filters: Filters, per_page: int | None = None) -> Page:
+    """`search_participants` for validated Filters."""
+    return search_participants(filters.region, filters.country, filters.category, filters.q, filters.page,
+                               per_page)
+
+
+def iter_participants(filters: Filters, batch_size: int = 500) -> Iterator[Organisation]:
+    """Every approved participant matching the filters (the page is ignored), for exports."""
+    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q))
+    offset = 0
+    while True:
+        batch = list(db.session.scalars(query.limit(batch_size).offset(offset)))
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        offset += batch_size
+
+
+def get_participant(slug: str) -> Organisation | None:
+    """The approved participant with this slug, or None (also for drafts, submissions and rejections)."""
+    return db.session.scalar(_with_details(_public().where(Organisation.slug == slug)))
+
+
+def champions_by_region(region: str | None = None) -> dict[str, list[Organisation]]:
+    """Approved champions grouped by region code, every region present (maybe with an empty list),
+    regions in REGIONS order, champions by name. With `region`, only that region's group."""
+    query = _public().where(Organisation.is_champion.is_(True))
+    if region:
+        query = query.where(Organisation.region == region)
+    groups: dict[str, list[Organisation]] = {code: [] for code in REGIONS if region in (None, code)}
+    for org in db.session.scalars(_with_details(query)):
+        if org.region in groups:
+            groups[org.region].append(org)
+    return groups
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The regional leaderboard
+
+
+@dataclass(frozen=True)
+class CountryStanding:
+    country: str
+    participants: int
+    champions: int
+
+    @property
+    def name(self) -> str:
+        return country_name(self.country)
+
+
+@dataclass(frozen=True)
+class RegionStanding:
+    region: str
+    participants: int
+    champions: int
+    countries: int
+    breakdown: tuple[CountryStanding, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        """The region's name in the current request's language (so cached standings hold no text)."""
+        return region_name(self.region)
+
+
+def _compute_leaderboard() -> list[RegionStanding]:
+    champion = case((Organisation.is_champion.is_(True), 1), else_=0)
+    rows = db.session.execute(
+        select(Organisation.region, Organisation.country, func.count(Organisation.id), func.sum(champion))
+        .where(Organisation.status == OrganisationStatus.APPROVED.value)
+        .group_by(Organisation.region, Organisation.country)
+    ).all()
+    per_region: dict[str, list[CountryStanding]] = {code: [] for code in REGIONS}
+    for region, country, participants, champions in rows:
+        if region in per_region:
+            per_region[region].append(CountryStanding(country, int(participants), int(champions or 0)))
+    standings = []
+    for code, countries in per_region.items():
+        countries.sort(key=lambda c: (-c.participants, -c.champions, c.name, c.country))
+        standings.append(RegionStanding(
+            region=code,
+            participants=sum(c.participants for c in countries),
+            champions=sum(c.champions for c in countries),
+            countries=len(countries),
+            breakdown=tuple(countries),
+        ))
+    standings.sort(key=lambda r: (-r.participants, -r.champions, -r.countries, r.region))
+    return standings
+
+
+# The cache lives in app.extensions, so each app (each test) has its own. Values are (computed at, standings).
+_CACHE_KEY = "kindns_leaderboard_cache"
+DEFAULT_CACHE_SECONDS = 60
+_clock = time.monotonic  # a module attribute so that tests can move time forward
+
+
+def leaderboard() -> list[RegionStanding]:
+    """ICANN's five regions ranked by their number of approved participants; all five always present.
+
+    Ranking: participants, descending; ties broken by champions, descending; then by the number of
+    countries with at least one participant, descending; then by region code, ascending (AF, AP, EU, LAC,
+    NA), so the order is total and stable. Each standing carries the per-country breakdown (countries by
+    participants descending, then by name).
+
+    Cached for KINDNS_LEADERBOARD_CACHE_SECONDS (default 60) per app and process, because every page
+    footer links here and the home page shows the leader. Any change to an organisation flushed through
+    this process's ORM session clears the cache at once (see `_forget_leaderboard_on_change`); changes made
+    elsewhere (another worker, plain SQL) show within the cache period. `clear_leaderboard_cache()` drops it
+    explicitly.
+    """
+    cache = current_app.extensions.setdefault(_CACHE_KEY, {})
+    ttl = current_app.config.get("KINDNS_LEADERBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+    now = _clock()
+    cached = cache.get("standings")
+    if cached is not None and now - cached[0] < ttl:
+        return list(cached[1])
+    standings = _compute_leaderboard()
+    cache["standings"] = (now, tuple(standings))
+    return standings
+
+
+def clear_leaderboard_cache() -> None:
+    """Forget the cached leaderboard of the current app."""
+    current_app.extensions.get(_CACHE_KEY, {}).clear()
+
+
+@event.listens_for(FlaskSession, "after_flush")
+def _forget_leaderboard_on_change(session, flush_context) -> None:
+    # An approval, a new champion or a purge should show on the leaderboard at once, not a minute later.
+    if not has_app_context():
+        return
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Organisation) for obj in changed):
+        clear_leaderboard_cache()
+
+
+@dataclass(frozen=True)
+class Totals:
+    participants: int
+    champions: int
+    countries: int
+    leader: RegionStanding | None  # None while nobody has joined
+
+
+def totals() -> Totals:
+    """Directory-wide figures for the home page, from the (cached) leaderboard."""
+    standings = leaderboard()
+    leader = standings[0] if standings and standings[0].participants else None
+    return Totals(
+        participants=sum(r.participants for r in standings),
+        champions=sum(r.champions for r in standings),
+        countries=sum(r.countries for r in standings),
+        leader=leader,
+    )
