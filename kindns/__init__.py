@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask import request
+    from flask import has_request_context, request
 
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -50,7 +50,9 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(app.config["KINDNS_LANGUAGES"]))
+    # Outside a request (CLI commands, worker jobs) there is no Accept-Language: use the default locale.
+    babel.init_app(app, locale_selector=lambda: (
+        request.accept_languages.best_match(app.config["KINDNS_LANGUAGES"]) if has_request_context() else None))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
