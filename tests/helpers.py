@@ -1,0 +1,39 @@
+"""Helpers for tests that go through real forms, CSRF token included."""
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+_VALUE = re.compile(r'value="([^"]+)"')
+_LINK = re.compile(r"https?://\S+")
+
+
+def csrf_token_from(html: bytes | str) -> str:
+    """The value of the first `csrf_token` input in a page; fails loudly when there is none."""
+    text = html.decode() if isinstance(html, bytes) else html
+    field = _CSRF_INPUT.search(text)
+    assert field is not None, "no csrf_token input in the page"
+    value = _VALUE.search(field.group(0))
+    assert value is not None, "the csrf_token input has no value"
+    return value.group(1)
+
+
+def submit_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """GET the page with the form (`form_url`, default `url`), then POST `data` with its CSRF token to `url`."""
+    page = client.get(form_url or url)
+    return client.post(url, data={**data, "csrf_token": csrf_token_from(page.data)}, **kwargs)
+
+
+def login(client, email: str, password: str, **kwargs):
+    """Log in through the real login form."""
+    return submit_form(client, "/login", {"email": email, "password": password}, **kwargs)
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path (with query) of the first absolute link in a plain-text message."""
+    match = _LINK.search(message.get_content())
+    assert match is not None, "no link in the message"
+    parts = urlsplit(match.group(0))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
