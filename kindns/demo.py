@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .cli import kindns_cli
@@ -141,14 +142,13 @@ def seed_demo_command(if_empty: bool) -> None:
     existing = _organisation_count()
     if existing:
         if if_empty:
-            click.echo(f"The database already holds {existing} organisation(s); no demo data added.")
+            click.echo(_("The database already holds %(n)s organisation(s); no demo data added.", n=existing))
             return
-        raise click.ClickException(
-            f"The database already holds {existing} organisation(s); demo data is only added to an empty "
-            "database. Use purge-demo first if these are demo records."
-        )
+        raise click.ClickException(_(
+            "The database already holds %(n)s organisation(s); demo data is only added to an empty "
+            "database. Use purge-demo first if these are demo records.", n=existing))
     added = seed_demo()
-    click.echo(f"Added {added} demo organisations (all approved, flagged as demo).")
+    click.echo(_("Added %(n)s demo organisations (all approved, flagged as demo).", n=added))
 
 
 @kindns_cli.command("purge-demo")
@@ -156,4 +156,5 @@ def seed_demo_command(if_empty: bool) -> None:
 def purge_demo_command() -> None:
     """Delete every demo organisation and demo user."""
     organisations, users = purge_demo()
-    click.echo(f"Deleted {organisations} demo organisation(s) and {users} demo user(s).")
+    click.echo(_("Deleted %(organisations)s demo organisation(s) and %(users)s demo user(s).",
+                 organisations=organisations, users=users))

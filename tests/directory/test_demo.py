@@ -1,0 +1,79 @@
+"""The demo data commands: seed-demo and purge-demo."""
+from sqlalchemy import func, select
+
+from kindns.demo import DEMO_ORGANISATIONS
+from kindns.directory.services import leaderboard
+from kindns.extensions import db
+from kindns.models import Organisation, Resolver, User, Zone
+from tests.factories import make_organisation, make_user
+
+LAC_CHAMPIONS = {"PowerNet Solutions", "Solução Network", "i8 Digital Brazil", "RNP Brazil – EduDNS",
+                 "Brazil Tecpar", "Intercol Brazil", "Tempus Group Paraguay"}
+
+
+def count(model=Organisation):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_fills_an_empty_database_and_lac_leads(runner):
+    result = runner.invoke(args=["kindns", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert count() == len(DEMO_ORGANISATIONS)
+    orgs = list(db.session.scalars(select(Organisation)))
+    assert all(o.is_demo and o.is_approved and o.approved_at for o in orgs)
+    assert {o.name for o in orgs if o.is_champion} == LAC_CHAMPIONS
+    assert all(o.champion_citation for o in orgs if o.is_champion)
+    by_name = {o.name: o for o in orgs}
+    assert by_name["Tempus Group Paraguay"].country == "PY"
+    assert by_name["NIC.br"].country == "BR" and not by_name["NIC.br"].is_champion
+    standings = leaderboard()
+    assert standings[0].region == "LAC"
+    assert all(s.participants > 0 for s in standings)
+    assert {o.approved_at.year for o in orgs} == {2023, 2024, 2025}
+    # Nothing to probe but NIC.br's own zone; no results are invented.
+    assert [z.name for z in db.session.scalars(select(Zone))] == ["br"]
+    assert count(Resolver) == 0
+
+
+def test_seed_demo_refuses_a_non_empty_database(runner):
+    make_organisation("Real operator")
+    result = runner.invoke(args=["kindns", "seed-demo"])
+    assert result.exit_code != 0
+    assert "already holds 1 organisation" in result.output
+    assert count() == 1
+
+
+def test_seed_demo_if_empty_does_nothing_on_a_non_empty_database(runner):
+    make_organisation("Real operator")
+    result = runner.invoke(args=["kindns", "seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "no demo data added" in result.output
+    assert count() == 1
+
+
+def test_seed_demo_if_empty_seeds_an_empty_database(runner):
+    result = runner.invoke(args=["kindns", "seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert count() == len(DEMO_ORGANISATIONS)
+
+
+def test_purge_demo_removes_demo_records_only(runner):
+    assert runner.invoke(args=["kindns", "seed-demo"]).exit_code == 0
+    demo_org = db.session.scalar(select(Organisation).where(Organisation.name == "NIC.br"))
+    demo_user = make_user("demo@example.net", organisation=demo_org)
+    demo_user.is_demo = True
+    real_user = make_user("real@example.net", organisation=demo_org)
+    db.session.commit()
+    real_user_id = real_user.id
+    db.session.expunge_all()
+    make_organisation("Real operator", approved=True)
+
+    result = runner.invoke(args=["kindns", "purge-demo"])
+    assert result.exit_code == 0, result.output
+    assert f"Deleted {len(DEMO_ORGANISATIONS)} demo organisation(s) and 1 demo user(s)" in result.output
+    db.session.expire_all()
+    assert [o.name for o in db.session.scalars(select(Organisation))] == ["Real operator"]
+    assert [u.email for u in db.session.scalars(select(User))] == ["real@example.net"]
+    assert db.session.get(User, real_user_id).organisation_id is None
+    assert count(Zone) == 0
+    assert [s.participants for s in leaderboard() if s.region == "LAC"] == [1]
