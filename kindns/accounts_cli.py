@@ -1,18 +1,23 @@
 """Account commands: `flask --app app kindns create-admin EMAIL`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask_babel import gettext as _
 
 from .cli import kindns_cli
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
     """The new password: prompted twice, hidden, on a terminal; otherwise one line from stdin (for scripts)."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if _stdin_is_terminal():
         return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-    line = stdin.readline()
+    line = sys.stdin.readline()
     if not line:
         raise click.ClickException(_("No password given on standard input."))
     return line.rstrip("\r\n")
