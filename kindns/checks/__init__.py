@@ -1,1 +1,20 @@
-"""The KINDNS conformance engine: a plain library (no Flask) used by the web app, the CLI and the worker."""
+"""The KINDNS conformance engine: a plain library (no Flask) used by the web app, the CLI and the worker.
+
+    from kindns.checks import CheckConfig, run_zone_checks
+    reports = run_zone_checks(["example.org"], CheckConfig())
+    print(format_table(reports))
+
+Collection (collect.py, over query.py and resolve.py) gathers DNS answers into snapshots; the checks
+in zone_checks.py and resolver_checks.py judge them; policy.py says which finding is which verdict.
+"""
+from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS, CheckSpec, Finding, check
+from .config import CheckConfig, ConfigError, RootServer, load_root_hints, load_trust_anchors
+from .report import CheckResult, TargetReport, format_json, format_table
+from .runner import check_resolvers, check_zones, run_resolver_checks, run_zone_checks
+
+__all__ = [
+    "CheckConfig", "ConfigError", "RootServer", "load_root_hints", "load_trust_anchors",
+    "run_zone_checks", "run_resolver_checks", "check_zones", "check_resolvers",
+    "ZONE_CHECKS", "RESOLVER_CHECKS", "CheckSpec", "Finding", "check",
+    "CheckResult", "TargetReport", "format_json", "format_table",
+]

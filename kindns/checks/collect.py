@@ -1,0 +1,179 @@
+"""Collection: ask the DNS what the judges need and put it in snapshots.
+
+All queries about one zone run concurrently. Each result is written into the snapshot as soon as it
+arrives, so when the zone's deadline cancels collection, what was learnt so far is still judged.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from typing import Any, Awaitable
+
+import dns.name
+
+from .config import CheckConfig
+from .query import Probe, Prober
+from .resolve import IterativeResolver, ZoneCut
+from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
+
+NONEXISTENT_LABEL = "kindns-nonexistent-label"
+
+
+class Collector:
+    """Shared state of one run: the prober, the iterative resolver and its caches."""
+
+    def __init__(self, config: CheckConfig):
+        self.config = config
+        self.prober = Prober(config)
+        self.resolver = IterativeResolver(config, self.prober)
+
+    # -- zones -------------------------------------------------------------------------------------
+
+    async def collect_zone(self, snapshot: ZoneSnapshot) -> None:
+        """Fill `snapshot` for its zone: the parent's view, then every nameserver address, in parallel."""
+        zone = snapshot.zone
+        walk = await self.resolver.delegation(zone)
+        snapshot.delegation_probes = walk.probes
+        snapshot.parent = walk.cut.name
+        snapshot.delegation = walk.probe
+        parent_cut = walk.cut
+        if walk.referral_to is not None:
+            child = walk.referral_to
+            snapshot.parent_ns, snapshot.glue = list(child.ns_names), dict(child.glue)
+        elif walk.probe is not None and walk.probe.rcode == "NOERROR" \
+                and walk.probe.find("answer", "NS", zone + ".") is not None:
+            # The parent's servers also serve the zone and answered for it directly.
+            snapshot.parent_ns = sorted(r.target.to_text() for r in walk.probe.find("answer", "NS", zone + "."))
+        else:
+            snapshot.delegation_error = walk.error or self._why_no_delegation(walk.probe, zone)
+            return
+
+        servers = await self._server_addresses(snapshot)
+        snapshot.servers = [ServerSnapshot(ns, address) for ns, address in servers]
+        tasks: list[Awaitable[Any]] = [self._fill(snapshot, "ds", self._ask_cut(parent_cut, zone, "DS"))]
+        tasks += [self._collect_server(zone, server) for server in snapshot.servers]
+        tasks.append(self._collect_chain(snapshot, zone))
+        tasks.append(self._collect_asns(snapshot, sorted({a for _ns, a in servers})))
+        await asyncio.gather(*tasks)
+
+    @staticmethod
+    def _why_no_delegation(probe: Probe | None, zone: str) -> str:
+        if probe is None:
+            return f"no server of the parent zone answered for {zone}"
+        if probe.rcode == "NXDOMAIN":
+            return f"the parent says {zone} does not exist (NXDOMAIN)"
+        if probe.rcode != "NOERROR":
+            return f"the parent answered {probe.rcode} for {zone}"
+        return f"the parent has no delegation (NS records) for {zone}"
+
+    async def _server_addresses(self, snapshot: ZoneSnapshot) -> list[tuple[str, str]]:
+        """(name, address) for every delegated nameserver: glue, else an iterative lookup."""
+        pairs: list[tuple[str, str]] = []
+        glueless = [ns for ns in snapshot.parent_ns if not snapshot.glue.get(ns)]
+        looked_up = await asyncio.gather(*(self.resolver.addresses_of(ns) for ns in glueless))
+        found = dict(zip(glueless, (addresses for addresses, _probes in looked_up)))
+        for ns in snapshot.parent_ns:
+            addresses = snapshot.glue.get(ns) or found.get(ns, [])
+            if not addresses:
+                snapshot.address_errors[ns] = "no A or AAAA record found"
+            pairs += [(ns, a) for a in addresses]
+        return pairs
+
+    @staticmethod
+    async def _fill(target: Any, attribute: str, probe: Awaitable[Probe | None]) -> None:
+        setattr(target, attribute, await probe)
+
+    async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
+        probes: list[Probe] = []
+        answer = await self.resolver.ask_cut(cut, qname, qtype, probes)
+        return answer or (probes[-1] if probes else None)
+
+    async def _collect_server(self, zone: str, server: ServerSnapshot) -> None:
+        ask = self.prober.ask
+        where, name = server.address, server.ns_name
+        apex = zone + "."
+        outside = self.config.recursion_test_name
+        if dns.name.from_text(outside).is_subdomain(dns.name.from_text(apex)):
+            outside = "."
+        await asyncio.gather(
+            self._fill(server, "soa", ask(where, apex, "SOA", server_name=name, tcp_fallback=False)),
+            self._fill(server, "soa_tcp", ask(where, apex, "SOA", server_name=name, transport="tcp")),
+            self._fill(server, "ns", ask(where, apex, "NS", server_name=name)),
+            self._fill(server, "dnskey", ask(where, apex, "DNSKEY", server_name=name)),
+            self._fill(server, "nsec3param", ask(where, apex, "NSEC3PARAM", server_name=name)),
+            self._fill(server, "nxdomain", ask(where, f"{NONEXISTENT_LABEL}.{apex}", "A", server_name=name)),
+            self._fill(server, "axfr", ask(where, apex, "AXFR", server_name=name, transport="tcp",
+                                           dnssec_ok=False)),
+            self._fill(server, "recursion", ask(where, outside, "A", server_name=name,
+                                                recursion_desired=True, dnssec_ok=False)),
+        )
+
+    async def _collect_chain(self, snapshot: ZoneSnapshot, zone: str) -> None:
+        """DNSKEY and DS of every zone cut above the zone, from the root down (cached for the run)."""
+        cuts = self.resolver.cuts_above(zone)
+        snapshot.chain = [ChainLink(cut.name) for cut in cuts]
+        links = await asyncio.gather(*(self._chain_link(cut, parent)
+                                       for cut, parent in zip(cuts, [None, *cuts[:-1]])))
+        snapshot.chain = list(links)
+
+    async def _chain_link(self, cut: ZoneCut, parent: ZoneCut | None) -> ChainLink:
+        async def make() -> ChainLink:
+            dnskey, ds = await asyncio.gather(
+                self._ask_cut(cut, cut.name, "DNSKEY"),
+                self._ask_cut(parent, cut.name, "DS") if parent else _nothing())
+            return ChainLink(cut.name, dnskey, ds)
+        return await self.resolver.once(("chain", cut.name), make)
+
+    async def _collect_asns(self, snapshot: ZoneSnapshot, addresses: list[str]) -> None:
+        snapshot.asn_source = f"{self.config.asn_zone_v4} / {self.config.asn_zone_v6}"
+        answers = await asyncio.gather(*(self.asn_of(a) for a in addresses))
+        snapshot.asn = {a.address: a for a in answers}
+
+    async def asn_of(self, address: str) -> AsnAnswer:
+        """Origin AS of an address from TXT records like '64501 | 192.0.2.0/24 | ZZ | registry | date'."""
+        ip = ipaddress.ip_address(address)
+        if ip.version == 4:
+            qname = ".".join(reversed(address.split("."))) + "." + self.config.asn_zone_v4
+        else:
+            qname = ".".join(reversed(ip.exploded.replace(":", ""))) + "." + self.config.asn_zone_v6
+        walk = await self.resolver.lookup(qname, "TXT")
+        answer = AsnAnswer(address, query=qname)
+        txt = walk.probe.find("answer", "TXT") if walk.probe is not None else None
+        if txt is None:
+            answer.error = walk.error or f"no TXT answer ({walk.probe.rcode if walk.probe else 'no response'})"
+            return answer
+        for record in txt:
+            text = b"".join(record.strings).decode("ascii", "replace")
+            fields = [f.strip() for f in text.split("|")]
+            if fields and fields[0]:
+                answer.asns = tuple(sorted(set(answer.asns) | set(fields[0].split())))
+                answer.prefix = answer.prefix or (fields[1] if len(fields) > 1 else None)
+        if not answer.asns:
+            answer.error = "TXT answer without an AS number"
+        return answer
+
+    # -- resolvers ---------------------------------------------------------------------------------
+
+    async def collect_resolver(self, snapshot: ResolverSnapshot) -> None:
+        """Ask one resolver address the configured test names, all at once."""
+        ask, config, where = self.prober.ask, self.config, snapshot.address
+        snapshot.qname_min_marker = config.qname_min_marker
+        await asyncio.gather(
+            self._fill(snapshot, "access", ask(where, config.signed_name, "A", recursion_desired=True,
+                                               dnssec_ok=False)),
+            self._fill(snapshot, "signed", ask(where, config.signed_name, "A", recursion_desired=True)),
+            self._fill(snapshot, "bogus", ask(where, config.bogus_name, "A", recursion_desired=True)),
+            self._fill(snapshot, "qname_min", ask(where, config.qname_min_name, "TXT", recursion_desired=True,
+                                                  dnssec_ok=False)),
+            self._fill(snapshot, "dot", ask(where, config.signed_name, "A", recursion_desired=True,
+                                            transport="tls", dnssec_ok=False)),
+        )
+
+
+async def _nothing() -> None:
+    return None
+
+
+def new_zone_snapshot(zone: str, config: CheckConfig) -> ZoneSnapshot:
+    return ZoneSnapshot(zone=zone, now=time.time(), trust_anchors=config.trust_anchors)

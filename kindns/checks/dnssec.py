@@ -1,0 +1,128 @@
+"""DNSSEC judgement helpers: follow the chain of trust through a snapshot, with dnspython's dnssec module.
+
+Pure functions over collected probes; no queries. Validation here measures the chain (does each DS
+match a key, does each signature verify in its window); whether the algorithms are acceptable is the
+separate `dnssec-algorithm` check, so dnspython's own algorithm policy is not applied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dns.dnssec
+import dns.name
+import dns.rdatatype
+import dns.rrset
+
+from .query import Probe
+from .snapshot import ZoneSnapshot
+
+ANY_ALGORITHM = dns.dnssec.allow_all_policy
+
+
+@dataclass
+class ChainResult:
+    """Where validation from the trust anchor ended: 'secure', 'insecure' or 'bogus', and why."""
+
+    status: str
+    detail: str
+    probes: list[Probe] = field(default_factory=list)
+    keys: dns.rrset.RRset | None = None   # the zone's validated DNSKEY set when secure
+
+
+def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrset.RRset | None,
+                                                                         dns.rrset.RRset | None]:
+    """(rrset, its RRSIGs) from a probe's answer section."""
+    if probe is None or not probe.answered:
+        return None, None
+    return probe.find("answer", rdtype, owner), probe.find("answer", "RRSIG", owner, covers=rdtype)
+
+
+def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys: dns.rrset.RRset,
+                      now: float) -> str | None:
+    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does."""
+    if sigs is None or len(sigs) == 0:
+        return f"no RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}"
+    reasons = []
+    for sig in sigs:
+        try:
+            dns.dnssec.validate_rrsig(rrset, sig, {keys.name: keys}, now=now, policy=ANY_ALGORITHM)
+            return None
+        except dns.dnssec.ValidationFailure as exc:
+            reasons.append(f"key {sig.key_tag} alg {sig.algorithm}: {exc}")
+        except dns.dnssec.UnsupportedAlgorithm as exc:
+            reasons.append(f"key {sig.key_tag} alg {sig.algorithm}: unsupported ({exc})")
+    return f"no valid RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)} ({'; '.join(reasons)})"
+
+
+def keys_matching(owner: str, dnskeys: dns.rrset.RRset, anchors: list[Any]) -> dns.rrset.RRset:
+    """The DNSKEYs of `dnskeys` that a DS (by digest) or an identical DNSKEY among `anchors` names."""
+    matched = dns.rrset.RRset(dnskeys.name, dnskeys.rdclass, dns.rdatatype.DNSKEY)
+    for key in dnskeys:
+        for anchor in anchors:
+            if anchor.rdtype == dns.rdatatype.DNSKEY:
+                hit = anchor == key
+            else:
+                try:
+                    hit = dns.dnssec.make_ds(owner, key, anchor.digest_type, policy=ANY_ALGORITHM) == anchor
+                except (dns.dnssec.UnsupportedAlgorithm, ValueError):
+                    hit = False
+            if hit:
+                matched.add(key)
+    return matched
+
+
+def _trusted_keys(owner: str, dnskey_probe: Probe | None, anchors: list[Any], now: float,
+                  anchor_source: str) -> tuple[dns.rrset.RRset | None, str]:
+    """The zone's DNSKEY set once a DS/anchor matches one of its keys and that key signs the set."""
+    dnskeys, sigs = answer_rrset(dnskey_probe, owner, "DNSKEY")
+    if dnskeys is None:
+        return None, f"{owner} returned no DNSKEY set" + _no_answer(dnskey_probe)
+    matched = keys_matching(owner, dnskeys, anchors)
+    if len(matched) == 0:
+        tags = ", ".join(str(getattr(a, "key_tag", "?")) for a in anchors)
+        have = ", ".join(str(dns.dnssec.key_id(k)) for k in dnskeys)
+        return None, f"no DNSKEY of {owner} (key tags {have}) matches {anchor_source} (key tags {tags})"
+    problem = signature_problem(dnskeys, sigs, matched, now)
+    if problem:
+        return None, problem
+    return dnskeys, ""
+
+
+def _no_answer(probe: Probe | None) -> str:
+    if probe is None:
+        return " (not measured)"
+    if not probe.answered:
+        return f" ({probe.error}: {probe.error_detail})"
+    return f" (rcode {probe.rcode})"
+
+
+def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainResult:
+    """Validate from the trust anchor down through each cut to the zone's own DNSKEY set."""
+    now = snapshot.now
+    links = list(snapshot.chain)
+    used: list[Probe] = []
+    if not links or links[0].zone != ".":
+        return ChainResult("bogus", "the root zone's keys were not collected")
+    keys, problem = _trusted_keys(".", links[0].dnskey, list(snapshot.trust_anchors), now, "the trust anchor")
+    used += [p for p in (links[0].dnskey,) if p is not None]
+    if keys is None:
+        return ChainResult("bogus", f"the root: {problem}", used)
+    # Each step: the parent's validated keys vouch for the child's DS set, which vouches for its keys.
+    steps = [(link.zone, link.ds, link.dnskey) for link in links[1:]]
+    steps.append((snapshot.zone + ".", snapshot.ds, zone_dnskey))
+    for owner, ds_probe, dnskey_probe in steps:
+        used += [p for p in (ds_probe, dnskey_probe) if p is not None]
+        ds_set, ds_sigs = answer_rrset(ds_probe, owner, "DS")
+        if ds_set is None:
+            if ds_probe is None or not ds_probe.answered or ds_probe.rcode != "NOERROR":
+                return ChainResult("bogus", f"the DS set of {owner} could not be read" + _no_answer(ds_probe), used)
+            return ChainResult("insecure", f"the parent has no DS for {owner}: the chain of trust stops there",
+                               used)
+        problem = signature_problem(ds_set, ds_sigs, keys, now)
+        if problem:
+            return ChainResult("bogus", f"the DS set of {owner}: {problem}", used)
+        keys, problem = _trusted_keys(owner, dnskey_probe, list(ds_set), now, "the parent's DS set")
+        if keys is None:
+            return ChainResult("bogus", problem, used)
+    return ChainResult("secure", f"the chain validates from the trust anchor to {snapshot.zone}", used, keys)

@@ -1,0 +1,109 @@
+"""Policy: which finding is a pass, a warning, a failure, an error or not applicable.
+
+This is the one place where levels live (as zonemaster's profile holds its test levels): changing how
+strict the registry is touches no check code. Every code a check can emit must appear here (a unit
+test enforces it).
+"""
+from __future__ import annotations
+
+PASS, WARN, FAIL, ERROR, NOT_APPLICABLE = "pass", "warn", "fail", "error", "n/a"
+VERDICTS = (PASS, WARN, FAIL, ERROR, NOT_APPLICABLE)
+
+# When findings disagree, the most severe wins: a proven violation outranks a server we could not
+# measure, which outranks a warning; "n/a" only stands when nothing else was found.
+SEVERITY = {NOT_APPLICABLE: 0, PASS: 1, WARN: 2, ERROR: 3, FAIL: 4}
+
+POLICY: dict[str, str] = {
+    # shared by several checks
+    "NOT_MEASURED": ERROR,            # no answer (timeout, refused by policy, malformed, deadline)
+    "NO_DELEGATION": ERROR,           # the parent does not delegate the zone; nothing can be measured
+    "UNSIGNED": NOT_APPLICABLE,
+    # dnssec-signed
+    "SIGNED": PASS,
+    "NO_DNSKEY": FAIL,
+    "NO_RRSIG": FAIL,
+    "NO_DS": FAIL,
+    # dnssec-valid
+    "CHAIN_VALID": PASS,
+    "CHAIN_BOGUS": FAIL,
+    "CHAIN_INSECURE": FAIL,
+    "ANCHOR_UNUSABLE": ERROR,
+    # dnssec-algorithm
+    "ALGORITHMS_OK": PASS,
+    "ALGORITHM_DEPRECATED": FAIL,
+    "ALGORITHM_DISCOURAGED": WARN,
+    "ALGORITHM_UNKNOWN": WARN,
+    "DIGEST_DEPRECATED": FAIL,
+    # dnssec-nsec3-params
+    "NSEC_USED": PASS,
+    "NSEC3_OK": PASS,
+    "NSEC3_ITERATIONS": WARN,
+    "NSEC3_SALT": WARN,
+    # dnssec-signature-expiry
+    "SIGNATURES_FRESH": PASS,
+    "SIGNATURE_EXPIRING": WARN,
+    "SIGNATURE_EXPIRED": FAIL,
+    "SIGNATURE_NOT_YET_VALID": FAIL,
+    # axfr-restricted
+    "AXFR_REFUSED": PASS,
+    "AXFR_ALLOWED": FAIL,
+    # soa-serial-consistency
+    "SERIALS_EQUAL": PASS,
+    "SERIALS_DIFFER": FAIL,
+    # no-open-recursion
+    "NO_RECURSION": PASS,
+    "RECURSION_AVAILABLE": FAIL,
+    "RECURSIVE_ANSWER": FAIL,
+    # ns-count
+    "ENOUGH_NAMESERVERS": PASS,
+    "TOO_FEW_NAMES": FAIL,
+    "TOO_FEW_ADDRESSES": FAIL,
+    # ns-authoritative
+    "AUTHORITATIVE": PASS,
+    "LAME": FAIL,
+    "NO_ADDRESS": FAIL,
+    # ns-consistency
+    "NS_SETS_EQUAL": PASS,
+    "NS_SETS_DIFFER": WARN,
+    # ns-diversity
+    "PREFIXES_DIVERSE": PASS,
+    "SAME_PREFIX": WARN,
+    "ASNS_DIVERSE": PASS,
+    "SAME_ASN": WARN,
+    "ASN_UNAVAILABLE": PASS,          # judged on prefixes alone; the summary says so
+    # transport
+    "TRANSPORT_OK": PASS,
+    "NO_EDNS": FAIL,
+    "NO_UDP": FAIL,
+    "NO_TCP": FAIL,
+    # resolver-access-control
+    "CLOSED_TO_US": PASS,
+    "OPEN_TO_US": FAIL,
+    "PUBLIC_BY_DESIGN": NOT_APPLICABLE,
+    # resolver checks that need an answer: a closed resolver cannot be measured from outside
+    "DECLARED_ONLY": NOT_APPLICABLE,
+    # resolver-dnssec-validation
+    "VALIDATES": PASS,
+    "BOGUS_ACCEPTED": FAIL,
+    "NO_AD_BIT": FAIL,
+    # resolver-qname-minimisation
+    "MINIMISES": PASS,
+    "NOT_MINIMISING": FAIL,
+    # resolver-encrypted-transport
+    "DOT_AVAILABLE": PASS,
+    "NO_ENCRYPTED_TRANSPORT": FAIL,
+    "NO_ENCRYPTED_TRANSPORT_RECOMMENDED": WARN,
+    # resolver-count
+    "ENOUGH_RESOLVERS": PASS,
+    "TOO_FEW_RESOLVERS": FAIL,
+}
+
+
+def verdict_for(code: str) -> str:
+    """The verdict a finding code carries under the policy."""
+    return POLICY[code]
+
+
+def combine(verdicts: list[str]) -> str:
+    """One verdict for a check from its findings' verdicts (the most severe; n/a when there are none)."""
+    return max(verdicts, key=SEVERITY.__getitem__, default=NOT_APPLICABLE)

@@ -1,0 +1,230 @@
+"""The one place that sends a DNS query: timeout, retry, size limit, address policy, and a record of it all.
+
+Every query yields a `Probe`, whether an answer came back or not: failures (a timeout, a refused
+connection, a malformed answer, an address we may not probe) are data in the probe, so judges can turn
+them into findings and reports can show them as evidence.
+"""
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass, field
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+from .config import CheckConfig
+from .safety import address_refusal
+
+MAX_EVIDENCE_RECORDS = 12   # records listed per probe in a report; the judges see them all
+MAX_RECORD_TEXT = 160
+
+
+@dataclass
+class Probe:
+    """One question asked of one server, and what happened.
+
+    `message` holds the parsed answer for the judges; it is not part of the evidence dict, which
+    carries the records that matter as text.
+    """
+
+    server: str
+    server_name: str | None
+    transport: str            # "udp", "tcp" or "tls"
+    port: int
+    qname: str
+    qtype: str
+    recursion_desired: bool
+    dnssec_ok: bool
+    edns: bool
+    message: dns.message.Message | None = None
+    error: str | None = None        # a short code: timeout, refused-by-policy, malformed, ...
+    error_detail: str = ""
+    elapsed_ms: float = 0.0
+    size: int = 0
+    attempts: int = 0
+    truncated_retry: bool = False   # UDP answer had TC set and the query was repeated over TCP
+
+    @property
+    def answered(self) -> bool:
+        return self.message is not None
+
+    @property
+    def rcode(self) -> str | None:
+        return dns.rcode.to_text(self.message.rcode()) if self.message is not None else None
+
+    def has_flag(self, flag: str) -> bool:
+        return self.message is not None and bool(self.message.flags & dns.flags.Flag[flag])
+
+    @property
+    def flags(self) -> list[str]:
+        if self.message is None:
+            return []
+        return dns.flags.to_text(self.message.flags).split()
+
+    def section(self, name: str) -> list[dns.rrset.RRset]:
+        """The rrsets of the 'answer', 'authority' or 'additional' section (empty without an answer)."""
+        if self.message is None:
+            return []
+        return {"answer": self.message.answer, "authority": self.message.authority,
+                "additional": self.message.additional}[name]
+
+    def find(self, section: str, rdtype: str, owner: str | None = None,
+             covers: str | None = None) -> dns.rrset.RRset | None:
+        """The rrset of that type (and owner, and covered type for RRSIGs) in a section, if present."""
+        wanted = dns.rdatatype.from_text(rdtype)
+        covered = dns.rdatatype.from_text(covers) if covers else dns.rdatatype.NONE
+        owner_name = dns.name.from_text(owner) if owner is not None else None
+        for rrset in self.section(section):
+            if rrset.rdtype == wanted and (owner_name is None or rrset.name == owner_name) \
+                    and (covers is None or rrset.covers == covered):
+                return rrset
+        return None
+
+    def dig(self) -> str:
+        """A dig command that asks the same question of the same server."""
+        parts = ["dig", f"@{self.server}"]
+        if self.port not in (53, 853):
+            parts.append(f"-p {self.port}")
+        parts += [self.qname, self.qtype]
+        parts.append("+recurse" if self.recursion_desired else "+norecurse")
+        if self.dnssec_ok:
+            parts.append("+dnssec")
+        if not self.edns:
+            parts.append("+noedns")
+        if self.transport == "tcp":
+            parts.append("+tcp")
+        if self.transport == "tls":
+            parts.append("+tls")
+        return " ".join(parts)
+
+    def to_evidence(self) -> dict:
+        """The probe as a report shows it: who was asked what, how, and what came back."""
+        records = []
+        for section in ("answer", "authority"):
+            for rrset in self.section(section):
+                for line in rrset.to_text().splitlines():
+                    records.append(line[:MAX_RECORD_TEXT])
+        evidence = {
+            "server": self.server,
+            "server_name": self.server_name,
+            "query": f"{self.qname} {self.qtype}",
+            "transport": self.transport + ("+tcp" if self.truncated_retry else ""),
+            "rd": self.recursion_desired,
+            "do": self.dnssec_ok,
+            "rcode": self.rcode,
+            "flags": self.flags,
+            "records": records[:MAX_EVIDENCE_RECORDS],
+            "time_ms": round(self.elapsed_ms, 1),
+            "dig": self.dig(),
+        }
+        if len(records) > MAX_EVIDENCE_RECORDS:
+            evidence["records_omitted"] = len(records) - MAX_EVIDENCE_RECORDS
+        if self.error:
+            evidence["error"] = self.error
+            evidence["error_detail"] = self.error_detail
+        return evidence
+
+
+def _tls_context() -> ssl.SSLContext:
+    # A resolver is addressed by IP and we only ask whether it speaks DNS over TLS: the certificate
+    # is not what is measured, so it is not verified (the evidence says so).
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Prober:
+    """Sends queries for one run, under one config, with a bound on queries in flight."""
+
+    def __init__(self, config: CheckConfig):
+        self.config = config
+        self._inflight = asyncio.Semaphore(config.max_inflight_queries)
+        self._tls_context = _tls_context()
+        self.queries_sent = 0
+
+    async def ask(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
+                  transport: str = "udp", recursion_desired: bool = False, dnssec_ok: bool = True,
+                  edns: bool = True, tcp_fallback: bool = True) -> Probe:
+        """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does."""
+        port = self.config.dot_port if transport == "tls" else 53
+        probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
+                      qname=qname, qtype=qtype, recursion_desired=recursion_desired,
+                      dnssec_ok=dnssec_ok and edns, edns=edns)
+        refusal = address_refusal(server, self.config.allow_private)
+        if refusal:
+            probe.error, probe.error_detail = "refused-by-policy", refusal
+            return probe
+        query = dns.message.make_query(
+            qname, qtype, use_edns=0 if edns else False, payload=self.config.edns_payload,
+            want_dnssec=dnssec_ok and edns)
+        if not recursion_desired:
+            query.flags &= ~dns.flags.RD
+        started = time.perf_counter()
+        async with self._inflight:
+            for attempt in range(1 + max(0, self.config.retries)):
+                probe.attempts = attempt + 1
+                await self._exchange(probe, query, transport)
+                if probe.error != "timeout":
+                    break
+            if (probe.message is not None and transport == "udp" and tcp_fallback
+                    and probe.message.flags & dns.flags.TC):
+                probe.truncated_retry = True
+                await self._exchange(probe, query, "tcp")
+        probe.elapsed_ms = (time.perf_counter() - started) * 1000
+        return probe
+
+    async def _exchange(self, probe: Probe, query: dns.message.Message, transport: str) -> None:
+        """One attempt; fills the probe's message or its error."""
+        self.queries_sent += 1
+        timeout = self.config.timeout
+        probe.message, probe.error, probe.error_detail = None, None, ""
+        try:
+            if transport == "udp":
+                response = await dns.asyncquery.udp(query, probe.server, timeout=timeout, port=probe.port,
+                                                    ignore_unexpected=True)
+            elif transport == "tcp":
+                response = await dns.asyncquery.tcp(query, probe.server, timeout=timeout, port=probe.port)
+            else:
+                response = await dns.asyncquery.tls(query, probe.server, timeout=timeout, port=probe.port,
+                                                    ssl_context=self._tls_context)
+        except dns.exception.Timeout:
+            probe.error, probe.error_detail = "timeout", f"no answer within {timeout:g} s"
+        except ConnectionRefusedError:
+            probe.error, probe.error_detail = "connection-refused", f"{transport.upper()} port {probe.port} refused the connection"
+        except (ConnectionResetError, EOFError, asyncio.IncompleteReadError) as exc:
+            probe.error, probe.error_detail = "connection-closed", f"the server closed the connection ({type(exc).__name__})"
+        except ssl.SSLError as exc:
+            probe.error, probe.error_detail = "tls-error", f"TLS handshake failed: {exc.reason or exc}"
+        except dns.query.BadResponse:
+            probe.error, probe.error_detail = "bad-response", "the answer does not match the question"
+        except dns.message.ShortHeader:
+            probe.error, probe.error_detail = "malformed", "the answer is shorter than a DNS header"
+        except dns.message.TrailingJunk:
+            probe.error, probe.error_detail = "malformed", "the answer has bytes after its last record"
+        except dns.exception.FormError as exc:
+            probe.error, probe.error_detail = "malformed", f"the answer cannot be parsed: {exc}"
+        except dns.exception.DNSException as exc:
+            probe.error, probe.error_detail = "malformed", f"{type(exc).__name__}: {exc}"
+        except ValueError as exc:
+            # dnspython raises ValueError for some impossible rdata (bad lengths inside a record).
+            probe.error, probe.error_detail = "malformed", f"invalid record data: {exc}"
+        except OSError as exc:
+            probe.error, probe.error_detail = "network-error", exc.strerror or str(exc)
+        else:
+            probe.size = len(response.wire or b"")
+            if probe.size > self.config.max_response_size:
+                probe.error = "too-large"
+                probe.error_detail = f"{probe.size} bytes, over the {self.config.max_response_size}-byte limit"
+            else:
+                probe.message = response

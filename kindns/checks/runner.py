@@ -1,0 +1,108 @@
+"""Running checks: many zones or resolvers at once, each under its deadline, then judging each snapshot.
+
+The async functions are the engine's entry points for async callers; `run_zone_checks` and
+`run_resolver_checks` are synchronous wrappers for the CLI and the web app's worker.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from . import resolver_checks, zone_checks  # noqa: F401  (importing them fills the catalogue)
+from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
+from .collect import Collector, new_zone_snapshot
+from .config import CheckConfig
+from .report import TargetReport
+from .resolver_checks import CATEGORIES
+from .snapshot import ResolverSnapshot, ZoneSnapshot
+
+Progress = Callable[[TargetReport], None]
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+async def _within_deadline(collect, snapshot, deadline: float) -> None:
+    """Collect under the deadline; on expiry keep what was collected and say why the rest is missing."""
+    try:
+        async with asyncio.timeout(deadline):
+            await collect(snapshot)
+    except TimeoutError:
+        snapshot.incomplete = f"the deadline of {deadline:g} s was reached before every answer came"
+
+
+def judge_zone(snapshot: ZoneSnapshot, checked_at: str, duration_ms: int) -> TargetReport:
+    """Every zone check on a snapshot (pure: no queries)."""
+    return TargetReport(snapshot.zone, checked_at, duration_ms, [spec.run(snapshot) for spec in ZONE_CHECKS.values()])
+
+
+def judge_resolver(snapshot: ResolverSnapshot, checked_at: str, duration_ms: int) -> TargetReport:
+    """Every resolver check on a snapshot (pure: no queries)."""
+    return TargetReport(snapshot.address, checked_at, duration_ms,
+                        [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()])
+
+
+async def check_zones(names: list[str], config: CheckConfig, progress: Progress | None = None) -> list[TargetReport]:
+    """Check zones (normalised names, no trailing dot), at most `config.concurrency` at a time.
+
+    Reports come back in the order of `names`; `progress` is called as each zone finishes.
+    """
+    collector = Collector(config)
+    gate = asyncio.Semaphore(max(1, config.concurrency))
+
+    async def one(name: str) -> TargetReport:
+        async with gate:
+            checked_at, started = _now_iso(), time.perf_counter()
+            snapshot = new_zone_snapshot(name, config)
+            await _within_deadline(collector.collect_zone, snapshot, config.zone_deadline)
+            report = judge_zone(snapshot, checked_at, round((time.perf_counter() - started) * 1000))
+        if progress is not None:
+            progress(report)
+        return report
+
+    return list(await asyncio.gather(*(one(name) for name in names)))
+
+
+async def check_resolvers(addresses: list[str], category: str, config: CheckConfig,
+                          progress: Progress | None = None) -> list[TargetReport]:
+    """Check declared resolver addresses of one operator (the count check looks at them together)."""
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+    collector = Collector(config)
+    gate = asyncio.Semaphore(max(1, config.concurrency))
+    declared = list(dict.fromkeys(addresses))
+    snapshots = [ResolverSnapshot(address, category, declared) for address in declared]
+    timings: dict[str, tuple[str, float]] = {}
+
+    async def one(snapshot: ResolverSnapshot) -> None:
+        async with gate:
+            started = time.perf_counter()
+            checked_at = _now_iso()
+            await _within_deadline(collector.collect_resolver, snapshot, config.zone_deadline)
+            timings[snapshot.address] = (checked_at, time.perf_counter() - started)
+
+    await asyncio.gather(*(one(s) for s in snapshots))
+    answering = {s.address: resolver_checks.serves_us(s.access) for s in snapshots}
+    reports = []
+    for snapshot in snapshots:
+        snapshot.peers_answering = answering
+        checked_at, seconds = timings[snapshot.address]
+        report = judge_resolver(snapshot, checked_at, round(seconds * 1000))
+        if progress is not None:
+            progress(report)
+        reports.append(report)
+    return reports
+
+
+def run_zone_checks(names: list[str], config: CheckConfig, progress: Progress | None = None) -> list[TargetReport]:
+    """Synchronous `check_zones`, for callers without an event loop."""
+    return asyncio.run(check_zones(names, config, progress))
+
+
+def run_resolver_checks(addresses: list[str], category: str, config: CheckConfig,
+                        progress: Progress | None = None) -> list[TargetReport]:
+    """Synchronous `check_resolvers`, for callers without an event loop."""
+    return asyncio.run(check_resolvers(addresses, category, config, progress))

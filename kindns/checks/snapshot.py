@@ -1,0 +1,99 @@
+"""Snapshots: everything collected about one zone or one resolver, as plain data.
+
+Collection fills these; judges only read them. A probe left as None was not measured (the deadline
+came first), which the judges report as such.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .query import Probe
+
+
+@dataclass
+class ServerSnapshot:
+    """What one address of one nameserver said about the zone."""
+
+    ns_name: str
+    address: str
+    soa: Probe | None = None          # SOA over UDP with EDNS and DO, no recursion
+    soa_tcp: Probe | None = None      # the same over TCP
+    ns: Probe | None = None           # apex NS
+    dnskey: Probe | None = None       # apex DNSKEY
+    nsec3param: Probe | None = None   # apex NSEC3PARAM
+    nxdomain: Probe | None = None     # a name that does not exist, to see the denial (NSEC or NSEC3)
+    axfr: Probe | None = None         # AXFR over TCP (first message only)
+    recursion: Probe | None = None    # a name outside the zone, with RD=1
+
+    def probes(self) -> list[Probe]:
+        return [p for p in (self.soa, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
+                            self.nxdomain, self.axfr, self.recursion) if p is not None]
+
+    @property
+    def label(self) -> str:
+        return f"{self.ns_name} ({self.address})"
+
+
+@dataclass
+class ChainLink:
+    """One zone cut above the checked zone: its DNSKEY set, and its DS set as its parent serves it."""
+
+    zone: str
+    dnskey: Probe | None = None
+    ds: Probe | None = None   # None for the root, whose DS is the trust anchor
+
+
+@dataclass
+class AsnAnswer:
+    """The origin AS numbers of one address, from a Team Cymru style TXT lookup."""
+
+    address: str
+    asns: tuple[str, ...] = ()
+    prefix: str | None = None
+    query: str = ""
+    error: str | None = None
+
+
+@dataclass
+class ZoneSnapshot:
+    """A zone as seen from its parent and from each of its nameservers' addresses."""
+
+    zone: str
+    now: float                                   # Unix time of collection, for signature windows
+    trust_anchors: tuple[Any, ...] = ()
+    parent: str | None = None
+    delegation: Probe | None = None              # the parent's referral (or its authoritative NS answer)
+    delegation_probes: list[Probe] = field(default_factory=list)
+    delegation_error: str | None = None
+    parent_ns: list[str] = field(default_factory=list)
+    glue: dict[str, list[str]] = field(default_factory=dict)
+    ds: Probe | None = None                      # the zone's DS asked of the parent
+    address_errors: dict[str, str] = field(default_factory=dict)  # nameserver name -> why no address
+    servers: list[ServerSnapshot] = field(default_factory=list)
+    chain: list[ChainLink] = field(default_factory=list)          # root first, down to the parent
+    asn: dict[str, AsnAnswer] = field(default_factory=dict)
+    asn_source: str = ""
+    incomplete: str | None = None                # why collection stopped early (the zone deadline)
+
+    def answered(self, attribute: str) -> list[tuple[ServerSnapshot, Probe]]:
+        """(server, probe) for every server whose probe of that kind got an answer."""
+        return [(s, getattr(s, attribute)) for s in self.servers
+                if getattr(s, attribute) is not None and getattr(s, attribute).answered]
+
+
+@dataclass
+class ResolverSnapshot:
+    """What one declared resolver address answered to the test names."""
+
+    address: str
+    category: str                                 # public, shared or private
+    declared: list[str] = field(default_factory=list)  # every address declared with it
+    access: Probe | None = None       # the signed name, RD=1, no DO: does it recurse for us?
+    signed: Probe | None = None       # the signed name with DO: is AD set?
+    bogus: Probe | None = None        # the broken name: SERVFAIL expected
+    qname_min: Probe | None = None    # the QNAME-minimisation test name (TXT)
+    dot: Probe | None = None          # the signed name over DNS over TLS
+    peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
+    qname_min_marker: str = ""
+    incomplete: str | None = None
