@@ -1,0 +1,21 @@
+"""A private, signed DNS hierarchy on loopback, started by the tests themselves.
+
+    from tests.dnslab import start_lab
+    with start_lab() as lab:
+        lab.root_hints        # zone-file root hints: ". NS a.root-servers.test." and its A record
+        lab.trust_anchor      # zone-file DS records of the lab root
+        lab.zones             # role -> zone name, e.g. "good" -> "good.test"
+        lab.resolvers         # "validating", "non-validating", "dot", "closed" -> IPv4 address
+        lab.signed_name       # A record in a well-signed zone
+        lab.bogus_name        # a name whose chain of trust is broken (validating resolvers SERVFAIL)
+        lab.qname_min_name, lab.qname_min_marker   # TXT answer contains the marker only with minimisation
+        lab.asn_zone_v4       # TXT "<reversed IPv4>.<asn_zone_v4>" -> "64501 | 127.x.y.0/24 | ZZ | lab | ..."
+
+Real servers (BIND, Knot, Unbound and a UDP-only relay) listen on port 53 of a 127.N.0.0/16 block of
+their own, so two labs can run at once. Nothing in the lab ever queries outside 127.0.0.0/8. Needs root
+(to add addresses to `lo`). `zones.py` describes what each role zone breaks and the address plan.
+"""
+from .errors import LabError
+from .lab import DnsLab, start_lab
+
+__all__ = ["DnsLab", "LabError", "start_lab"]

@@ -1,0 +1,148 @@
+"""The lab's address block: a /16 inside 127.0.0.0/8 that no other lab or program on this machine uses.
+
+Every lab picks a random second octet between 100 and 250 and holds an exclusive `flock` on a lock file
+named after it for as long as it runs, so labs of test runs that overlap never share addresses; the kernel
+drops the lock when the process dies, which lets a later lab recognise and clean up the addresses a killed
+lab left on `lo`. `named` only listens on addresses present on an interface, hence the `ip addr add`.
+"""
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import os
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import LabError, require_binary
+
+# Label of the addresses we add to `lo` (at most 15 characters and starting with the device name), so that
+# only addresses this code added are ever removed.
+ADDRESS_LABEL = "lo:kdnslab"
+SECOND_OCTETS = range(100, 251)
+
+
+class AddressBlock:
+    """127.<octet>.0.0/16, reserved by an open, locked file until `release()`."""
+
+    def __init__(self, octet: int, lock_file) -> None:
+        self.octet = octet
+        self._lock_file = lock_file
+        self.added: list[str] = []
+
+    def address(self, third: int, fourth: int) -> str:
+        """127.<octet>.<third>.<fourth>."""
+        return f"127.{self.octet}.{third}.{fourth}"
+
+    def contains(self, address: str) -> bool:
+        return address.startswith(f"127.{self.octet}.")
+
+    def add_to_loopback(self, addresses: list[str]) -> None:
+        """Add each address as a /32 to `lo` (one `ip -batch` call, so a few dozen addresses cost ~10 ms)."""
+        todo = [a for a in addresses if a not in self.added]
+        if not todo:
+            return
+        _ip_batch([f"address add {a}/32 dev lo label {ADDRESS_LABEL}" for a in todo])
+        self.added.extend(todo)
+
+    def remove_from_loopback(self) -> None:
+        """Remove every address this block added (errors ignored: an address may already be gone)."""
+        if self.added:
+            _ip_batch([f"address del {a}/32 dev lo" for a in self.added], check=False)
+            self.added = []
+
+    def release(self) -> None:
+        """Remove our addresses and give the block up for other labs."""
+        self.remove_from_loopback()
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing drops the flock
+            self._lock_file = None
+
+
+def reserve_block(rng: random.Random | None = None) -> AddressBlock:
+    """Lock a free 127.N.0.0/16: no other lab holds it, nothing listens on it, no foreign address uses it."""
+    require_binary("ip", "iproute2")
+    rng = rng or random.Random()
+    octets = list(SECOND_OCTETS)
+    rng.shuffle(octets)
+    lock_dir = Path(tempfile.gettempdir())
+    listening = _listening_addresses()
+    on_lo = _loopback_addresses()
+    for octet in octets:
+        prefix = f"127.{octet}."
+        if any(a.startswith(prefix) for a in listening):
+            continue
+        lock_file = open(lock_dir / f"kindns-dnslab-127-{octet}.lock", "w")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock_file.close()
+            continue  # another running lab holds it
+        ours = [a for a, label in on_lo if a.startswith(prefix) and label == ADDRESS_LABEL]
+        foreign = [a for a, label in on_lo if a.startswith(prefix) and label != ADDRESS_LABEL]
+        if foreign:
+            lock_file.close()
+            continue
+        if ours:
+            # Left behind by a lab that was killed before it could clean up: nobody holds its lock any more.
+            _ip_batch([f"address del {a}/32 dev lo" for a in ours], check=False)
+        lock_file.write(f"{os.getpid()}\n")
+        lock_file.flush()
+        return AddressBlock(octet, lock_file)
+    raise LabError("no free 127.N.0.0/16 block for the DNS lab (N in 100..250)")
+
+
+def _ip_batch(commands: list[str], check: bool = True) -> None:
+    """Run several `ip` commands in one process; `-force` goes on after an error so cleanup is complete."""
+    proc = subprocess.run(
+        [shutil.which("ip") or "ip", "-force", "-batch", "-"],
+        input="\n".join(commands) + "\n",
+        capture_output=True,
+        text=True,
+    )
+    if check and proc.returncode != 0:
+        hint = "" if os.geteuid() == 0 else " (adding addresses to lo needs root)"
+        raise LabError(f"`ip` failed{hint}: {proc.stderr.strip()[:500]}")
+
+
+def _loopback_addresses() -> list[tuple[str, str]]:
+    """(address, label) of every IPv4 address on `lo`."""
+    out = subprocess.run(
+        ["ip", "-4", "-o", "address", "show", "dev", "lo"], capture_output=True, text=True, check=False
+    ).stdout
+    found = []
+    for line in out.splitlines():
+        fields = line.split()
+        if "inet" in fields:
+            address = fields[fields.index("inet") + 1].split("/")[0]
+            # The label, when there is one, is the last field before "valid_lft"/"\".
+            label = "lo"
+            for field in fields:
+                if field.startswith("lo:"):
+                    label = field.rstrip("\\")  # `ip -o` ends the line part with a backslash
+            found.append((address, label))
+    return found
+
+
+def _listening_addresses() -> set[str]:
+    """Local IPv4 addresses of every TCP and UDP socket on this machine (from /proc/net)."""
+    found: set[str] = set()
+    for table in ("tcp", "udp"):
+        try:
+            lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local = line.split()[1]
+            hex_address = local.split(":")[0]
+            found.add(socket.inet_ntoa(struct.pack("<I", int(hex_address, 16))))
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    """True for 127.0.0.0/8 — the only addresses the lab may ever send queries to."""
+    return ipaddress.ip_address(address) in ipaddress.ip_network("127.0.0.0/8")

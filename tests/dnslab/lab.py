@@ -1,0 +1,295 @@
+"""Starting and stopping the lab: sign the zones, write the configurations, add the addresses to `lo`,
+start the servers, wait until every one of them answers, and undo all of it at the end."""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+from . import bind, knot, unbound
+from .addresses import AddressBlock, reserve_block
+from .errors import LabError, require_binary
+from .process import ServerProcess
+from .signing import ZoneKey, generate_key, sign_zone
+from .zones import QNAME_MIN_YES, TLD, LabPlan, Signing, ZoneSpec, build_plan
+
+START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
+RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
+
+# Program -> Debian package, checked before anything is started.
+REQUIRED = {
+    "named": "bind9",
+    "dnssec-keygen": "bind9-utils",
+    "dnssec-signzone": "bind9-utils",
+    "knotd": "knot",
+    "unbound": "unbound",
+    "ip": "iproute2",
+}
+
+
+@dataclass
+class DnsLab:
+    """A started lab. See the package docstring for what each attribute means."""
+
+    workdir: Path
+    root_hints: Path
+    trust_anchor: Path
+    zones: dict[str, str]
+    resolvers: dict[str, str]
+    signed_name: str
+    bogus_name: str
+    qname_min_name: str
+    qname_min_marker: str
+    asn_zone_v4: str
+    tld: str
+    root_server: str  # address of the lab root's only server
+    tld_server: str  # address of the TLD's server
+    plan: LabPlan
+    keep_workdir: bool = False
+    _block: AddressBlock | None = None
+    _processes: list[ServerProcess] = field(default_factory=list)
+
+    def addresses_in_use(self) -> list[str]:
+        """Every address the lab added to `lo` and listens on."""
+        return list(self._block.added) if self._block else []
+
+    def nameservers(self, role: str, side: str = "parent") -> dict[str, str]:
+        """NS host -> published address of a role's zone, as the parent delegates it ("parent") or as
+        the zone's own apex lists it ("child")."""
+        spec = self.plan.zone(self.zones[role])
+        chosen = [ns for ns in spec.nameservers if (ns.in_parent if side == "parent" else ns.in_child)]
+        return {ns.host: ns.address for ns in chosen}
+
+    def nameservers_of(self, zone: str) -> list[str]:
+        """Addresses that really serve `zone` (any lab zone, e.g. "good.test"), in NS order."""
+        spec = self.plan.zone(zone)
+        return [ns.address for ns in spec.nameservers if ns.serves_zone]
+
+    def log_tails(self, lines: int = 20) -> str:
+        return "\n".join(f"--- {p.name} ---\n{p.log_tail(lines)}" for p in self._processes)
+
+    def stop(self) -> None:
+        """Stop every server, remove every address added to `lo`, delete the workdir. Idempotent."""
+        errors = []
+        for process in reversed(self._processes):
+            try:
+                process.stop()
+            except Exception as exc:  # keep going: the addresses and the other servers must go too
+                errors.append(f"{process.name}: {exc}")
+        self._processes = []
+        if self._block is not None:
+            self._block.release()
+            self._block = None
+        if not self.keep_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        atexit.unregister(self.stop)
+        if errors:
+            raise LabError("while stopping the lab: " + "; ".join(errors))
+
+
+@contextlib.contextmanager
+def start_lab(keep_workdir: bool = False) -> Iterator[DnsLab]:
+    """Start the whole lab, yield it, and stop it (also on errors and, via atexit, at interpreter exit).
+
+    Call it from the thread that will outlive the lab: the servers die with the thread that started them.
+    """
+    lab = _start(keep_workdir)
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+def _start(keep_workdir: bool) -> DnsLab:
+    for program, package in REQUIRED.items():
+        require_binary(program, package)
+    workdir = Path(tempfile.mkdtemp(prefix="kindns-dnslab-"))
+    block = reserve_block()
+    plan = build_plan(block.octet)
+    lab = DnsLab(
+        workdir=workdir,
+        root_hints=workdir / "root.hints",
+        trust_anchor=workdir / "root.ds",
+        zones=dict(plan.roles),
+        resolvers=dict(plan.resolvers),
+        signed_name=plan.signed_name,
+        bogus_name=plan.bogus_name,
+        qname_min_name=plan.qname_min_name,
+        qname_min_marker=QNAME_MIN_YES.split(" ")[0],
+        asn_zone_v4=plan.asn_zone_v4,
+        tld=TLD,
+        root_server=plan.root_address,
+        tld_server=plan.zone(TLD).nameservers[0].address,
+        plan=plan,
+        keep_workdir=keep_workdir,
+        _block=block,
+    )
+    atexit.register(lab.stop)
+    try:
+        files = _write_zones(plan, workdir)
+        _write_root_files(lab, plan, files.pop("__root_key__"))
+        block.add_to_loopback(plan.addresses())
+        _start_servers(lab, plan, files)
+        _wait_until_ready(lab, plan)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            lab.stop()
+        raise
+    return lab
+
+
+def _write_zones(plan: LabPlan, workdir: Path) -> dict:
+    """Make keys, write and sign every zone, children before parents (the parent needs their DS).
+
+    Returns (zone name, serial) -> zone file path, plus the root's key under "__root_key__".
+    """
+    zone_dir = workdir / "zones"
+    key_dir = workdir / "keys"
+    zone_dir.mkdir()
+    key_dir.mkdir()
+    signed = [z for z in plan.zones if z.signing]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys: dict[str, ZoneKey] = dict(
+            zip([z.name for z in signed], pool.map(lambda z: generate_key(key_dir, z.fqdn, z.signing), signed))
+        )
+        # bad-ds: the parent publishes the DS of a key the zone never uses.
+        decoys = {
+            z.name: generate_key(key_dir, z.fqdn, Signing())
+            for z in signed
+            if not z.signing.ds_matches
+        }
+        files: dict = {}
+        for depth in sorted({z.depth for z in plan.zones}, reverse=True):
+            level = [z for z in plan.zones if z.depth == depth]
+            for zone, made in zip(level, pool.map(lambda z: _write_zone(plan, z, keys, decoys, zone_dir), level)):
+                files.update(made)
+    files["__root_key__"] = keys[""]
+    return files
+
+
+def _write_zone(plan: LabPlan, zone: ZoneSpec, keys: dict, decoys: dict, zone_dir: Path) -> dict:
+    delegations: list[str] = []
+    for child in plan.children(zone.name):
+        ds: list[str] = []
+        if child.signing:
+            ds = [(keys[child.name] if child.signing.ds_matches else decoys[child.name]).ds_text()]
+        delegations += child.delegation(ds)
+    made = {}
+    stem = zone.name or "root"
+    for serial in sorted(zone.serials()) or [0]:
+        text = zone.text(serial, delegations)
+        unsigned = zone_dir / f"{stem}.{serial}.zone"
+        if zone.signing:
+            key = keys[zone.name]
+            unsigned.write_text(text + key.dnskey_line() + "\n")
+            path = zone_dir / f"{stem}.{serial}.signed"
+            sign_zone(unsigned, path, zone.fqdn, key, zone.signing)
+        else:
+            unsigned.write_text(text)
+            path = unsigned
+        made[(zone.name, serial)] = path
+    return made
+
+
+def _write_root_files(lab: DnsLab, plan: LabPlan, root_key: ZoneKey) -> None:
+    lab.root_hints.write_text(
+        f". 3600000 IN NS {plan.root_server_name}.\n{plan.root_server_name}. 3600000 IN A {plan.root_address}\n"
+    )
+    lab.trust_anchor.write_text(f". 86400 {root_key.ds_text()}\n")
+
+
+def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
+    views: dict[str, bind.BindView] = {}
+    knot_zones: dict[str, Path] = {}
+    knot_address = None
+    relays: list[tuple[str, str]] = []
+    for zone in plan.zones:
+        for ns in zone.nameservers:
+            if ns.program == "knot":
+                knot_address = ns.address
+                if ns.serves_zone:
+                    knot_zones[zone.fqdn] = files[(zone.name, ns.serial)]
+                continue
+            if ns.program == "udp-relay":
+                relays.append((ns.address, ns.backend))
+            view = views.setdefault(ns.serving_address, bind.BindView(ns.serving_address))
+            view.recursion = view.recursion or ns.recursion
+            if ns.serves_zone and not any(z.name == zone.fqdn for z in view.zones):
+                view.zones.append(bind.BindZone(zone.fqdn, files[(zone.name, ns.serial)], zone.allow_transfer))
+
+    bind_dir = lab.workdir / "bind"
+    bind_dir.mkdir()
+    conf = bind.write_config(bind_dir, list(views.values()), lab.root_hints)
+    lab._processes.append(bind.named_process(bind_dir, conf))
+    if knot_address:
+        knot_dir = lab.workdir / "knot"
+        knot_dir.mkdir()
+        lab._processes.append(knot.knot_process(knot_dir, knot.write_config(knot_dir, knot_address, knot_zones)))
+    for role, address in plan.resolvers.items():
+        directory = lab.workdir / f"unbound-{role}"
+        directory.mkdir()
+        conf = unbound.write_config(directory, role, address, TLD, lab.root_hints, lab.trust_anchor)
+        lab._processes.append(unbound.unbound_process(directory, role, conf))
+    for listen, backend in relays:
+        lab._processes.append(
+            ServerProcess(
+                f"udp relay {listen}",
+                [sys.executable, str(RELAY_SCRIPT), listen, backend],
+                lab.workdir / f"udprelay-{listen}.log",
+            )
+        )
+    for process in lab._processes:
+        process.start()
+
+
+def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
+    """Poll until every address serves its zones authoritatively and every resolver answers."""
+    pending: list[tuple[str, str, bool]] = []  # (address, query name, must be authoritative)
+    for zone in plan.zones:
+        for ns in zone.nameservers:
+            pending.append((ns.address, zone.fqdn, ns.serves_zone))
+    for address in plan.resolvers.values():
+        pending.append((address, "localhost.", False))  # answered by Unbound itself, no recursion needed
+    pending = list(dict.fromkeys(pending))
+    dot_address = plan.resolvers["dot"]
+    dot_ready = False
+    deadline = time.monotonic() + START_TIMEOUT
+    while pending or not dot_ready:
+        for process in lab._processes:
+            process.check_alive()
+        pending = [p for p in pending if not _answers(*p)]
+        if not dot_ready:
+            with contextlib.suppress(OSError), socket.create_connection((dot_address, unbound.DOT_PORT), 0.2):
+                dot_ready = True
+        if not pending and dot_ready:
+            return
+        if time.monotonic() > deadline:
+            waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"DoT on {dot_address}"
+            raise LabError(f"lab servers not answering after {START_TIMEOUT:.0f}s: {waiting}\n{lab.log_tails()}")
+        time.sleep(0.05)
+
+
+def _answers(address: str, name: str, authoritative: bool) -> bool:
+    query = dns.message.make_query(name, dns.rdatatype.SOA, want_dnssec=False)
+    query.flags &= ~dns.flags.RD
+    try:
+        response = dns.query.udp(query, address, timeout=0.3)
+    except (dns.exception.Timeout, OSError):
+        return False
+    if not authoritative:
+        return True
+    return response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)

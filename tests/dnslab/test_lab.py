@@ -1,0 +1,170 @@
+"""The lab itself: every role zone is broken exactly the intended way (and only that way), and every
+resolver role behaves as its name says. Plain dnspython queries against the servers the lab started."""
+from __future__ import annotations
+
+import ssl
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+from .fixture import dns_lab  # noqa: F401  (the fixture)
+from .probes import ask, asn_of, chain_validates, rrset, zone_problems
+
+pytestmark = pytest.mark.dns
+
+# role -> the KINDNS zone checks that must not pass on it (and every other check must pass).
+EXPECTED_PROBLEMS = {
+    "good": {},
+    "unsigned": {"dnssec-signed": "fail"},
+    # One address cannot be in two /24s: diversity necessarily fails with the count.
+    "single-ns": {"ns-count": "fail", "ns-diversity": "warn"},
+    "same-subnet": {"ns-diversity": "warn"},
+    "open-axfr": {"axfr-restricted": "fail"},
+    "open-recursion": {"no-open-recursion": "fail"},
+    "expired-sigs": {"dnssec-signature-expiry": "fail", "dnssec-valid": "fail"},
+    "expiring-sigs": {"dnssec-signature-expiry": "warn"},
+    "bad-ds": {"dnssec-valid": "fail"},
+    "deprecated-algorithm": {"dnssec-algorithm": "fail"},
+    "nsec3-iterations": {"dnssec-nsec3-params": "warn"},
+    "serial-mismatch": {"soa-serial-consistency": "fail"},
+    "lame": {"ns-authoritative": "fail"},
+    "ns-mismatch": {"ns-consistency": "warn"},
+    "no-tcp": {"transport": "fail"},
+}
+
+
+def test_every_role_has_an_expectation(dns_lab):
+    assert set(dns_lab.zones) == set(EXPECTED_PROBLEMS)
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_PROBLEMS))
+def test_role_zone_is_broken_exactly_as_intended(dns_lab, role):
+    assert zone_problems(dns_lab, role) == EXPECTED_PROBLEMS[role]
+
+
+def test_root_hints_and_trust_anchor_are_zone_files_of_the_lab(dns_lab):
+    hints = dns_lab.root_hints.read_text()
+    assert ". 3600000 IN NS a.root-servers.test." in hints
+    assert dns_lab.root_server in hints
+    assert " IN DS " in dns_lab.trust_anchor.read_text()
+
+
+def test_good_zone_validates_from_the_trust_anchor_and_runs_two_programs(dns_lab):
+    zone = dns_lab.zones["good"]
+    assert chain_validates(dns_lab, zone)
+    keys = rrset(ask(dns_lab.nameservers_of(zone)[0], zone, "DNSKEY"), f"{zone}.", "DNSKEY")
+    assert {k.algorithm for k in keys} == {13}
+    # Software diversity: BIND and Knot tell their names in `version.server CH TXT`.
+    versions = set()
+    for address in dns_lab.nameservers_of(zone):
+        response = dns.query.udp(dns.message.make_query("version.server.", "TXT", "CH"), address, timeout=2)
+        versions.add(b"".join(response.answer[0][0].strings).decode().split(" ")[0] if response.answer else "")
+    assert len(versions) == 2
+
+
+def test_signed_zone_uses_nsec_and_nsec3_zone_has_salt_and_iterations(dns_lab):
+    good = dns_lab.zones["good"]
+    missing = ask(dns_lab.nameservers_of(good)[0], f"nothing-here.{good}", "A")
+    assert any(r.rdtype == dns.rdatatype.NSEC for r in missing.authority)
+    nsec3 = dns_lab.zones["nsec3-iterations"]
+    param = rrset(ask(dns_lab.nameservers_of(nsec3)[0], nsec3, "NSEC3PARAM"), f"{nsec3}.", "NSEC3PARAM")
+    assert param[0].iterations > 0 and param[0].salt
+
+
+def test_signature_windows(dns_lab):
+    now = time.time()
+    for role, low, high in (("expired-sigs", -40 * 86400, 0), ("expiring-sigs", 2 * 86400, 4 * 86400),
+                            ("good", 20 * 86400, 40 * 86400)):
+        zone = dns_lab.zones[role]
+        sigs = rrset(ask(dns_lab.nameservers_of(zone)[0], zone, "SOA"), f"{zone}.", "SOA", covers="SOA")
+        assert low < sigs[0].expiration - now < high, role
+
+
+def test_open_axfr_zone_transfers_to_anyone(dns_lab):
+    zone = dns_lab.zones["open-axfr"]
+    for address in dns_lab.nameservers(role="open-axfr").values():
+        axfr = dns.query.tcp(dns.message.make_query(zone, "AXFR"), address, timeout=2)
+        assert axfr.rcode() == dns.rcode.NOERROR and len(axfr.answer) > 3
+
+
+def test_open_recursion_server_resolves_other_names_inside_the_lab(dns_lab):
+    ns1 = dns_lab.nameservers("open-recursion")[f"ns1.{dns_lab.zones['open-recursion']}."[:-1]]
+    response = ask(ns1, dns_lab.signed_name, "A", rd=True)
+    assert response.flags & dns.flags.RA and response.answer
+
+
+def test_no_tcp_server_answers_udp_only(dns_lab):
+    ns1, ns2 = dns_lab.nameservers("no-tcp").values()
+    zone = dns_lab.zones["no-tcp"]
+    assert ask(ns2, zone, "SOA").flags & dns.flags.AA
+    with pytest.raises(OSError):
+        ask(ns2, zone, "SOA", tcp=True)
+    assert ask(ns1, zone, "SOA", tcp=True).flags & dns.flags.AA
+
+
+def test_lame_server_refuses(dns_lab):
+    ns2 = list(dns_lab.nameservers("lame").values())[1]
+    assert ask(ns2, dns_lab.zones["lame"], "SOA").rcode() == dns.rcode.REFUSED
+
+
+def test_asn_zone_gives_two_ases_to_good_and_one_to_same_subnet(dns_lab):
+    good = {asn_of(dns_lab, a) for a in dns_lab.nameservers("good").values()}
+    same = {asn_of(dns_lab, a) for a in dns_lab.nameservers("same-subnet").values()}
+    assert len(good) == 2 and len(same) == 1 and None not in good | same
+    address = dns_lab.root_server
+    name = ".".join(reversed(address.split("."))) + f".{dns_lab.asn_zone_v4}."
+    txt = rrset(ask(dns_lab.resolvers["validating"], name, "TXT", rd=True), name, "TXT")
+    assert b"".join(txt[0].strings).decode().count("|") == 4
+
+
+def test_validating_resolver_sets_ad_and_servfails_bogus(dns_lab):
+    resolver = dns_lab.resolvers["validating"]
+    good = ask(resolver, dns_lab.signed_name, "A", rd=True)
+    assert good.rcode() == dns.rcode.NOERROR and good.flags & dns.flags.AD and good.answer
+    assert ask(resolver, dns_lab.bogus_name, "A", rd=True).rcode() == dns.rcode.SERVFAIL
+    expired = f"www.{dns_lab.zones['expired-sigs']}"
+    assert ask(resolver, expired, "A", rd=True).rcode() == dns.rcode.SERVFAIL
+
+
+def test_non_validating_resolver_answers_bogus_without_ad(dns_lab):
+    resolver = dns_lab.resolvers["non-validating"]
+    good = ask(resolver, dns_lab.signed_name, "A", rd=True)
+    assert good.answer and not good.flags & dns.flags.AD
+    bogus = ask(resolver, dns_lab.bogus_name, "A", rd=True)
+    assert bogus.rcode() == dns.rcode.NOERROR and bogus.answer
+
+
+def _qname_min_answer(address: str, lab) -> str:
+    response = ask(address, lab.qname_min_name, "TXT", rd=True)
+    txt = rrset(response, f"{lab.qname_min_name}.", "TXT")
+    return b"".join(txt[0].strings).decode()
+
+
+def test_qname_minimisation_marker(dns_lab):
+    assert dns_lab.qname_min_marker in _qname_min_answer(dns_lab.resolvers["validating"], dns_lab)
+    assert dns_lab.qname_min_marker in _qname_min_answer(dns_lab.resolvers["dot"], dns_lab)
+    assert dns_lab.qname_min_marker not in _qname_min_answer(dns_lab.resolvers["non-validating"], dns_lab)
+
+
+def test_closed_resolver_refuses(dns_lab):
+    response = ask(dns_lab.resolvers["closed"], dns_lab.signed_name, "A", rd=True)
+    assert response.rcode() == dns.rcode.REFUSED and not response.answer
+
+
+def test_dot_resolver_answers_over_tls(dns_lab):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the lab's certificate is self-signed
+    query = dns.message.make_query(dns_lab.signed_name, "A", want_dnssec=True)
+    response = dns.query.tls(query, dns_lab.resolvers["dot"], timeout=3, ssl_context=context)
+    assert response.answer and response.flags & dns.flags.AD
+
+
+def test_every_lab_address_is_loopback(dns_lab):
+    assert dns_lab.addresses_in_use()
+    assert all(a.startswith("127.") for a in dns_lab.addresses_in_use())

@@ -1,0 +1,275 @@
+"""What the lab serves: its root, one TLD, the role zones (each breaking one KINDNS practice), the
+QNAME-minimisation test zones and a Team-Cymru-like origin zone, with which address serves which copy.
+
+Every role zone starts from the same well-run baseline — signed with ECDSAP256SHA256 and NSEC, DS at the
+parent, two nameservers in different /24s of different AS numbers, AXFR refused, recursion off — and
+changes exactly one thing, so a check that flags anything else on it has a bug.
+
+Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
+  127.N.1.1        a.root-servers.<tld>          127.N.2.1    ns1.nic.<tld> (the TLD)
+  127.N.10.i       ns1.<role>.<tld>  (AS 64501)  127.N.20.i   ns2.<role>.<tld>  (AS 64502)
+  127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the real server behind no-tcp's UDP relay
+  127.N.30.i       ns3 of ns-mismatch (AS 64503)
+  127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
+  127.N.50.1-4     resolvers: validating, non-validating, dot, closed
+Everything else in the block is AS 64500 in the ASN zone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY = 86400
+SERIAL = 2024010101
+TLD = "test"  # RFC 6761 special use: can never collide with a real name if a query ever escaped
+
+# role -> number used in its addresses (127.N.10.<n>, 127.N.20.<n>)
+ROLES = {
+    "good": 1,
+    "unsigned": 2,
+    "single-ns": 3,
+    "same-subnet": 4,
+    "open-axfr": 5,
+    "open-recursion": 6,
+    "expired-sigs": 7,
+    "expiring-sigs": 8,
+    "bad-ds": 9,
+    "deprecated-algorithm": 10,
+    "nsec3-iterations": 11,
+    "serial-mismatch": 12,
+    "lame": 13,
+    "ns-mismatch": 14,
+    "no-tcp": 15,
+}
+
+AS_BY_THIRD_OCTET = {10: 64501, 20: 64502, 30: 64503}
+DEFAULT_AS = 64500
+
+QNAME_MIN_YES = "HOORAY - QNAME minimisation is enabled"
+QNAME_MIN_NO = "NO - QNAME minimisation is NOT enabled"
+
+
+@dataclass
+class Nameserver:
+    """One NS of a zone: the host name published, its address, and how that address is served."""
+
+    host: str
+    address: str
+    program: str = "bind"  # "bind", "knot" or "udp-relay"
+    backend: str | None = None  # udp-relay only: the BIND address it forwards to
+    in_parent: bool = True  # listed in the parent's delegation
+    in_child: bool = True  # listed in the zone's own apex NS set
+    serves_zone: bool = True  # False: the address exists but is not authoritative (lame)
+    serial: int = SERIAL
+    recursion: bool = False  # an open resolver on the same address (BIND view with recursion)
+
+    @property
+    def serving_address(self) -> str:
+        """Where the zone data really lives (the relay's backend for a UDP-only front)."""
+        return self.backend or self.address
+
+
+@dataclass
+class Signing:
+    """How a zone is signed by dnssec-signzone; offsets are seconds from now."""
+
+    algorithm: str = "ECDSAP256SHA256"
+    bits: int | None = None
+    nsec3: tuple[str, int] | None = None  # (salt hex, extra iterations)
+    inception: int = -DAY
+    expiration: int = 30 * DAY
+    ds_matches: bool = True  # False: the parent gets the DS of a key the zone never publishes
+
+
+@dataclass
+class ZoneSpec:
+    name: str  # without trailing dot; "" is the root
+    parent: str | None  # None: not delegated from anywhere in the lab
+    nameservers: list[Nameserver]
+    records: list[str] = field(default_factory=list)  # zone-file lines relative to the origin
+    signing: Signing | None = None
+    allow_transfer: bool = False
+    role: str | None = None
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.name}." if self.name else "."
+
+    @property
+    def depth(self) -> int:
+        return len(self.name.split(".")) if self.name else 0
+
+    @property
+    def hostmaster(self) -> str:
+        return f"hostmaster.{self.name}." if self.name else "hostmaster."
+
+    def owns(self, host: str) -> bool:
+        """True if `host` is at or below this zone's apex (so it needs glue in the parent)."""
+        return not self.name or host == self.name or host.endswith("." + self.name)
+
+    def serials(self) -> set[int]:
+        return {ns.serial for ns in self.nameservers if ns.serves_zone}
+
+    def text(self, serial: int, delegations: list[str]) -> str:
+        """The unsigned zone file for one serial, with the delegation lines (NS, glue, DS) of its children."""
+        apex_ns = [ns for ns in self.nameservers if ns.in_child]
+        lines = [
+            f"$ORIGIN {self.fqdn}",
+            "$TTL 3600",
+            f"@ IN SOA {apex_ns[0].host}. {self.hostmaster} ( {serial} 3600 600 864000 300 )",
+        ]
+        lines += [f"@ IN NS {ns.host}." for ns in apex_ns]
+        lines += [f"{ns.host}. IN A {ns.address}" for ns in apex_ns if self.owns(ns.host)]
+        lines += self.records
+        lines += delegations
+        return "\n".join(lines) + "\n"
+
+    def delegation(self, ds_records: list[str]) -> list[str]:
+        """The lines the parent zone needs for this zone: NS, glue A records and DS."""
+        lines = [f"{self.fqdn} IN NS {ns.host}." for ns in self.nameservers if ns.in_parent]
+        lines += [
+            f"{ns.host}. IN A {ns.address}"
+            for ns in self.nameservers
+            if ns.in_parent and self.owns(ns.host)
+        ]
+        lines += [f"{self.fqdn} {ds}" for ds in ds_records]
+        return lines
+
+
+@dataclass
+class LabPlan:
+    """Everything the lab serves, for one address block."""
+
+    octet: int
+    zones: list[ZoneSpec]
+    root_address: str
+    root_server_name: str
+    resolvers: dict[str, str]
+    roles: dict[str, str]  # role -> zone name
+    signed_name: str
+    bogus_name: str
+    qname_min_name: str
+    asn_zone_v4: str
+
+    def zone(self, name: str) -> ZoneSpec:
+        return next(z for z in self.zones if z.name == name)
+
+    def children(self, name: str) -> list[ZoneSpec]:
+        return [z for z in self.zones if z.parent == name]
+
+    def addresses(self) -> list[str]:
+        """Every address the lab listens on, in a stable order."""
+        found: list[str] = []
+        for zone in self.zones:
+            for ns in zone.nameservers:
+                for address in (ns.address, ns.backend):
+                    if address and address not in found:
+                        found.append(address)
+        found += [a for a in self.resolvers.values() if a not in found]
+        return found
+
+
+def build_plan(octet: int) -> LabPlan:
+    """The lab's zones and addresses inside 127.<octet>.0.0/16."""
+
+    def addr(third: int, fourth: int) -> str:
+        return f"127.{octet}.{third}.{fourth}"
+
+    zones: list[ZoneSpec] = []
+    root_ns = Nameserver(f"a.root-servers.{TLD}", addr(1, 1))
+    zones.append(ZoneSpec("", None, [root_ns], signing=Signing()))
+    zones.append(
+        ZoneSpec(
+            TLD,
+            "",
+            [Nameserver(f"ns1.nic.{TLD}", addr(2, 1))],
+            records=[f"{root_ns.host}. IN A {root_ns.address}"],
+            signing=Signing(),
+        )
+    )
+    for role, n in ROLES.items():
+        zones.append(_role_zone(role, n, addr))
+
+    # QNAME minimisation test (internet.nl style); unsigned, insecurely delegated.
+    qmin = f"qnamemin.{TLD}"
+    first = Nameserver(f"ns.{qmin}", addr(40, 1))
+    second = Nameserver(f"ns.b.{qmin}", addr(40, 2))
+    zones.append(ZoneSpec(qmin, TLD, [first]))
+    zones.append(ZoneSpec(f"b.{qmin}", qmin, [second], records=[f'a IN TXT "{QNAME_MIN_YES}"']))
+    # Served by the first server only and delegated from nowhere: only a resolver that asks the first
+    # server for the full name (no minimisation) ever sees it.
+    zones.append(ZoneSpec(f"a.b.{qmin}", None, [first], records=[f'@ IN TXT "{QNAME_MIN_NO}"']))
+
+    asn = f"asn.{TLD}"
+    asn_records = [
+        f'*.{third}.{octet}.127.origin IN TXT "{asn_number} | 127.{octet}.{third}.0/24 | ZZ | lab | 2024-01-01"'
+        for third, asn_number in AS_BY_THIRD_OCTET.items()
+    ]
+    asn_records.append(f'*.{octet}.127.origin IN TXT "{DEFAULT_AS} | 127.{octet}.0.0/16 | ZZ | lab | 2024-01-01"')
+    zones.append(ZoneSpec(asn, TLD, [Nameserver(f"ns.{asn}", addr(40, 3))], records=asn_records))
+
+    resolvers = {
+        "validating": addr(50, 1),
+        "non-validating": addr(50, 2),
+        "dot": addr(50, 3),
+        "closed": addr(50, 4),
+    }
+    roles = {role: f"{role}.{TLD}" for role in ROLES}
+    return LabPlan(
+        octet=octet,
+        zones=zones,
+        root_address=root_ns.address,
+        root_server_name=root_ns.host,
+        resolvers=resolvers,
+        roles=roles,
+        signed_name=f"www.good.{TLD}",
+        bogus_name=f"www.bad-ds.{TLD}",
+        qname_min_name=f"a.b.{qmin}",
+        asn_zone_v4=f"origin.{asn}",
+    )
+
+
+def _role_zone(role: str, n: int, addr) -> ZoneSpec:
+    """The baseline zone for `role`, with that role's one break applied."""
+    name = f"{role}.{TLD}"
+    ns1 = Nameserver(f"ns1.{name}", addr(10, n))
+    ns2 = Nameserver(f"ns2.{name}", addr(20, n))
+    zone = ZoneSpec(
+        name,
+        TLD,
+        [ns1, ns2],
+        records=[f"www IN A {addr(99, n)}", f'@ IN TXT "kindns lab zone: {role}"'],
+        signing=Signing(),
+        role=role,
+    )
+    if role == "good":
+        ns2.program = "knot"  # software diversity: BIND and Knot
+    elif role == "unsigned":
+        zone.signing = None
+    elif role == "single-ns":
+        zone.nameservers = [ns1]
+    elif role == "same-subnet":
+        ns2.address = addr(10, 100 + n)
+    elif role == "open-axfr":
+        zone.allow_transfer = True
+    elif role == "open-recursion":
+        ns1.recursion = True
+    elif role == "expired-sigs":
+        zone.signing = Signing(inception=-30 * DAY, expiration=-DAY)
+    elif role == "expiring-sigs":
+        zone.signing = Signing(inception=-DAY, expiration=3 * DAY)
+    elif role == "bad-ds":
+        zone.signing = Signing(ds_matches=False)
+    elif role == "deprecated-algorithm":
+        zone.signing = Signing(algorithm="RSASHA1", bits=2048)
+    elif role == "nsec3-iterations":
+        zone.signing = Signing(nsec3=("C0FFEE", 10))
+    elif role == "serial-mismatch":
+        ns2.serial = SERIAL + 1
+    elif role == "lame":
+        ns2.serves_zone = False
+    elif role == "ns-mismatch":
+        zone.nameservers.append(Nameserver(f"ns3.{name}", addr(30, n), in_parent=False))
+    elif role == "no-tcp":
+        ns2.program = "udp-relay"
+        ns2.backend = addr(20, 100 + n)
+    return zone
