@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..enrolment.forms import as_choices
 from ..regions import REGIONS, country_choices
 from .services import MAX_CITATION_LENGTH, MAX_MESSAGE_LENGTH
 
@@ -35,5 +36,5 @@ class RegionOverrideForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose a country"))] + country_choices()
-        self.region.choices = [(code, f"{name} ({code})") for code, name in REGIONS.items()]
+        self.country.choices = as_choices([("", _l("Choose a country"))] + country_choices())
+        self.region.choices = as_choices((code, f"{name} ({code})") for code, name in REGIONS.items())

@@ -10,6 +10,7 @@ from ..enrolment import status
 from ..extensions import db, login_manager
 from ..models import Organisation
 from . import services
+from ..enrolment.forms import as_choices
 from .forms import ActionForm, ChampionForm, DecisionMessageForm, RegionOverrideForm
 
 bp = Blueprint("admin", __name__)
@@ -120,7 +121,7 @@ def reject(organisation_id: int):
 def champions():
     form = ChampionForm()
     candidates = services.approved_non_champions()
-    form.organisation.choices = [(o.id, o.name) for o in candidates]
+    form.organisation.choices = as_choices((o.id, o.name) for o in candidates)
     if form.validate_on_submit():
         organisation = _organisation_or_404(form.organisation.data)
         try:

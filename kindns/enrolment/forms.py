@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..practices import Practice, category_choices
@@ -14,6 +15,22 @@ from .services import MAX_EMAIL_LENGTH, MAX_HOW_LENGTH, MAX_LIST_TEXT_LENGTH, MA
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def as_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def at_least_one(message):
+    """Like DataRequired for a list of checkboxes, without putting `required` on every one of them."""
+
+    def check(form, field):
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(message)
+
+    return check
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,7 +50,7 @@ class OrganisationForm(FlaskForm):
     country = SelectField(_l("Country"), validators=[DataRequired()])
     categories = MultiCheckboxField(
         _l("Operator categories"),
-        validators=[DataRequired(message=_l("Choose at least one operator category."))],
+        validators=[at_least_one(_l("Choose at least one operator category."))],
     )
     contact_name = StringField(_l("Public contact: name"), filters=[_strip],
                                validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)])
@@ -44,8 +61,8 @@ class OrganisationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Filled per request so that names follow the visitor's language.
-        self.country.choices = [("", _l("Choose a country"))] + country_choices()
-        self.categories.choices = category_choices()
+        self.country.choices = as_choices([("", _l("Choose a country"))] + country_choices())
+        self.categories.choices = as_choices(category_choices())
 
 
 class ListForm(FlaskForm):
@@ -102,7 +119,7 @@ def assessment_form(practices: list[Practice], *args, **kwargs) -> FlaskForm:
         key = _field_key(practice.id)
         setattr(AssessmentForm, f"implemented_{key}", RadioField(
             _l("Do you do this?"),
-            choices=[("yes", _l("Yes, we do this")), ("no", _l("Not yet"))],
+            choices=as_choices([("yes", _l("Yes, we do this")), ("no", _l("Not yet"))]),
             validators=[Optional()],
             validate_choice=False,
         ))
