@@ -1,2 +1,109 @@
-"""Conformance commands: check and check-resolver, thin wrappers over kindns.checks."""
-from .cli import kindns_cli  # noqa: F401
+"""Conformance commands: `kindns check` and `kindns check-resolver`, thin wrappers over kindns.checks.
+
+Both exit 0 when the checks ran, whatever the verdicts, and 2 with a message for bad input.
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from typing import Any, Callable
+
+import click
+from flask import current_app
+
+from .checks import CheckConfig, format_json, format_table, run_resolver_checks, run_zone_checks
+from .checks.config import ConfigError, load_root_hints, load_trust_anchors
+from .checks.names import InvalidName, normalise_ip_address, normalise_zone_name
+from .cli import kindns_cli
+
+
+def _engine_options(command: Callable) -> Callable:
+    """The options both commands share."""
+    options = [
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per target."),
+        click.option("--root-hints", type=click.Path(dir_okay=False),
+                     help="Root hints file (zone-file format: '. NS a.root.' and address records)."),
+        click.option("--trust-anchor", type=click.Path(dir_okay=False),
+                     help="Trust anchor file: DS or DNSKEY records for '.' in zone-file format."),
+        click.option("--allow-private", is_flag=True, default=None,
+                     help="Allow probing private, loopback and other non-public addresses."),
+        click.option("--concurrency", type=click.IntRange(1, 10000), help="Targets checked at once."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _config(root_hints: str | None, trust_anchor: str | None, **overrides: Any) -> CheckConfig:
+    """The app's KINDNS_CHECK_* settings, overridden by the command line; bad files exit with code 2."""
+    try:
+        if root_hints:
+            overrides["root_hints"] = load_root_hints(root_hints)
+        if trust_anchor:
+            overrides["trust_anchors"] = load_trust_anchors(trust_anchor)
+        return CheckConfig.from_settings(current_app.config, **overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _progress(count: int, label: str):
+    """A progress bar on stderr when there are several targets (hidden when stderr is not a terminal)."""
+    if count < 2:
+        return nullcontext(None)
+    return click.progressbar(length=count, label=label, file=sys.stderr)
+
+
+def _print(reports: list, as_json: bool) -> None:
+    click.echo(format_json(reports) if as_json else format_table(reports))
+
+
+@kindns_cli.command("check")
+@click.argument("zones", nargs=-1, required=True)
+@_engine_options
+def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None, trust_anchor: str | None,
+                  allow_private: bool | None, concurrency: int | None) -> None:
+    """Check ZONES against the KINDNS practices for authoritative operators."""
+    names = []
+    for zone in zones:
+        try:
+            names.append(normalise_zone_name(zone))
+        except InvalidName as exc:
+            raise click.UsageError(f"Invalid zone name '{zone}': {exc}") from None
+    config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency)
+    with _progress(len(names), "Checking zones") as bar:
+        reports = run_zone_checks(names, config, progress=(lambda _r: bar.update(1)) if bar else None)
+    _print(reports, as_json)
+
+
+@kindns_cli.command("check-resolver")
+@click.argument("addresses", nargs=-1, required=True)
+@click.option("--category", type=click.Choice(["public", "shared", "private"]), required=True,
+              help="The operator category the resolvers are declared under.")
+@_engine_options
+@click.option("--signed-name", help="A validly signed name (the AD bit is expected).")
+@click.option("--bogus-name", help="A name with a broken signature (SERVFAIL is expected).")
+@click.option("--qname-min-zone", "qname_min_name",
+              help="The QNAME-minimisation test name (TXT); its answer contains the marker when minimising.")
+def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: bool, root_hints: str | None,
+                           trust_anchor: str | None, allow_private: bool | None, concurrency: int | None,
+                           signed_name: str | None, bogus_name: str | None, qname_min_name: str | None) -> None:
+    """Check resolver ADDRESSES (all of one operator) against the KINDNS practices of their category."""
+    normalised = []
+    for address in addresses:
+        try:
+            normalised.append(normalise_ip_address(address))
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    for option, value in (("--signed-name", signed_name), ("--bogus-name", bogus_name),
+                          ("--qname-min-zone", qname_min_name)):
+        if value is not None:
+            try:
+                normalise_zone_name(value)
+            except InvalidName as exc:
+                raise click.UsageError(f"Invalid {option} '{value}': {exc}") from None
+    config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency,
+                     signed_name=signed_name, bogus_name=bogus_name, qname_min_name=qname_min_name)
+    with _progress(len(normalised), "Checking resolvers") as bar:
+        reports = run_resolver_checks(normalised, category, config,
+                                      progress=(lambda _r: bar.update(1)) if bar else None)
+    _print(reports, as_json)

@@ -45,9 +45,7 @@ class CheckSpec:
         verdicts = [verdict_for(f.code) for f in findings]
         verdict = combine(verdicts)
         decisive = [f for f, v in zip(findings, verdicts) if v == verdict]
-        summary = decisive[0].detail if decisive else self.summary
-        if len(decisive) > 1:
-            summary += f" (and {len(decisive) - 1} more)"
+        summary = summarise([f.detail for f in decisive]) or self.summary
         evidence = []
         for finding, level in zip(findings, verdicts):
             entry = {"finding": finding.code, "verdict": level, "detail": finding.detail, **finding.data}
@@ -58,9 +56,7 @@ class CheckSpec:
                            evidence=evidence, advice=self._advice(decisive, findings, verdict))
 
     def _advice(self, decisive: list[Finding], findings: list[Finding], verdict: str) -> str:
-        lines = []
-        for code in dict.fromkeys(f.code for f in decisive):
-            lines.append(self.advice[code])
+        lines = list(dict.fromkeys(self.advice[f.code] for f in decisive))
         dig = next((p.dig() for f in decisive for p in f.probes), None)
         if dig is None:
             dig = next((p.dig() for f in findings for p in f.probes), "")
@@ -69,6 +65,15 @@ class CheckSpec:
         if self.references:
             lines.append("See " + ", ".join(self.references) + ".")
         return " ".join(lines)
+
+
+def summarise(details: list[str], limit: int = 3) -> str:
+    """One line from the decisive findings' sentences: the first few, and how many more there are."""
+    unique = list(dict.fromkeys(details))
+    text = "; ".join(unique[:limit])
+    if len(unique) > limit:
+        text += f"; and {len(unique) - limit} more"
+    return text
 
 
 ZONE_CHECKS: dict[str, CheckSpec] = {}

@@ -93,9 +93,9 @@ class Collector:
         ask = self.prober.ask
         where, name = server.address, server.ns_name
         apex = zone + "."
-        outside = self.config.recursion_test_name
+        outside = self.config.recursion_test_name or self.config.root_hints[0].name
         if dns.name.from_text(outside).is_subdomain(dns.name.from_text(apex)):
-            outside = "."
+            outside = "."  # the root's NS set: no authoritative server of a zone below it serves that
         await asyncio.gather(
             self._fill(server, "soa", ask(where, apex, "SOA", server_name=name, tcp_fallback=False)),
             self._fill(server, "soa_tcp", ask(where, apex, "SOA", server_name=name, transport="tcp")),
@@ -138,7 +138,7 @@ class Collector:
         else:
             qname = ".".join(reversed(ip.exploded.replace(":", ""))) + "." + self.config.asn_zone_v6
         walk = await self.resolver.lookup(qname, "TXT")
-        answer = AsnAnswer(address, query=qname)
+        answer = AsnAnswer(address, query=qname, probe=walk.probe or (walk.probes[-1] if walk.probes else None))
         txt = walk.probe.find("answer", "TXT") if walk.probe is not None else None
         if txt is None:
             answer.error = walk.error or f"no TXT answer ({walk.probe.rcode if walk.probe else 'no response'})"

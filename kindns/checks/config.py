@@ -119,8 +119,9 @@ class CheckConfig:
     edns_payload: int = 1232        # the EDNS buffer size we advertise (DNS flag day 2020)
     asn_zone_v4: str = "origin.asn.cymru.com"
     asn_zone_v6: str = "origin6.asn.cymru.com"
-    # A name outside any checked zone, asked with RD=1 to see whether a nameserver recurses.
-    recursion_test_name: str = "www.iana.org"
+    # A name outside the checked zone, asked with RD=1 to see whether a nameserver recurses; empty
+    # means the first root server's name (it exists and lies outside nearly every zone).
+    recursion_test_name: str = ""
     # Resolver test names: a validly signed name, a name with a broken signature, and a TXT name whose
     # answer contains the marker only when the resolver minimises QNAMEs (internet.nl's test zone).
     signed_name: str = "www.isc.org"
@@ -128,6 +129,7 @@ class CheckConfig:
     qname_min_name: str = "qnamemintest.internet.nl"
     qname_min_marker: str = "HOORAY"
     dot_port: int = 853
+    dns_port: int = 53              # where nameservers and resolvers are asked (tests use other ports)
 
     def replace(self, **changes: Any) -> CheckConfig:
         """A copy with some fields changed."""

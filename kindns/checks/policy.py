@@ -18,6 +18,7 @@ POLICY: dict[str, str] = {
     "NOT_MEASURED": ERROR,            # no answer (timeout, refused by policy, malformed, deadline)
     "NO_DELEGATION": ERROR,           # the parent does not delegate the zone; nothing can be measured
     "UNSIGNED": NOT_APPLICABLE,
+    "NOT_AUTHORITATIVE": NOT_APPLICABLE,  # a lame server's answer says nothing about the zone (see ns-authoritative)
     # dnssec-signed
     "SIGNED": PASS,
     "NO_DNSKEY": FAIL,

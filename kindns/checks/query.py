@@ -93,7 +93,7 @@ class Probe:
     def dig(self) -> str:
         """A dig command that asks the same question of the same server."""
         parts = ["dig", f"@{self.server}"]
-        if self.port not in (53, 853):
+        if self.port != (853 if self.transport == "tls" else 53):
             parts.append(f"-p {self.port}")
         parts += [self.qname, self.qtype]
         parts.append("+recurse" if self.recursion_desired else "+norecurse")
@@ -157,7 +157,7 @@ class Prober:
                   transport: str = "udp", recursion_desired: bool = False, dnssec_ok: bool = True,
                   edns: bool = True, tcp_fallback: bool = True) -> Probe:
         """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does."""
-        port = self.config.dot_port if transport == "tls" else 53
+        port = self.config.dot_port if transport == "tls" else self.config.dns_port
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
                       dnssec_ok=dnssec_ok and edns, edns=edns)

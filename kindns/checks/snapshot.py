@@ -53,6 +53,7 @@ class AsnAnswer:
     prefix: str | None = None
     query: str = ""
     error: str | None = None
+    probe: Probe | None = None      # the last query of the lookup, for evidence
 
 
 @dataclass

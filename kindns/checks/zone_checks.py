@@ -27,6 +27,7 @@ COMMON_ADVICE = {
                      "zone) and that the name is spelt right.",
     "NOT_MEASURED": "Make sure every nameserver address answers DNS queries from the Internet over UDP and "
                     "TCP; this could not be measured.",
+    "NOT_AUTHORITATIVE": "A server that does not serve the zone says nothing about it: see ns-authoritative.",
 }
 
 
@@ -61,6 +62,16 @@ def not_measured(server: ServerSnapshot, probe: Probe | None, what: str, snapsho
                    (probe,))
 
 
+def is_authoritative(probe: Probe) -> bool:
+    """An answer from a server that serves the zone: AA set, NOERROR or NXDOMAIN."""
+    return probe.has_flag("AA") and probe.rcode in ("NOERROR", "NXDOMAIN")
+
+
+def not_authoritative(server: ServerSnapshot, probe: Probe) -> Finding:
+    return Finding("NOT_AUTHORITATIVE", f"{server.label} does not answer authoritatively ({probe.rcode}); "
+                   "its answers are left out", (probe,))
+
+
 def is_unsigned(snapshot: ZoneSnapshot) -> bool:
     """No server showed a DNSKEY at the apex and the parent has no DS: DNSSEC checks do not apply."""
     apex = snapshot.zone + "."
@@ -93,6 +104,9 @@ def unsigned_finding(snapshot: ZoneSnapshot) -> Finding:
 )
 def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
     apex = snapshot.zone + "."
+    if is_unsigned(snapshot):
+        finding = unsigned_finding(snapshot)
+        return [Finding("NO_DNSKEY", finding.detail, finding.probes)]
     findings: list[Finding] = []
     for server in snapshot.servers:
         for attribute, rdtype in (("dnskey", "DNSKEY"), ("soa", "SOA"), ("ns", "NS")):
@@ -100,6 +114,9 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
             if probe is None or not probe.answered:
                 findings.append(not_measured(server, probe, f"{rdtype} with signatures", snapshot))
                 continue
+            if not is_authoritative(probe):
+                findings.append(not_authoritative(server, probe))
+                break
             rrset, sigs = answer_rrset(probe, apex, rdtype)
             if rdtype == "DNSKEY" and rrset is None:
                 findings.append(Finding("NO_DNSKEY", f"{server.label} serves no DNSKEY at the apex", (probe,)))
@@ -111,7 +128,7 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
                                 + (f" ({ds.error}: {ds.error_detail})" if ds else ""), (ds,) if ds else ()))
     elif ds.find("answer", "DS", apex) is None:
         findings.append(Finding("NO_DS", f"the parent {snapshot.parent} has no DS for {snapshot.zone}", (ds,)))
-    if not any(f.code != "NOT_MEASURED" for f in findings):
+    if not any(f.code not in ("NOT_MEASURED", "NOT_AUTHORITATIVE") for f in findings):
         probes = tuple(p for _s, p in snapshot.answered("dnskey")[:1]) + ((ds,) if ds else ())
         findings.append(Finding("SIGNED", f"{snapshot.zone} is signed: DNSKEY and RRSIGs on every nameserver, "
                                 "DS at the parent", probes))
@@ -360,6 +377,9 @@ def soa_serial_consistency(snapshot: ZoneSnapshot) -> list[Finding]:
     for server in snapshot.servers:
         probe = server.soa if server.soa is not None and server.soa.answered else server.soa_tcp
         soa = probe.find("answer", "SOA", apex) if probe is not None and probe.answered else None
+        if probe is not None and probe.answered and not is_authoritative(probe):
+            findings.append(not_authoritative(server, probe))
+            continue
         if soa is None:
             findings.append(not_measured(server, probe, "the SOA serial", snapshot) if probe is None or
                             not probe.answered else
@@ -529,25 +549,29 @@ def ns_diversity(snapshot: ZoneSnapshot) -> list[Finding]:
     addresses = sorted({s.address for s in snapshot.servers})
     prefixes = sorted({network_prefix(a) for a in addresses})
     data = {"prefixes": prefixes}
+    # The servers' SOA answers show which addresses were found (and how to ask them again).
+    seen = tuple(s.soa for s in snapshot.servers if s.soa is not None)
     if len(prefixes) >= 2:
         findings = [Finding("PREFIXES_DIVERSE", f"addresses in {len(prefixes)} prefixes: {', '.join(prefixes)}",
-                            (), data)]
+                            seen, data)]
     else:
-        findings = [Finding("SAME_PREFIX", f"all addresses are in {', '.join(prefixes)}", (), data)]
+        findings = [Finding("SAME_PREFIX", f"all addresses are in {', '.join(prefixes)}", seen, data)]
     known = {a: snapshot.asn[a] for a in addresses if a in snapshot.asn and snapshot.asn[a].asns}
     missing = [a for a in addresses if a not in known]
     asns = sorted({asn for answer in known.values() for asn in answer.asns})
     as_data = {"asns": {a: list(answer.asns) for a, answer in known.items()}, "asn_source": snapshot.asn_source}
+    as_probes = tuple(snapshot.asn[a].probe for a in addresses if a in snapshot.asn and snapshot.asn[a].probe)
     if len(asns) >= 2:
-        findings.append(Finding("ASNS_DIVERSE", f"addresses in {len(asns)} ASes: AS{', AS'.join(asns)}", (), as_data))
+        findings.append(Finding("ASNS_DIVERSE", f"addresses in {len(asns)} ASes: AS{', AS'.join(asns)}", as_probes,
+                                as_data))
     elif missing:
         reasons = "; ".join(f"{a}: {snapshot.asn[a].error if a in snapshot.asn else 'not looked up'}"
                             for a in missing[:4])
         findings.append(Finding("ASN_UNAVAILABLE", f"no AS data for {len(missing)} address(es) ({reasons}); "
-                                "judged on prefixes alone", (), as_data))
+                                "judged on prefixes alone", as_probes, as_data))
     else:
         findings.append(Finding("SAME_ASN", f"all addresses are in AS{asns[0]}" if asns else "no AS found",
-                                (), as_data))
+                                as_probes, as_data))
     return findings
 
 

@@ -1,0 +1,258 @@
+"""The zone judges on hand-built snapshots: each check's verdict for a good zone and for each defect."""
+from __future__ import annotations
+
+import dataclasses
+
+import dns.flags
+import pytest
+
+from kindns.checks import ZONE_CHECKS
+from tests.checks.builders import (
+    APEX, DAY, NS1, NS2, NOW, ZONE_KEY, make_key, probe, rrset, server_snapshot, zone_snapshot,
+)
+
+
+def verdicts(snapshot) -> dict[str, str]:
+    return {check_id: spec.run(snapshot).verdict for check_id, spec in ZONE_CHECKS.items()}
+
+
+def result(snapshot, check_id: str):
+    return ZONE_CHECKS[check_id].run(snapshot)
+
+
+def test_a_good_zone_passes_every_check():
+    assert verdicts(zone_snapshot()) == {check_id: "pass" for check_id in ZONE_CHECKS}
+
+
+def test_an_unsigned_zone_fails_signing_and_the_other_dnssec_checks_do_not_apply():
+    got = verdicts(zone_snapshot(signed=False))
+    assert got["dnssec-signed"] == "fail"
+    assert {got[c] for c in ("dnssec-valid", "dnssec-algorithm", "dnssec-nsec3-params",
+                             "dnssec-signature-expiry")} == {"n/a"}
+    assert "not signed" in result(zone_snapshot(signed=False), "dnssec-signed").summary
+
+
+def test_no_ds_at_the_parent_fails_signing_and_leaves_the_chain_insecure():
+    snapshot = zone_snapshot(ds_key=None)
+    signed = result(snapshot, "dnssec-signed")
+    assert signed.verdict == "fail" and "no DS" in signed.summary
+    valid = result(snapshot, "dnssec-valid")
+    assert valid.verdict == "fail" and "no DS" in valid.summary
+
+
+def test_a_ds_that_matches_no_key_makes_the_chain_bogus():
+    snapshot = zone_snapshot(ds_key=make_key(APEX))
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "fail"
+    assert "matches the parent's DS set" in outcome.summary
+    assert result(snapshot, "dnssec-signed").verdict == "pass"
+
+
+def test_a_tampered_signature_makes_the_chain_bogus():
+    servers = [server_snapshot(*NS1, sign_options={"tamper": True}), server_snapshot(*NS2)]
+    outcome = result(zone_snapshot(servers=servers), "dnssec-valid")
+    assert outcome.verdict == "fail"
+    assert "verify failure" in outcome.summary
+
+
+def test_expired_signatures_fail_validity_and_expiry():
+    expired = {"inception": NOW - 40 * DAY, "expiration": NOW - DAY}
+    servers = [server_snapshot(*NS1, sign_options=expired), server_snapshot(*NS2, sign_options=expired)]
+    snapshot = zone_snapshot(servers=servers)
+    assert result(snapshot, "dnssec-valid").verdict == "fail"
+    expiry = result(snapshot, "dnssec-signature-expiry")
+    assert expiry.verdict == "fail" and "expired 1.0 days ago" in expiry.summary
+
+
+def test_signatures_expiring_within_seven_days_warn():
+    soon = {"expiration": NOW + 3 * DAY}
+    servers = [server_snapshot(*NS1, sign_options=soon), server_snapshot(*NS2)]
+    snapshot = zone_snapshot(servers=servers)
+    assert result(snapshot, "dnssec-valid").verdict == "pass"
+    expiry = result(snapshot, "dnssec-signature-expiry")
+    assert expiry.verdict == "warn" and "expires in 3.0 days" in expiry.summary
+    assert NS1[1] in expiry.summary
+
+
+def test_signatures_from_the_future_fail_expiry():
+    future = {"inception": NOW + DAY}
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1, sign_options=future), server_snapshot(*NS2)])
+    assert result(snapshot, "dnssec-signature-expiry").verdict == "fail"
+
+
+@pytest.mark.parametrize("algorithm, verdict", [(13, "pass"), (8, "pass"), (5, "fail"), (7, "fail"),
+                                                (10, "warn"), (1, "fail")])
+def test_dnskey_algorithms_are_judged_by_rfc_8624(algorithm, verdict):
+    snapshot = zone_snapshot()
+    key = rrset(f"{APEX} 3600 IN DNSKEY 257 3 {algorithm} AwEAAcw5QLr0")
+    snapshot.servers[0].dnskey = probe(NS1[1], APEX, "DNSKEY", answer=[key])
+    snapshot.servers[1].dnskey = probe(NS2[1], APEX, "DNSKEY", answer=[key])
+    outcome = result(snapshot, "dnssec-algorithm")
+    assert outcome.verdict == verdict
+    if verdict != "pass":
+        assert f"algorithm {algorithm}" in outcome.summary
+
+
+def test_a_sha1_only_ds_fails_the_algorithm_check():
+    outcome = result(zone_snapshot(ds_digest=1), "dnssec-algorithm")
+    assert outcome.verdict == "fail" and "digest type(s) 1" in outcome.summary
+
+
+@pytest.mark.parametrize("iterations, salt, verdict", [(0, "-", "pass"), (10, "-", "warn"), (0, "AABB", "warn")])
+def test_nsec3_parameters(iterations, salt, verdict):
+    snapshot = zone_snapshot()
+    param = rrset(f"{APEX} 0 IN NSEC3PARAM 1 0 {iterations} {salt}")
+    for server in snapshot.servers:
+        server.nsec3param = probe(server.address, APEX, "NSEC3PARAM", answer=[param])
+    outcome = result(snapshot, "dnssec-nsec3-params")
+    assert outcome.verdict == verdict
+    if iterations:
+        assert f"{iterations} extra iterations" in outcome.summary
+
+
+def test_an_open_zone_transfer_fails():
+    servers = [server_snapshot(*NS1, axfr="ALLOWED"), server_snapshot(*NS2)]
+    outcome = result(zone_snapshot(servers=servers), "axfr-restricted")
+    assert outcome.verdict == "fail"
+    assert outcome.summary == f"{NS1[0]} ({NS1[1]}) transferred the zone to us"
+    assert f"dig @{NS1[1]} {APEX} AXFR" in outcome.advice
+
+
+def test_a_closed_tcp_connection_counts_as_a_refused_transfer():
+    server = server_snapshot(*NS1)
+    server.axfr = probe(NS1[1], APEX, "AXFR", transport="tcp", error="connection-closed")
+    outcome = result(zone_snapshot(servers=[server, server_snapshot(*NS2)]), "axfr-restricted")
+    assert outcome.verdict == "pass"
+
+
+def test_different_serials_fail():
+    servers = [server_snapshot(*NS1), server_snapshot(*NS2, serial=2024010102)]
+    outcome = result(zone_snapshot(servers=servers), "soa-serial-consistency")
+    assert outcome.verdict == "fail"
+    assert "2024010101" in outcome.summary and "2024010102" in outcome.summary
+
+
+def test_the_ra_flag_on_a_nameserver_fails_open_recursion():
+    servers = [server_snapshot(*NS1, ra=True), server_snapshot(*NS2)]
+    outcome = result(zone_snapshot(servers=servers), "no-open-recursion")
+    assert outcome.verdict == "fail" and "sets RA" in outcome.summary
+
+
+def test_a_recursive_answer_without_ra_still_fails():
+    server = server_snapshot(*NS1)
+    server.recursion = probe(NS1[1], "a.root-servers.test.", "A", flags="QR RD", rd=True,
+                             answer=[rrset("a.root-servers.test. 300 IN A 192.0.2.100")])
+    outcome = result(zone_snapshot(servers=[server, server_snapshot(*NS2)]), "no-open-recursion")
+    assert outcome.verdict == "fail" and "recursively" in outcome.summary
+
+
+def test_a_single_nameserver_fails_the_count_and_warns_on_diversity():
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1)], parent_ns=[NS1[0]], asn={NS1[1]: ("64501",)})
+    assert result(snapshot, "ns-count").verdict == "fail"
+    diversity = result(snapshot, "ns-diversity")
+    assert diversity.verdict == "warn" and "192.0.2.0/24" in diversity.summary
+
+
+def test_two_names_on_one_address_fail_the_count():
+    servers = [server_snapshot(*NS1), server_snapshot(NS2[0], NS1[1])]
+    outcome = result(zone_snapshot(servers=servers), "ns-count")
+    assert outcome.verdict == "fail" and "1 distinct address" in outcome.summary
+
+
+def test_a_lame_server_fails_ns_authoritative_but_does_not_spoil_the_dnssec_checks():
+    lame = server_snapshot(*NS2)
+    for attribute in ("soa", "soa_tcp", "ns", "dnskey"):
+        setattr(lame, attribute, probe(NS2[1], APEX, attribute.upper().replace("_TCP", ""), rcode="REFUSED",
+                                       flags="QR"))
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), lame])
+    outcome = result(snapshot, "ns-authoritative")
+    assert outcome.verdict == "fail" and "lame" in outcome.summary and NS2[1] in outcome.summary
+    assert result(snapshot, "dnssec-signed").verdict == "pass"
+    assert result(snapshot, "soa-serial-consistency").verdict == "pass"
+
+
+def test_a_parent_and_child_ns_mismatch_warns():
+    snapshot = zone_snapshot(parent_ns=[NS1[0], NS2[0], "ns3.example.test."])
+    outcome = result(snapshot, "ns-consistency")
+    assert outcome.verdict == "warn" and "only at the parent: ns3.example.test." in outcome.summary
+
+
+def test_same_prefix_warns_and_one_asn_warns():
+    servers = [server_snapshot(*NS1), server_snapshot(NS2[0], "192.0.2.2")]
+    snapshot = zone_snapshot(servers=servers, asn={NS1[1]: ("64501",), "192.0.2.2": ("64501",)})
+    outcome = result(snapshot, "ns-diversity")
+    assert outcome.verdict == "warn"
+    assert {e["finding"] for e in outcome.evidence} == {"SAME_PREFIX", "SAME_ASN"}
+
+
+def test_without_as_data_diversity_is_judged_on_prefixes_and_says_so():
+    snapshot = zone_snapshot(asn={NS1[1]: (), NS2[1]: ()})
+    outcome = result(snapshot, "ns-diversity")
+    assert outcome.verdict == "pass"
+    assert "judged on prefixes alone" in outcome.summary
+
+
+def test_no_tcp_fails_transport():
+    server = server_snapshot(*NS2)
+    server.soa_tcp = probe(NS2[1], APEX, "SOA", transport="tcp", error="connection-refused")
+    outcome = result(zone_snapshot(servers=[server_snapshot(*NS1), server]), "transport")
+    assert outcome.verdict == "fail" and "UDP only" in outcome.summary
+
+
+def test_no_edns_fails_transport():
+    server = server_snapshot(*NS2)
+    soa, _ns = server.soa.message.answer[0], None
+    server.soa = probe(NS2[1], APEX, "SOA", answer=[soa], edns=False)
+    outcome = result(zone_snapshot(servers=[server_snapshot(*NS1), server]), "transport")
+    assert outcome.verdict == "fail" and "without EDNS" in outcome.summary
+
+
+def test_a_dead_server_is_an_error_with_the_timeout_in_the_evidence():
+    dead = server_snapshot(*NS2)
+    for attribute in ("soa", "soa_tcp", "ns", "dnskey", "nsec3param", "nxdomain", "axfr", "recursion"):
+        setattr(dead, attribute, probe(NS2[1], APEX, "SOA", error="timeout"))
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), dead])
+    got = verdicts(snapshot)
+    for check_id in ("axfr-restricted", "soa-serial-consistency", "no-open-recursion", "ns-authoritative",
+                     "transport"):
+        assert got[check_id] == "error", check_id
+    evidence = result(snapshot, "transport").evidence
+    assert any(p.get("error") == "timeout" for e in evidence for p in e.get("probes", []))
+
+
+def test_an_address_refused_by_policy_is_an_error_that_says_why():
+    refused = server_snapshot(*NS2)
+    for attribute in ("soa", "soa_tcp"):
+        p = probe(NS2[1], APEX, "SOA", error="refused-by-policy")
+        p.error_detail = "198.51.100.2 is a private address; probing it is not allowed"
+        setattr(refused, attribute, p)
+    outcome = result(zone_snapshot(servers=[server_snapshot(*NS1), refused]), "transport")
+    assert outcome.verdict == "error"
+    assert "refused-by-policy" in outcome.summary and "not allowed" in outcome.summary
+
+
+def test_a_zone_without_delegation_is_an_error_everywhere():
+    snapshot = zone_snapshot()
+    snapshot.delegation_error = "the parent says example.test does not exist (NXDOMAIN)"
+    snapshot.servers = []
+    got = {result(snapshot, c).summary for c in ZONE_CHECKS}
+    assert set(verdicts(snapshot).values()) == {"error"}
+    assert got == {"the parent says example.test does not exist (NXDOMAIN)"}
+
+
+def test_a_deadline_leaves_unmeasured_probes_as_errors():
+    server = server_snapshot(*NS1)
+    server.axfr = None
+    snapshot = zone_snapshot(servers=[server, server_snapshot(*NS2)])
+    snapshot.incomplete = "the deadline of 30 s was reached before every answer came"
+    outcome = result(snapshot, "axfr-restricted")
+    assert outcome.verdict == "error" and "deadline" in outcome.summary
+
+
+def test_every_result_carries_evidence_and_advice_with_a_dig_command():
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1, axfr="ALLOWED"), server_snapshot(*NS2)])
+    for check_id, spec in ZONE_CHECKS.items():
+        outcome = spec.run(snapshot)
+        assert outcome.evidence, check_id
+        assert "dig " in outcome.advice, check_id
+        assert all({"finding", "verdict", "detail"} <= set(e) for e in outcome.evidence)
