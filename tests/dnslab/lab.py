@@ -9,7 +9,7 @@ import socket
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -33,7 +33,6 @@ RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
 # Program -> Debian package, checked before anything is started.
 REQUIRED = {
     "named": "bind9",
-    "dnssec-keygen": "bind9-utils",
     "dnssec-signzone": "bind9-utils",
     "knotd": "knot",
     "unbound": "unbound",
@@ -153,7 +152,8 @@ def _start(keep_workdir: bool) -> DnsLab:
 
 
 def _write_zones(plan: LabPlan, workdir: Path) -> dict:
-    """Make keys, write and sign every zone, children before parents (the parent needs their DS).
+    """Make keys, write and sign every zone; each zone starts as soon as its key and its children (whose
+    DS it publishes) are done, so the slow RSA key of one zone holds up only its own ancestors.
 
     Returns (zone name, serial) -> zone file path, plus the root's key under "__root_key__".
     """
@@ -162,31 +162,37 @@ def _write_zones(plan: LabPlan, workdir: Path) -> dict:
     zone_dir.mkdir()
     key_dir.mkdir()
     signed = [z for z in plan.zones if z.signing]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        keys: dict[str, ZoneKey] = dict(
-            zip([z.name for z in signed], pool.map(lambda z: generate_key(key_dir, z.fqdn, z.signing), signed))
-        )
+    # Slowest first: an RSA key takes far longer than the ECDSA ones.
+    signed.sort(key=lambda z: z.signing.algorithm.startswith("ECDSA"))
+    # One thread per job, so jobs that wait for others can never starve the pool; the work itself
+    # happens in the dnssec-keygen and dnssec-signzone processes.
+    with ThreadPoolExecutor(max_workers=2 * len(plan.zones) + 2) as pool:
+        keys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, z.signing) for z in signed}
         # bad-ds: the parent publishes the DS of a key the zone never uses.
-        decoys = {
-            z.name: generate_key(key_dir, z.fqdn, Signing())
-            for z in signed
-            if not z.signing.ds_matches
-        }
+        decoys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, Signing()) for z in signed if not z.signing.ds_matches}
+        jobs: dict[str, Future] = {}
+        for zone in sorted(plan.zones, key=lambda z: -z.depth):
+            children = [jobs[c.name] for c in plan.children(zone.name)]
+            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, decoys, children, zone_dir)
         files: dict = {}
-        for depth in sorted({z.depth for z in plan.zones}, reverse=True):
-            level = [z for z in plan.zones if z.depth == depth]
-            for zone, made in zip(level, pool.map(lambda z: _write_zone(plan, z, keys, decoys, zone_dir), level)):
-                files.update(made)
-    files["__root_key__"] = keys[""]
+        for job in jobs.values():
+            files.update(job.result())
+        files["__root_key__"] = keys[""].result()
     return files
 
 
-def _write_zone(plan: LabPlan, zone: ZoneSpec, keys: dict, decoys: dict, zone_dir: Path) -> dict:
+def _write_zone(
+    plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], decoys: dict[str, Future], children: list[Future],
+    zone_dir: Path,
+) -> dict:
+    """Write (and sign) every serial's copy of one zone, once its children are done."""
+    for child_job in children:
+        child_job.result()  # re-raises a child's failure here, so the error reaches the caller once
     delegations: list[str] = []
     for child in plan.children(zone.name):
         ds: list[str] = []
         if child.signing:
-            ds = [(keys[child.name] if child.signing.ds_matches else decoys[child.name]).ds_text()]
+            ds = [(keys[child.name] if child.signing.ds_matches else decoys[child.name]).result().ds_text()]
         delegations += child.delegation(ds)
     made = {}
     stem = zone.name or "root"
@@ -194,7 +200,7 @@ def _write_zone(plan: LabPlan, zone: ZoneSpec, keys: dict, decoys: dict, zone_di
         text = zone.text(serial, delegations)
         unsigned = zone_dir / f"{stem}.{serial}.zone"
         if zone.signing:
-            key = keys[zone.name]
+            key = keys[zone.name].result()
             unsigned.write_text(text + key.dnskey_line() + "\n")
             path = zone_dir / f"{stem}.{serial}.signed"
             sign_zone(unsigned, path, zone.fqdn, key, zone.signing)

@@ -1,11 +1,12 @@
-"""Keys and signatures, made fresh at every start with BIND's `dnssec-keygen` and `dnssec-signzone`.
+"""Keys and signatures, made fresh at every start: keys in BIND's file format, zones signed by BIND's
+`dnssec-signzone`.
 
-One combined key (KSK flag, signing everything) per signed zone keeps the start fast; ECDSA keys take
-milliseconds. Inception and expiry come from the zone's `Signing`, which is how the expired and soon
-expiring zones are made.
+One combined key (KSK flag, signing everything) per signed zone keeps the start fast. Inception and
+expiry come from the zone's `Signing`, which is how the expired and soon expiring zones are made.
 """
 from __future__ import annotations
 
+import base64
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,7 @@ from pathlib import Path
 import dns.dnssec
 import dns.name
 import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .errors import LabError, require_binary
 from .zones import Signing
@@ -37,24 +37,58 @@ class ZoneKey:
         return f"IN DS {ds.to_text()}"
 
 
+# DNSSEC algorithm numbers and the names BIND's key files use for them.
+ALGORITHMS = {"RSASHA1": 5, "RSASHA256": 8, "ECDSAP256SHA256": 13, "ECDSAP384SHA384": 14}
+_CURVES = {13: (ec.SECP256R1, 32), 14: (ec.SECP384R1, 48)}
+
+
 def generate_key(key_dir: Path, zone: str, signing: Signing) -> ZoneKey:
-    """A new KSK-flagged key for `zone` (absolute name) with the zone's algorithm."""
-    argv = [require_binary("dnssec-keygen", "bind9-utils"), "-q", "-K", str(key_dir), "-a", signing.algorithm]
-    if signing.bits:
-        argv += ["-b", str(signing.bits)]
-    argv += ["-f", "KSK", "-L", "3600", "-n", "ZONE", zone]
-    base = _run(argv, f"dnssec-keygen for {zone}").strip().splitlines()[-1]
-    key_file = key_dir / f"{base}.key"
-    record = next(line for line in key_file.read_text().splitlines() if line and not line.startswith(";"))
-    rdata_text = record.split("DNSKEY", 1)[1]
-    dnskey = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, rdata_text)
-    return ZoneKey(zone, key_dir / base, dnskey)
+    """A new KSK-flagged key for `zone` (absolute name), written as BIND's `K<zone>+<alg>+<tag>` files.
+
+    Made in-process with `cryptography` rather than by dnssec-keygen: an RSA key costs dnssec-keygen up to
+    seconds on a busy machine, and a dozen ECDSA keys are a dozen processes; the file format is BIND's own.
+    """
+    number = ALGORITHMS[signing.algorithm]
+    if number in _CURVES:
+        curve, size = _CURVES[number]
+        private = ec.generate_private_key(curve())
+        fields = [("PrivateKey", private.private_numbers().private_value.to_bytes(size, "big"))]
+    else:
+        private = rsa.generate_private_key(public_exponent=65537, key_size=signing.bits or 2048)
+        numbers = private.private_numbers()
+        public = numbers.public_numbers
+        fields = [
+            ("Modulus", public.n),
+            ("PublicExponent", public.e),
+            ("PrivateExponent", numbers.d),
+            ("Prime1", numbers.p),
+            ("Prime2", numbers.q),
+            ("Exponent1", numbers.dmp1),
+            ("Exponent2", numbers.dmq1),
+            ("Coefficient", numbers.iqmp),
+        ]
+        fields = [(label, _unsigned_bytes(value)) for label, value in fields]
+    dnskey = dns.dnssec.make_dnskey(private.public_key(), number, flags=257)
+    tag = dns.dnssec.key_id(dnskey)
+    base = key_dir / f"K{zone}+{number:03d}+{tag:05d}"
+    Path(f"{base}.key").write_text(f"; key-signing key, keyid {tag}, for {zone}\n{zone} 3600 IN DNSKEY {dnskey.to_text()}\n")
+    lines = ["Private-key-format: v1.3", f"Algorithm: {number} ({signing.algorithm})"]
+    lines += [f"{label}: {base64.b64encode(value).decode()}" for label, value in fields]
+    private_path = Path(f"{base}.private")
+    private_path.write_text("\n".join(lines) + "\n")
+    private_path.chmod(0o600)
+    return ZoneKey(zone, base, dnskey)
+
+
+def _unsigned_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
 
 
 def sign_zone(unsigned: Path, signed: Path, zone: str, key: ZoneKey, signing: Signing) -> None:
     """Sign `unsigned` (which must already contain the key's DNSKEY) into `signed`."""
     argv = [
         require_binary("dnssec-signzone", "bind9-utils"),
+        "-n", "1",  # one worker thread: the zones are tiny and the lab signs several at once
         "-P",  # no post-signing verification: the expired zone is meant to fail it
         "-z",  # the one key signs every RRset, not only the DNSKEY set
         "-o", zone,
