@@ -63,37 +63,64 @@ class AddressBlock:
             self._lock_file = None
 
 
-def reserve_block(rng: random.Random | None = None) -> AddressBlock:
-    """Lock a free 127.N.0.0/16: no other lab holds it, nothing listens on it, no foreign address uses it."""
+def reserve_block(workdir: Path | None = None, rng: random.Random | None = None) -> AddressBlock:
+    """Lock a free 127.N.0.0/16: no other lab holds it, nothing listens on it, no foreign address uses it.
+
+    The lock file records our pid and `workdir`, so that a later lab can delete what a killed one left.
+    """
     require_binary("ip", "iproute2")
     rng = rng or random.Random()
     octets = list(SECOND_OCTETS)
     rng.shuffle(octets)
     lock_dir = Path(tempfile.gettempdir())
+    _remove_stale_addresses(lock_dir)
     listening = _listening_addresses()
     on_lo = _loopback_addresses()
     for octet in octets:
         prefix = f"127.{octet}."
         if any(a.startswith(prefix) for a in listening):
             continue
-        lock_file = open(lock_dir / f"kindns-dnslab-127-{octet}.lock", "w")
+        lock_file = open(lock_dir / f"kindns-dnslab-127-{octet}.lock", "a")  # "w" would truncate a held lock
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             lock_file.close()
             continue  # another running lab holds it
-        ours = [a for a, label in on_lo if a.startswith(prefix) and label == ADDRESS_LABEL]
-        foreign = [a for a, label in on_lo if a.startswith(prefix) and label != ADDRESS_LABEL]
-        if foreign:
+        if any(a.startswith(prefix) for a, _ in on_lo):
             lock_file.close()
-            continue
-        if ours:
-            # Left behind by a lab that was killed before it could clean up: nobody holds its lock any more.
-            _ip_batch([f"address del {a}/32 dev lo" for a in ours], check=False)
-        lock_file.write(f"{os.getpid()}\n")
+            continue  # someone else's addresses (ours of a dead lab were removed above)
+        lock_file.truncate(0)
+        lock_file.write(f"{os.getpid()}\n{workdir or ''}\n")
         lock_file.flush()
         return AddressBlock(octet, lock_file)
     raise LabError("no free 127.N.0.0/16 block for the DNS lab (N in 100..250)")
+
+
+def _remove_stale_addresses(lock_dir: Path) -> None:
+    """Remove our labelled addresses of every block whose lock nobody holds: a lab that was killed before
+    it could clean up left them behind."""
+    by_octet: dict[int, list[str]] = {}
+    for address, label in _loopback_addresses():
+        if label == ADDRESS_LABEL:
+            by_octet.setdefault(int(address.split(".")[1]), []).append(address)
+    for octet, addresses in by_octet.items():
+        with open(lock_dir / f"kindns-dnslab-127-{octet}.lock", "a") as lock_file:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a running lab owns them
+            _ip_batch([f"address del {a}/32 dev lo" for a in addresses], check=False)
+            _remove_stale_workdir(Path(lock_file.name), lock_dir)
+
+
+def _remove_stale_workdir(lock_path: Path, lock_dir: Path) -> None:
+    """Delete the workdir a dead lab recorded in its lock file, if it is one of ours in the temp dir."""
+    lines = lock_path.read_text().splitlines()
+    if len(lines) < 2 or not lines[1]:
+        return
+    workdir = Path(lines[1])
+    if workdir.parent == lock_dir and workdir.name.startswith("kindns-dnslab-") and workdir.is_dir():
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _ip_batch(commands: list[str], check: bool = True) -> None:

@@ -66,6 +66,8 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
                 "    allow-recursion { any; };",
                 "    allow-query-cache { any; };",
                 f'    zone "." {{ type hint; file "{root_hints}"; }};',
+                # Queries leave from a loopback address, which the kernel never routes off the machine.
+                f"    query-source address {view.address};",
             ]
         for zone in view.zones:
             transfer = "allow-transfer { any; };" if zone.allow_transfer else ""

@@ -117,7 +117,7 @@ def _start(keep_workdir: bool) -> DnsLab:
     for program, package in REQUIRED.items():
         require_binary(program, package)
     workdir = Path(tempfile.mkdtemp(prefix="kindns-dnslab-"))
-    block = reserve_block()
+    block = reserve_block(workdir)
     plan = build_plan(block.octet)
     lab = DnsLab(
         workdir=workdir,

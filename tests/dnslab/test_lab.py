@@ -12,6 +12,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+from . import LabError, start_lab
+from .errors import require_binary
 from .fixture import dns_lab  # noqa: F401  (the fixture)
 from .probes import ask, asn_of, chain_validates, rrset, zone_problems
 
@@ -168,3 +170,33 @@ def test_dot_resolver_answers_over_tls(dns_lab):
 def test_every_lab_address_is_loopback(dns_lab):
     assert dns_lab.addresses_in_use()
     assert all(a.startswith("127.") for a in dns_lab.addresses_in_use())
+
+
+def _our_addresses() -> set[str]:
+    from .addresses import ADDRESS_LABEL, _loopback_addresses
+
+    return {a for a, label in _loopback_addresses() if label == ADDRESS_LABEL}
+
+
+def test_a_server_that_fails_to_start_is_reported_with_its_log_and_everything_is_undone(monkeypatch, dns_lab):
+    from . import bind, lab
+
+    write_config = bind.write_config
+
+    def broken_config(directory, views, root_hints):
+        conf = write_config(directory, views, root_hints)
+        conf.write_text(conf.read_text() + "no-such-statement yes;\n")
+        return conf
+
+    monkeypatch.setattr(lab.bind, "write_config", broken_config)
+    before = _our_addresses()
+    with pytest.raises(LabError) as failure:
+        with start_lab():
+            pass
+    assert "named exited" in str(failure.value) and "no-such-statement" in str(failure.value)
+    assert _our_addresses() == before  # only the session's lab is left
+
+
+def test_a_missing_program_names_its_debian_package():
+    with pytest.raises(LabError, match="Debian package bind9-nonexistent"):
+        require_binary("named-that-does-not-exist", "bind9-nonexistent")

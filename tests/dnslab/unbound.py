@@ -46,6 +46,7 @@ def write_config(directory: Path, role: str, address: str, tld: str, root_hints:
         "    outgoing-range: 64",
         "    msg-cache-size: 1m",
         "    rrset-cache-size: 1m",
+        # Queries leave from a loopback address, which the kernel never routes off the machine.
         f"    outgoing-interface: {address}",
         f'    root-hints: "{root_hints}"',
         "    do-not-query-localhost: no",
