@@ -58,7 +58,7 @@ def parse_root_hints(text: str, source: str = "root hints") -> tuple[RootServer,
     for ns in ns_names:
         for owner, rdata in records:
             if owner == ns and rdata.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-                servers.append(RootServer(ns.to_text(), normalise_ip_address(rdata.address)))
+                servers.append(RootServer(ns.to_text().lower(), normalise_ip_address(rdata.address)))
     if not servers:
         raise ConfigError(f"{source} names no root server with an address (`. NS name` and `name A address`).")
     return tuple(servers)

@@ -1,0 +1,120 @@
+"""Reports as JSON and as a table, and the command line's handling of input (no network here: the
+engine is replaced by a stub that returns a fixed report; the live tests run the real thing)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kindns import conformance_cli
+from kindns.checks import ZONE_CHECKS, TargetReport, format_json, format_table
+from tests.checks.builders import NS1, NS2, server_snapshot, zone_snapshot
+
+
+def sample_report() -> TargetReport:
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1, axfr="ALLOWED"), server_snapshot(*NS2)])
+    return TargetReport("example.test", "2026-01-01T00:00:00Z", 42, [s.run(snapshot) for s in ZONE_CHECKS.values()])
+
+
+def test_the_json_object_has_exactly_the_documented_keys():
+    [obj] = json.loads(format_json([sample_report()]))
+    assert set(obj) == {"target", "checked_at", "duration_ms", "checks"}
+    assert obj["target"] == "example.test" and obj["duration_ms"] == 42
+    assert [c["id"] for c in obj["checks"]] == list(ZONE_CHECKS)
+    for check in obj["checks"]:
+        assert set(check) == {"id", "verdict", "practices", "summary", "evidence", "advice"}
+    axfr = next(c for c in obj["checks"] if c["id"] == "axfr-restricted")
+    assert axfr["verdict"] == "fail"
+    probe = axfr["evidence"][0]["probes"][0]
+    assert {"server", "query", "rcode", "flags", "records", "time_ms", "transport"} <= set(probe)
+
+
+def test_the_table_shows_each_verdict_and_the_advice_for_failures():
+    table = format_table([sample_report()])
+    lines = table.splitlines()
+    assert lines[0].startswith("example.test  (2026-01-01T00:00:00Z, 42 ms; 1 fail, 12 pass)")
+    axfr = next(i for i, line in enumerate(lines) if "axfr-restricted" in line)
+    assert lines[axfr].split()[0] == "FAIL"
+    assert "Restrict zone transfers" in lines[axfr + 1] and "dig @192.0.2.1" in lines[axfr + 1]
+    assert sum(1 for line in lines if line.strip().startswith("PASS")) == 12
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """Replace the engine's entry points; record how the CLI called them."""
+    calls = {}
+
+    def run_zone_checks(names, config, progress=None):
+        calls.update(names=names, config=config)
+        return [sample_report() for _ in names]
+
+    def run_resolver_checks(addresses, category, config, progress=None):
+        calls.update(addresses=addresses, category=category, config=config)
+        return []
+
+    monkeypatch.setattr(conformance_cli, "run_zone_checks", run_zone_checks)
+    monkeypatch.setattr(conformance_cli, "run_resolver_checks", run_resolver_checks)
+    return calls
+
+
+def test_check_prints_json_and_normalises_names(runner, fake_engine):
+    result = runner.invoke(args=["kindns", "check", "Example.TEST.", "bücher.example", "--json", "--concurrency", "3"])
+    assert result.exit_code == 0, result.output
+    assert fake_engine["names"] == ["example.test", "xn--bcher-kva.example"]
+    assert fake_engine["config"].concurrency == 3 and fake_engine["config"].allow_private is False
+    assert [r["target"] for r in json.loads(result.stdout)] == ["example.test", "example.test"]
+
+
+def test_check_prints_a_table_by_default(runner, fake_engine):
+    result = runner.invoke(args=["kindns", "check", "example.test"])
+    assert result.exit_code == 0
+    assert "FAIL   axfr-restricted" in result.output
+
+
+def test_check_reads_root_hints_and_trust_anchor_files(runner, fake_engine, tmp_path):
+    hints, anchor = tmp_path / "hints", tmp_path / "anchor"
+    hints.write_text(". 3600 NS a.root.lab.\na.root.lab. 3600 A 127.0.0.10\n")
+    anchor.write_text(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
+    result = runner.invoke(args=["kindns", "check", "example.test", "--root-hints", str(hints),
+                                 "--trust-anchor", str(anchor), "--allow-private"])
+    assert result.exit_code == 0, result.output
+    config = fake_engine["config"]
+    assert config.root_hints[0].address == "127.0.0.10" and config.allow_private is True
+    assert config.trust_anchors[0].key_tag == 20326
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "bad..zone"], "Invalid zone name 'bad..zone'"),
+    (["check", "ex ample.org"], "cannot contain spaces"),
+    (["check", "example.org", "--root-hints", "/nonexistent/hints"], "Cannot read /nonexistent/hints"),
+    (["check", "example.org", "--concurrency", "0"], "Invalid value for '--concurrency'"),
+    (["check-resolver", "999.1.1.1", "--category", "public"], "is not an IPv4 or IPv6 address"),
+    (["check-resolver", "192.0.2.1", "--category", "nonsense"], "Invalid value for '--category'"),
+    (["check-resolver", "192.0.2.1"], "Missing option '--category'"),
+    (["check-resolver", "192.0.2.1", "--category", "public", "--bogus-name", "a..b"], "Invalid --bogus-name"),
+    (["check"], "Missing argument"),
+])
+def test_bad_input_exits_2_with_a_clear_message(runner, fake_engine, args, message):
+    result = runner.invoke(args=["kindns", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "names" not in fake_engine and "addresses" not in fake_engine
+
+
+def test_an_unusable_trust_anchor_file_exits_2(runner, fake_engine, tmp_path):
+    anchor = tmp_path / "anchor"
+    anchor.write_text("example. IN NS ns.example.\n")
+    result = runner.invoke(args=["kindns", "check", "example.org", "--trust-anchor", str(anchor)])
+    assert result.exit_code == 2 and "trust anchor" in result.output.lower()
+
+
+def test_check_resolver_passes_category_and_test_names(runner, fake_engine):
+    result = runner.invoke(args=["kindns", "check-resolver", "192.0.2.1", "2001:DB8::1", "--category", "shared",
+                                 "--signed-name", "www.lab.test", "--bogus-name", "bad.lab.test",
+                                 "--qname-min-zone", "a.b.qm.test", "--json"])
+    assert result.exit_code == 0, result.output
+    assert fake_engine["addresses"] == ["192.0.2.1", "2001:db8::1"] and fake_engine["category"] == "shared"
+    config = fake_engine["config"]
+    assert (config.signed_name, config.bogus_name, config.qname_min_name) == \
+        ("www.lab.test", "bad.lab.test", "a.b.qm.test")
+    assert json.loads(result.stdout) == []

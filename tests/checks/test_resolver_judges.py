@@ -1,0 +1,79 @@
+"""The resolver judges on hand-built snapshots, per category."""
+from __future__ import annotations
+
+import pytest
+
+from kindns.checks import RESOLVER_CHECKS
+from tests.checks.builders import resolver_snapshot
+
+
+def verdicts(snapshot) -> dict[str, str]:
+    return {check_id: spec.run(snapshot).verdict for check_id, spec in RESOLVER_CHECKS.items()}
+
+
+def test_a_good_public_resolver():
+    assert verdicts(resolver_snapshot("public")) == {
+        "resolver-access-control": "n/a",
+        "resolver-dnssec-validation": "pass",
+        "resolver-qname-minimisation": "pass",
+        "resolver-encrypted-transport": "pass",
+        "resolver-count": "pass",
+    }
+
+
+def test_a_public_resolver_that_does_nothing_right():
+    snapshot = resolver_snapshot("public", validates=False, minimises=False, dot=False,
+                                 declared=["192.0.2.53"])
+    got = verdicts(snapshot)
+    assert got == {
+        "resolver-access-control": "n/a",
+        "resolver-dnssec-validation": "fail",
+        "resolver-qname-minimisation": "fail",
+        "resolver-encrypted-transport": "fail",
+        "resolver-count": "fail",
+    }
+    validation = RESOLVER_CHECKS["resolver-dnssec-validation"].run(snapshot)
+    assert "instead of SERVFAIL" in validation.summary and "no AD bit" in validation.summary
+    assert "dig @192.0.2.53 www.bogus.test. A +recurse" in validation.advice
+
+
+def test_a_closed_private_resolver_passes_access_control_and_the_rest_is_declared():
+    got = verdicts(resolver_snapshot("private", serves=False))
+    assert got == {
+        "resolver-access-control": "pass",
+        "resolver-dnssec-validation": "n/a",
+        "resolver-qname-minimisation": "n/a",
+        "resolver-encrypted-transport": "n/a",
+        "resolver-count": "pass",
+    }
+
+
+def test_a_private_resolver_open_to_us_fails_access_control_and_is_measured():
+    snapshot = resolver_snapshot("private", validates=False)
+    got = verdicts(snapshot)
+    assert got["resolver-access-control"] == "fail"
+    assert got["resolver-dnssec-validation"] == "fail"
+    assert "resolved www.signed.test." in RESOLVER_CHECKS["resolver-access-control"].run(snapshot).summary
+
+
+def test_a_shared_resolver_without_dot_gets_a_warning_not_a_failure():
+    assert verdicts(resolver_snapshot("shared", serves=False, dot=False))["resolver-encrypted-transport"] == "warn"
+
+
+def test_a_public_resolver_that_refuses_us_cannot_be_measured():
+    got = verdicts(resolver_snapshot("public", serves=False, dot=False))
+    assert got["resolver-dnssec-validation"] == "error"
+    assert got["resolver-qname-minimisation"] == "error"
+    assert got["resolver-count"] == "fail"
+
+
+def test_a_single_declared_private_resolver_fails_the_count():
+    snapshot = resolver_snapshot("private", serves=False, declared=["192.0.2.53"])
+    outcome = RESOLVER_CHECKS["resolver-count"].run(snapshot)
+    assert outcome.verdict == "fail" and "1 address declared" in outcome.summary
+
+
+@pytest.mark.parametrize("marker, verdict", [("HOORAY", "pass"), ("SOMETHING-ELSE", "fail")])
+def test_the_qname_minimisation_marker_is_configuration(marker, verdict):
+    snapshot = resolver_snapshot("public", marker=marker)
+    assert RESOLVER_CHECKS["resolver-qname-minimisation"].run(snapshot).verdict == verdict
