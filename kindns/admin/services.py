@@ -255,10 +255,11 @@ def audit_events(organisation_id: int | None = None, page: int = 1):
 
 
 def recent_changes_to_approved(limit: int = 10) -> list[AuditEvent]:
-    """What operators changed lately on approved organisations (those stay listed while they edit)."""
+    """What operators changed on approved organisations since their approval (they stay listed while they edit)."""
     return list(db.session.scalars(
         select(AuditEvent).join(Organisation, AuditEvent.organisation_id == Organisation.id)
         .join(User, AuditEvent.user_id == User.id)
-        .where(Organisation.status == status.APPROVED, User.is_staff.is_(False))
+        .where(Organisation.status == status.APPROVED, User.is_staff.is_(False),
+               AuditEvent.created_at > Organisation.approved_at)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
     ))

@@ -1,0 +1,230 @@
+"""The staff area through the test client, with real CSRF tokens."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kindns.extensions import db
+from kindns.models import AuditEvent, Organisation, RegionOverride
+from tests.enrolment.helpers import answer_everything, post_form
+from tests.factories import make_organisation, make_user
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def staff(client, auth):
+    user = make_user("staff@example.org", is_staff=True)
+    auth.login_as(user)
+    return user
+
+
+@pytest.fixture
+def submitted():
+    organisation = make_organisation("Submitted Networks", status="submitted", zones=("example.net",))
+    organisation.contact_name = "NOC"
+    db.session.commit()
+    make_user("owner@example.net", organisation=organisation)
+    return organisation
+
+
+def organisation_url(organisation, action: str = "") -> str:
+    return f"/admin/organisations/{organisation.id}" + (f"/{action}" if action else "")
+
+
+PAGES = ["/admin/", "/admin/organisations", "/admin/organisations/{id}", "/admin/champions", "/admin/audit",
+         "/admin/regions", "/admin/conflicts"]
+POSTS = ["/admin/organisations/{id}/approve", "/admin/organisations/{id}/request-changes",
+         "/admin/organisations/{id}/reject", "/admin/champions", "/admin/champions/{id}/revoke",
+         "/admin/regions", "/admin/regions/BR/clear"]
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    organisation = make_organisation()
+    for method, url in [("get", u) for u in PAGES] + [("post", u) for u in POSTS]:
+        url = url.format(id=organisation.id)
+        response = getattr(client, method)(url)
+        # A POST without a token stops at the CSRF check (400) before reaching the staff check.
+        assert response.status_code in ((302,) if method == "get" else (302, 400)), url
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"], url
+
+
+def test_operators_get_403_everywhere(client, auth, outbox):
+    organisation = make_organisation(status="submitted", approved=False)
+    champion = make_organisation(champion="Citation.", approved=True)
+    operator = make_user(organisation=make_organisation())
+    auth.login_as(operator)
+    for url in PAGES:
+        assert client.get(url.format(id=organisation.id)).status_code == 403, url
+    for url in POSTS:
+        target = champion if "revoke" in url else organisation
+        data = {"message": "x", "changes-message": "x", "reject-message": "x", "citation": "x",
+                "organisation": str(champion.id), "country": "BR", "region": "NA"}
+        response = post_form(client, url.format(id=target.id), data)
+        assert response.status_code == 403, url
+    db.session.expire_all()
+    assert organisation.status == "submitted" and champion.is_champion
+    assert db.session.get(RegionOverride, "BR") is None
+    assert outbox() == []
+
+
+def test_queue_and_organisation_page(client, staff, submitted):
+    make_organisation("Draft Networks")
+    page = text(client.get("/admin/"))
+    assert "Submitted Networks" in page and "Draft Networks" not in page
+    assert "Submitted for review: <strong>1</strong>" in page and "Draft: <strong>1</strong>" in page
+    page = text(client.get(organisation_url(submitted)))
+    assert "owner@example.net" in page and "example.net" in page and "Approve" in page
+    assert "unanswered" in page
+    assert client.get("/admin/organisations/999999").status_code == 404
+
+
+def test_organisation_list_filters_by_status(client, staff, submitted):
+    make_organisation("Approved Networks", approved=True)
+    page = text(client.get("/admin/organisations?status=approved"))
+    assert "Approved Networks" in page and "Submitted Networks" not in page
+    page = text(client.get("/admin/organisations"))
+    assert "Approved Networks" in page and "Submitted Networks" in page
+
+
+def test_approve(client, staff, submitted, outbox):
+    response = post_form(client, organisation_url(submitted, "approve"), page=organisation_url(submitted))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert submitted.status == "approved" and submitted.approved_at is not None
+    assert outbox()[0]["To"] == "owner@example.net"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.approved"))
+    assert event.user_id == staff.id
+
+
+def test_request_changes_reaches_the_operator_who_resubmits(app, client, auth, staff, submitted, outbox):
+    response = post_form(client, organisation_url(submitted, "request-changes"), prefix="changes",
+                         data={"changes-message": ""}, page=organisation_url(submitted))
+    assert response.status_code == 400 and "Write a message to the operator" in text(response)
+    db.session.expire_all()
+    assert submitted.status == "submitted"
+    response = post_form(client, organisation_url(submitted, "request-changes"), prefix="changes",
+                         data={"changes-message": "Please list your secondary zones."},
+                         page=organisation_url(submitted))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert submitted.status == "changes_requested"
+    (message,) = outbox()
+    assert "Please list your secondary zones." in message.get_content()
+
+    # The operator sees the message, edits and submits again.
+    owner = submitted.members[0]
+    auth.logout()
+    auth.login_as(owner)
+    assert "Please list your secondary zones." in text(client.get("/dashboard"))
+    assert post_form(client, "/dashboard/zones", {"entries": "secondary.example"}).status_code == 302
+    with app.test_request_context():
+        answer_everything(db.session.get(Organisation, submitted.id), owner)
+    response = post_form(client, "/dashboard/submit", follow_redirects=True)
+    assert "Submitted." in text(response)
+    db.session.expire_all()
+    assert submitted.status == "submitted"
+
+
+def test_reject_needs_a_message(client, staff, submitted, outbox):
+    url = organisation_url(submitted, "reject")
+    response = post_form(client, url, prefix="reject", data={"reject-message": "  "}, page=organisation_url(submitted))
+    assert response.status_code == 400
+    response = post_form(client, url, prefix="reject", data={"reject-message": "Not an operator."},
+                         page=organisation_url(submitted))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert submitted.status == "rejected" and submitted.review_message == "Not an operator."
+    # A second decision is refused with a message, not applied.
+    response = post_form(client, organisation_url(submitted, "approve"), follow_redirects=True)
+    assert "Only a submitted organisation" in text(response)
+    db.session.expire_all()
+    assert submitted.status == "rejected"
+
+
+def test_champions_designate_and_revoke(client, staff):
+    organisation = make_organisation("Approved Networks", approved=True)
+    draft = make_organisation("Draft Networks")
+    page = text(client.get("/admin/champions"))
+    assert "Approved Networks" in page and "Draft Networks" not in page
+    response = post_form(client, "/admin/champions", {"organisation": draft.id, "citation": "No."},
+                         page="/admin/champions")
+    assert response.status_code == 400
+    response = post_form(client, "/admin/champions", {"organisation": organisation.id, "citation": "x" * 301},
+                         page="/admin/champions")
+    assert response.status_code == 400 and "300" in text(response)
+    response = post_form(client, "/admin/champions",
+                         {"organisation": organisation.id, "citation": "Ran DNSSEC training in 2026."},
+                         page="/admin/champions")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.is_champion and organisation.champion_citation == "Ran DNSSEC training in 2026."
+    assert not draft.is_champion
+    assert "Ran DNSSEC training in 2026." in text(client.get("/admin/champions"))
+    assert post_form(client, f"/admin/champions/{organisation.id}/revoke").status_code == 302
+    db.session.expire_all()
+    assert not organisation.is_champion
+    actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions == ["champion.designated", "champion.revoked"]
+
+
+def test_region_override_and_clear(client, staff):
+    organisation = make_organisation(country="BR")
+    response = post_form(client, "/admin/regions", {"country": "BR", "region": "NA"}, page="/admin/regions")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.region == "NA"
+    page = text(client.get("/admin/regions"))
+    assert "Brazil (BR)" in page
+    response = post_form(client, "/admin/regions", {"country": "BR", "region": "MARS"}, page="/admin/regions")
+    assert response.status_code == 400
+    assert post_form(client, "/admin/regions/BR/clear").status_code == 302
+    db.session.expire_all()
+    assert organisation.region == "LAC"
+    assert post_form(client, "/admin/regions/BR/clear").status_code == 404
+
+
+def test_audit_log_page_filters_and_paginates(app, client, staff):
+    app.config["KINDNS_PAGE_SIZE"] = 2
+    first = make_organisation("First Networks", approved=True)
+    second = make_organisation("Second Networks", approved=True)
+    post_form(client, "/admin/champions", {"organisation": first.id, "citation": "First citation."},
+              page="/admin/champions")
+    post_form(client, "/admin/champions", {"organisation": second.id, "citation": "Second citation."},
+              page="/admin/champions")
+    post_form(client, f"/admin/champions/{first.id}/revoke")
+    page = text(client.get("/admin/audit"))
+    assert "champion.revoked" in page and "Second citation." in page
+    assert "staff@example.org" in page and "Page 1 of 2" in page
+    page = text(client.get("/admin/audit?page=2"))
+    assert "First citation." in page and "champion.revoked" not in page
+    page = text(client.get(f"/admin/audit?organisation={second.id}"))
+    assert "Second citation." in page and "champion.revoked" not in page
+    assert client.get("/admin/audit?organisation=999999").status_code == 404
+
+
+def test_conflicts_page_links_both_organisations(client, staff):
+    first = make_organisation("First Networks", zones=("shared.example",))
+    second = make_organisation("Second Networks", zones=("shared.example", "own.example"))
+    page = text(client.get("/admin/conflicts"))
+    assert "shared.example" in page and "own.example" not in page
+    assert f'href="/admin/organisations/{first.id}"' in page and f'href="/admin/organisations/{second.id}"' in page
+    page = text(client.get(organisation_url(first)))
+    assert "also declared by" in page and f'href="/admin/organisations/{second.id}"' in page
+
+
+def test_hostile_names_are_escaped_in_the_staff_area(client, staff):
+    payload = "<script>alert(1)</script>"
+    organisation = make_organisation(payload, status="submitted", zones=("shared.example",))
+    make_organisation("Other", zones=("shared.example",))
+    db.session.add(AuditEvent(action="organisation.updated", organisation=organisation,
+                              detail={"changes": {"name": {"old": "Before", "new": payload}}}))
+    db.session.commit()
+    for url in ("/admin/", "/admin/organisations", organisation_url(organisation), "/admin/audit",
+                "/admin/conflicts"):
+        page = text(client.get(url))
+        assert payload not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
