@@ -172,15 +172,16 @@ def resolver_encrypted_transport(snapshot: ResolverSnapshot) -> list[Finding]:
 def resolver_count(snapshot: ResolverSnapshot) -> list[Finding]:
     declared = sorted(set(snapshot.declared or [snapshot.address]))
     data = {"declared": declared, "answering": sorted(a for a, ok in snapshot.peers_answering.items() if ok)}
+    own = tuple(p for p in (snapshot.access,) if p is not None)  # whether this address answered us
     if snapshot.category == PUBLIC:
         answering = data["answering"]
         if len(answering) >= 2:
             return [Finding("ENOUGH_RESOLVERS", f"{len(answering)} of {len(declared)} declared addresses answer",
-                            (), data)]
+                            own, data)]
         return [Finding("TOO_FEW_RESOLVERS", f"{len(answering)} of {len(declared)} declared addresses answer "
-                        "(two needed)", (), data)]
+                        "(two needed)", own, data)]
     # Private and shared resolvers should not answer us: only the declaration can be counted.
     if len(declared) >= 2:
         return [Finding("ENOUGH_RESOLVERS", f"{len(declared)} distinct addresses declared (a closed resolver's "
-                        "answers cannot be counted from outside)", (), data)]
-    return [Finding("TOO_FEW_RESOLVERS", f"{len(declared)} address declared (two needed)", (), data)]
+                        "answers cannot be counted from outside)", own, data)]
+    return [Finding("TOO_FEW_RESOLVERS", f"{len(declared)} address declared (two needed)", own, data)]

@@ -40,6 +40,9 @@ def zone_check(*, id: str, practices: tuple[str, ...], summary: str, advice: dic
         def guarded(snapshot: ZoneSnapshot) -> list[Finding]:
             if snapshot.delegation_error:
                 return [Finding("NO_DELEGATION", snapshot.delegation_error, tuple(snapshot.delegation_probes[-2:]))]
+            if not snapshot.servers and snapshot.incomplete:
+                return [Finding("NOT_MEASURED", f"not measured: {snapshot.incomplete}",
+                                tuple(snapshot.delegation_probes[-1:]))]
             if not snapshot.servers:
                 return [Finding("NOT_MEASURED", "no nameserver of the zone has an address to ask",
                                 tuple(snapshot.delegation_probes[-1:]))]

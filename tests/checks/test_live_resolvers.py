@@ -1,0 +1,119 @@
+"""Every resolver check against the lab's Unbound resolvers, per role and category."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from kindns.checks import RESOLVER_CHECKS, run_resolver_checks
+from tests.checks.conftest import config_for_lab
+
+pytestmark = pytest.mark.dns
+
+# (role, category) -> verdict of every resolver check when the role's address is declared alone
+EXPECTED: dict[tuple[str, str], dict[str, str]] = {
+    ("validating", "public"): {
+        "resolver-access-control": "n/a", "resolver-dnssec-validation": "pass",
+        "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "fail", "resolver-count": "fail"},
+    ("non-validating", "public"): {
+        "resolver-access-control": "n/a", "resolver-dnssec-validation": "fail",
+        "resolver-qname-minimisation": "fail", "resolver-encrypted-transport": "fail", "resolver-count": "fail"},
+    ("dot", "public"): {
+        "resolver-access-control": "n/a", "resolver-dnssec-validation": "pass",
+        "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "pass", "resolver-count": "fail"},
+    ("closed", "public"): {
+        "resolver-access-control": "n/a", "resolver-dnssec-validation": "error",
+        "resolver-qname-minimisation": "error", "resolver-encrypted-transport": "fail", "resolver-count": "fail"},
+    ("closed", "private"): {
+        "resolver-access-control": "pass", "resolver-dnssec-validation": "n/a",
+        "resolver-qname-minimisation": "n/a", "resolver-encrypted-transport": "n/a", "resolver-count": "fail"},
+    ("closed", "shared"): {
+        "resolver-access-control": "pass", "resolver-dnssec-validation": "n/a",
+        "resolver-qname-minimisation": "n/a", "resolver-encrypted-transport": "warn", "resolver-count": "fail"},
+    ("validating", "private"): {
+        "resolver-access-control": "fail", "resolver-dnssec-validation": "pass",
+        "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "n/a", "resolver-count": "fail"},
+    ("non-validating", "shared"): {
+        "resolver-access-control": "fail", "resolver-dnssec-validation": "fail",
+        "resolver-qname-minimisation": "fail", "resolver-encrypted-transport": "warn", "resolver-count": "fail"},
+    ("dot", "shared"): {
+        "resolver-access-control": "fail", "resolver-dnssec-validation": "pass",
+        "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "pass", "resolver-count": "fail"},
+}
+
+
+def test_the_lab_has_the_resolver_roles_this_module_expects(dns_lab):
+    assert set(dns_lab.resolvers) == {role for role, _category in EXPECTED}
+
+
+@pytest.mark.parametrize("role, category", list(EXPECTED))
+def test_every_resolver_check(dns_lab, lab_config, role, category):
+    [report] = run_resolver_checks([dns_lab.resolvers[role]], category, lab_config)
+    assert report.target == dns_lab.resolvers[role]
+    got = {c.id: c.verdict for c in report.checks}
+    assert list(got) == list(RESOLVER_CHECKS)
+    assert got == EXPECTED[(role, category)], {c.id: c.summary for c in report.checks}
+    for result in report.checks:
+        assert result.evidence
+        if result.verdict in ("fail", "warn", "error"):
+            assert f"dig @{dns_lab.resolvers[role]}" in result.advice
+
+
+def test_two_answering_public_resolvers_pass_the_count(dns_lab, lab_config):
+    addresses = [dns_lab.resolvers["validating"], dns_lab.resolvers["dot"]]
+    reports = run_resolver_checks(addresses, "public", lab_config)
+    assert [r.verdict("resolver-count") for r in reports] == ["pass", "pass"]
+
+
+def test_a_declared_public_resolver_that_refuses_us_does_not_count(dns_lab, lab_config):
+    addresses = [dns_lab.resolvers["validating"], dns_lab.resolvers["closed"]]
+    reports = run_resolver_checks(addresses, "public", lab_config)
+    assert [r.verdict("resolver-count") for r in reports] == ["fail", "fail"]
+    assert "1 of 2 declared addresses answer" in reports[0].result("resolver-count").summary
+
+
+def test_two_closed_private_resolvers_pass_on_their_declaration(dns_lab, lab_config):
+    reports = run_resolver_checks([dns_lab.resolvers["closed"], "127.0.0.244"], "private", lab_config)
+    assert [r.verdict("resolver-count") for r in reports] == ["pass", "pass"]
+
+
+def test_the_broken_name_is_shown_resolving_on_a_non_validating_resolver(dns_lab, lab_config):
+    [report] = run_resolver_checks([dns_lab.resolvers["non-validating"]], "public", lab_config)
+    result = report.result("resolver-dnssec-validation")
+    assert dns_lab.bogus_name in result.summary and "instead of SERVFAIL" in result.summary
+
+
+def test_a_dead_resolver_gives_errors_quickly(dns_lab):
+    config = config_for_lab(dns_lab, timeout=0.3, retries=1)
+    started = time.monotonic()
+    [public] = run_resolver_checks(["127.0.0.245"], "public", config)
+    assert time.monotonic() - started < 3
+    got = {c.id: c.verdict for c in public.checks}
+    assert got["resolver-dnssec-validation"] == "error" and got["resolver-qname-minimisation"] == "error"
+    assert got["resolver-encrypted-transport"] == "fail"
+    probe = public.result("resolver-dnssec-validation").evidence[0]["probes"][0]
+    assert probe["error"] == "timeout"
+
+
+def test_loopback_resolvers_are_refused_without_allow_private(dns_lab):
+    config = config_for_lab(dns_lab, allow_private=False)
+    [report] = run_resolver_checks([dns_lab.resolvers["validating"]], "private", config)
+    result = report.result("resolver-access-control")
+    assert result.verdict == "error"
+    assert "loopback" in result.summary and result.evidence[0]["probes"][0]["error"] == "refused-by-policy"
+
+
+def test_the_cli_checks_resolvers(app, runner, dns_lab):
+    result = runner.invoke(args=[
+        "kindns", "check-resolver", dns_lab.resolvers["dot"], dns_lab.resolvers["validating"],
+        "--category", "public", "--allow-private", "--root-hints", str(dns_lab.root_hints),
+        "--trust-anchor", str(dns_lab.trust_anchor), "--signed-name", dns_lab.signed_name,
+        "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name, "--json"])
+    assert result.exit_code == 0, result.output
+    dot, validating = json.loads(result.stdout)
+    verdicts = {c["id"]: c["verdict"] for c in dot["checks"]}
+    assert verdicts == {"resolver-access-control": "n/a", "resolver-dnssec-validation": "pass",
+                        "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "pass",
+                        "resolver-count": "pass"}
+    assert {c["id"]: c["verdict"] for c in validating["checks"]}["resolver-encrypted-transport"] == "fail"

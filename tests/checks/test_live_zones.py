@@ -1,0 +1,139 @@
+"""Every zone check against the lab's real servers: the good zone passes everything, and each broken
+zone fails (or warns on) exactly what it breaks and nothing else."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from kindns.checks import ZONE_CHECKS, run_zone_checks
+from tests.checks.conftest import config_for_lab
+
+pytestmark = pytest.mark.dns
+
+DNSSEC_DETAIL = ("dnssec-valid", "dnssec-algorithm", "dnssec-nsec3-params", "dnssec-signature-expiry")
+
+# role -> the checks whose verdict differs from "pass" on that zone (every other check must pass)
+EXPECTED: dict[str, dict[str, str]] = {
+    "good": {},
+    "unsigned": {"dnssec-signed": "fail", **{c: "n/a" for c in DNSSEC_DETAIL}},
+    "single-ns": {"ns-count": "fail", "ns-diversity": "warn"},
+    "same-subnet": {"ns-diversity": "warn"},
+    "open-axfr": {"axfr-restricted": "fail"},
+    "open-recursion": {"no-open-recursion": "fail"},
+    "expired-sigs": {"dnssec-valid": "fail", "dnssec-signature-expiry": "fail"},
+    "expiring-sigs": {"dnssec-signature-expiry": "warn"},
+    "bad-ds": {"dnssec-valid": "fail"},
+    "deprecated-algorithm": {"dnssec-algorithm": "fail"},
+    "nsec3-iterations": {"dnssec-nsec3-params": "warn"},
+    "serial-mismatch": {"soa-serial-consistency": "fail"},
+    "lame": {"ns-authoritative": "fail"},
+    "ns-mismatch": {"ns-consistency": "warn"},
+    "no-tcp": {"transport": "fail"},
+}
+
+
+@pytest.fixture(scope="module")
+def lab_reports(dns_lab, lab_config):
+    """Every role zone checked once, in one concurrent run, by role."""
+    roles = list(EXPECTED)
+    reports = run_zone_checks([dns_lab.zones[role] for role in roles], lab_config)
+    return dict(zip(roles, reports))
+
+
+def test_the_lab_has_every_role_this_module_expects(dns_lab):
+    assert set(dns_lab.zones) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("check_id", list(ZONE_CHECKS))
+def test_verdict(lab_reports, role, check_id):
+    result = lab_reports[role].result(check_id)
+    expected = EXPECTED[role].get(check_id, "pass")
+    assert result.verdict == expected, f"{role}: {result.summary}"
+    assert result.evidence and "dig " in result.advice
+
+
+def test_summaries_name_what_is_wrong(dns_lab, lab_reports):
+    lame = dns_lab.nameservers("lame")
+    assert any(address in lab_reports["lame"].result("ns-authoritative").summary for address in lame.values())
+    assert "ns3.ns-mismatch" in lab_reports["ns-mismatch"].result("ns-consistency").summary
+    assert "algorithm 5" in lab_reports["deprecated-algorithm"].result("dnssec-algorithm").summary
+    assert "transferred the zone" in lab_reports["open-axfr"].result("axfr-restricted").summary
+    assert "AS64501" in lab_reports["good"].result("ns-diversity").summary
+
+
+def test_evidence_records_server_query_rcode_flags_and_time(lab_reports):
+    axfr = lab_reports["open-axfr"].result("axfr-restricted").to_dict()
+    probe = axfr["evidence"][0]["probes"][0]
+    assert probe["query"].endswith("AXFR") and probe["transport"] == "tcp"
+    assert probe["rcode"] == "NOERROR" and "AA" in probe["flags"]
+    assert any(" SOA " in record for record in probe["records"])
+    assert probe["time_ms"] > 0
+    json.dumps([r.to_dict() for r in lab_reports.values()])  # everything serialises
+
+
+def test_a_dead_root_server_is_skipped_and_the_zone_still_measured(dns_lab, tmp_path):
+    hints = tmp_path / "hints"
+    hints.write_text(". 3600 NS dead.root.test.\ndead.root.test. 3600 A 127.0.0.243\n"
+                     + dns_lab.root_hints.read_text())
+    from kindns.checks import load_root_hints
+
+    config = config_for_lab(dns_lab, root_hints=load_root_hints(hints), timeout=0.3)
+    [report] = run_zone_checks([dns_lab.zones["good"]], config)
+    assert {c.verdict for c in report.checks} == {"pass"}
+
+
+def test_a_dead_hierarchy_gives_errors_without_hanging(dns_lab, tmp_path):
+    hints = tmp_path / "hints"
+    hints.write_text(". 3600 NS dead.root.test.\ndead.root.test. 3600 A 127.0.0.243\n")
+    from kindns.checks import load_root_hints
+
+    config = config_for_lab(dns_lab, root_hints=load_root_hints(hints), timeout=0.3, retries=1)
+    started = time.monotonic()
+    [report] = run_zone_checks([dns_lab.zones["good"]], config)
+    assert time.monotonic() - started < 3
+    assert {c.verdict for c in report.checks} == {"error"}
+    evidence = report.result("transport").evidence[0]
+    assert evidence["probes"][0]["server"] == "127.0.0.243" and evidence["probes"][0]["error"] == "timeout"
+
+
+def test_the_zone_deadline_stops_collection_and_reports_errors(dns_lab):
+    config = config_for_lab(dns_lab, zone_deadline=0.001)
+    started = time.monotonic()
+    [report] = run_zone_checks([dns_lab.zones["good"]], config)
+    assert time.monotonic() - started < 2
+    assert {c.verdict for c in report.checks} == {"error"}
+    assert "deadline" in report.result("ns-count").summary
+
+
+def test_loopback_is_refused_without_allow_private_and_the_evidence_says_so(dns_lab):
+    config = config_for_lab(dns_lab, allow_private=False)
+    [report] = run_zone_checks([dns_lab.zones["good"]], config)
+    assert {c.verdict for c in report.checks} == {"error"}
+    probe = report.result("dnssec-signed").evidence[0]["probes"][0]
+    assert probe["error"] == "refused-by-policy" and "loopback" in probe["error_detail"]
+    assert probe["time_ms"] < 100  # nothing was sent, so nothing was waited for
+
+
+def test_the_cli_checks_lab_zones_and_prints_json(app, runner, dns_lab):
+    app.config["KINDNS_CHECK_ASN_ZONE_V4"] = dns_lab.asn_zone_v4
+    app.config["KINDNS_CHECK_TIMEOUT"] = "1.0"
+    result = runner.invoke(args=["kindns", "check", dns_lab.zones["good"], dns_lab.zones["open-axfr"] + ".",
+                                 "--root-hints", str(dns_lab.root_hints), "--trust-anchor",
+                                 str(dns_lab.trust_anchor), "--allow-private", "--json"])
+    assert result.exit_code == 0, result.output
+    good, axfr = json.loads(result.stdout)
+    assert good["target"] == dns_lab.zones["good"] and axfr["target"] == dns_lab.zones["open-axfr"]
+    assert {c["verdict"] for c in good["checks"]} == {"pass"}
+    assert {c["id"]: c["verdict"] for c in axfr["checks"]}["axfr-restricted"] == "fail"
+
+
+def test_the_cli_prints_a_table(app, runner, dns_lab):
+    app.config["KINDNS_CHECK_ASN_ZONE_V4"] = dns_lab.asn_zone_v4
+    result = runner.invoke(args=["kindns", "check", dns_lab.zones["lame"], "--root-hints", str(dns_lab.root_hints),
+                                 "--trust-anchor", str(dns_lab.trust_anchor), "--allow-private"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "ns-authoritative" in line)
+    assert line.split()[0] == "FAIL" and "lame" in line
