@@ -10,6 +10,8 @@
         lab.bogus_name        # a name whose chain of trust is broken (validating resolvers SERVFAIL)
         lab.qname_min_name, lab.qname_min_marker   # TXT answer contains the marker only with minimisation
         lab.asn_zone_v4       # TXT "<reversed IPv4>.<asn_zone_v4>" -> "64501 | 127.x.y.0/24 | ZZ | lab | ..."
+        lab.expected_verdicts # role -> {check id: "warn"/"fail"} for the zone checks its zone must not pass
+        lab.nameservers(role) # NS host -> address as the parent delegates the role's zone
 
 Real servers (BIND, Knot, Unbound and a UDP-only relay) listen on port 53 of a 127.N.0.0/16 block of
 their own, so two labs can run at once. Nothing in the lab ever queries outside 127.0.0.0/8. Needs root

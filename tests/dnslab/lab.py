@@ -25,7 +25,7 @@ from .addresses import AddressBlock, reserve_block
 from .errors import LabError, require_binary
 from .process import ServerProcess
 from .signing import ZoneKey, generate_key, sign_zone
-from .zones import QNAME_MIN_YES, TLD, LabPlan, Signing, ZoneSpec, build_plan
+from .zones import EXPECTED_VERDICTS, QNAME_MIN_YES, TLD, LabPlan, Signing, ZoneSpec, build_plan
 
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
 RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
@@ -54,6 +54,7 @@ class DnsLab:
     qname_min_name: str
     qname_min_marker: str
     asn_zone_v4: str
+    expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of the checks it fails
     tld: str
     root_server: str  # address of the lab root's only server
     tld_server: str  # address of the TLD's server
@@ -130,6 +131,7 @@ def _start(keep_workdir: bool) -> DnsLab:
         qname_min_name=plan.qname_min_name,
         qname_min_marker=QNAME_MIN_YES.split(" ")[0],
         asn_zone_v4=plan.asn_zone_v4,
+        expected_verdicts={role: dict(v) for role, v in EXPECTED_VERDICTS.items()},
         tld=TLD,
         root_server=plan.root_address,
         tld_server=plan.zone(TLD).nameservers[0].address,

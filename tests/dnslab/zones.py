@@ -41,6 +41,27 @@ ROLES = {
     "no-tcp": 15,
 }
 
+# role -> the KINDNS zone checks (ids of KINDNS.md) that must not pass on its zone, with their verdict;
+# every other zone check must pass. The lab's own tests hold the lab to this, and the engine's can too.
+EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
+    "good": {},
+    "unsigned": {"dnssec-signed": "fail"},  # the other DNSSEC checks are n/a
+    # One nameserver address cannot be in two /24s: diversity necessarily fails along with the count.
+    "single-ns": {"ns-count": "fail", "ns-diversity": "warn"},
+    "same-subnet": {"ns-diversity": "warn"},
+    "open-axfr": {"axfr-restricted": "fail"},
+    "open-recursion": {"no-open-recursion": "fail"},
+    "expired-sigs": {"dnssec-signature-expiry": "fail", "dnssec-valid": "fail"},
+    "expiring-sigs": {"dnssec-signature-expiry": "warn"},
+    "bad-ds": {"dnssec-valid": "fail"},
+    "deprecated-algorithm": {"dnssec-algorithm": "fail"},
+    "nsec3-iterations": {"dnssec-nsec3-params": "warn"},
+    "serial-mismatch": {"soa-serial-consistency": "fail"},
+    "lame": {"ns-authoritative": "fail"},
+    "ns-mismatch": {"ns-consistency": "warn"},
+    "no-tcp": {"transport": "fail"},
+}
+
 AS_BY_THIRD_OCTET = {10: 64501, 20: 64502, 30: 64503}
 DEFAULT_AS = 64500
 
