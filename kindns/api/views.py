@@ -40,14 +40,29 @@ def bad_filter(error: services.FilterError):
     return _error(400, str(error.message), error.field)
 
 
+def _message(error: HTTPException) -> str:
+    """Our own (translated) words for the refusals a client is likely to meet, else werkzeug's."""
+    if isinstance(error, MethodNotAllowed):
+        return _("This method is not allowed: the API is read-only (GET).")
+    if error.code == 429:
+        return _("Too many requests; please slow down and try again in a minute.")
+    if isinstance(error, NotFound) and error.description == NotFound.description:
+        return _("Not found.")
+    return error.description or error.name
+
+
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    response, status = _error(error.code or 500, error.description or error.name)
+    response, status = _error(error.code or 500, _message(error))
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
-    if error.code == 429:
-        response.headers.update(getattr(error, "get_headers", lambda: [])() or [])
     return response, status
+
+
+# Also by code: Flask looks for a handler of the exact code everywhere (app-wide ones included) before it
+# looks for one by class, and the API's errors must keep the API's shape.
+for _code in (400, 404, 405, 413, 429):
+    bp.register_error_handler(_code, http_error)
 
 
 @bp.after_request
