@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import shutil
 import socket
 import sys
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
@@ -42,7 +44,11 @@ REQUIRED = {
 
 @dataclass
 class DnsLab:
-    """A started lab. See the package docstring for what each attribute means."""
+    """A started lab. See the package docstring for what each attribute means; `stop()` undoes it all.
+
+    The workdir (zone files, keys, configurations, server logs) is deleted at stop unless
+    `keep_workdir` or the environment variable KINDNS_DNSLAB_KEEP=1 asks to keep it for a post-mortem.
+    """
 
     workdir: Path
     root_hints: Path
@@ -117,8 +123,13 @@ def start_lab(keep_workdir: bool = False) -> Iterator[DnsLab]:
 def _start(keep_workdir: bool) -> DnsLab:
     for program, package in REQUIRED.items():
         require_binary(program, package)
+    keep_workdir = keep_workdir or os.environ.get("KINDNS_DNSLAB_KEEP", "") not in ("", "0")
     workdir = Path(tempfile.mkdtemp(prefix="kindns-dnslab-"))
-    block = reserve_block(workdir)
+    try:
+        block = reserve_block(workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     plan = build_plan(block.octet)
     lab = DnsLab(
         workdir=workdir,
@@ -141,8 +152,8 @@ def _start(keep_workdir: bool) -> DnsLab:
     )
     atexit.register(lab.stop)
     try:
-        files = _write_zones(plan, workdir)
-        _write_root_files(lab, plan, files.pop("__root_key__"))
+        files, root_key = _write_zones(plan, workdir)
+        _write_root_files(lab, plan, root_key)
         block.add_to_loopback(plan.addresses())
         _start_servers(lab, plan, files)
         _wait_until_ready(lab, plan)
@@ -153,11 +164,11 @@ def _start(keep_workdir: bool) -> DnsLab:
     return lab
 
 
-def _write_zones(plan: LabPlan, workdir: Path) -> dict:
+def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Path], ZoneKey]:
     """Make keys, write and sign every zone; each zone starts as soon as its key and its children (whose
     DS it publishes) are done, so the slow RSA key of one zone holds up only its own ancestors.
 
-    Returns (zone name, serial) -> zone file path, plus the root's key under "__root_key__".
+    Returns (zone name, serial) -> zone file path, and the root's key (for the trust anchor).
     """
     zone_dir = workdir / "zones"
     key_dir = workdir / "keys"
@@ -171,16 +182,17 @@ def _write_zones(plan: LabPlan, workdir: Path) -> dict:
     with ThreadPoolExecutor(max_workers=2 * len(plan.zones) + 2) as pool:
         keys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, z.signing) for z in signed}
         # bad-ds: the parent publishes the DS of a key the zone never uses.
-        decoys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, Signing()) for z in signed if not z.signing.ds_matches}
+        decoys = {
+            z.name: pool.submit(generate_key, key_dir, z.fqdn, Signing()) for z in signed if not z.signing.ds_matches
+        }
         jobs: dict[str, Future] = {}
         for zone in sorted(plan.zones, key=lambda z: -z.depth):
             children = [jobs[c.name] for c in plan.children(zone.name)]
             jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, decoys, children, zone_dir)
-        files: dict = {}
+        files: dict[tuple[str, int], Path] = {}
         for job in jobs.values():
             files.update(job.result())
-        files["__root_key__"] = keys[""].result()
-    return files
+        return files, keys[""].result()
 
 
 def _write_zone(

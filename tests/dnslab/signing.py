@@ -71,7 +71,9 @@ def generate_key(key_dir: Path, zone: str, signing: Signing) -> ZoneKey:
     dnskey = dns.dnssec.make_dnskey(private.public_key(), number, flags=257)
     tag = dns.dnssec.key_id(dnskey)
     base = key_dir / f"K{zone}+{number:03d}+{tag:05d}"
-    Path(f"{base}.key").write_text(f"; key-signing key, keyid {tag}, for {zone}\n{zone} 3600 IN DNSKEY {dnskey.to_text()}\n")
+    Path(f"{base}.key").write_text(
+        f"; key-signing key, keyid {tag}, for {zone}\n{zone} 3600 IN DNSKEY {dnskey.to_text()}\n"
+    )
     lines = ["Private-key-format: v1.3", f"Algorithm: {number} ({signing.algorithm})"]
     lines += [f"{label}: {base64.b64encode(value).decode()}" for label, value in fields]
     private_path = Path(f"{base}.private")

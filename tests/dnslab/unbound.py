@@ -82,7 +82,8 @@ def write_config(directory: Path, role: str, address: str, tld: str, root_hints:
 
 def unbound_process(directory: Path, role: str, conf: Path) -> ServerProcess:
     unbound = require_binary("unbound", "unbound")
-    return ServerProcess(f"unbound ({role})", [unbound, "-d", "-c", str(conf)], directory / "unbound.log", cwd=directory)
+    log = directory / "unbound.log"
+    return ServerProcess(f"unbound ({role})", [unbound, "-d", "-c", str(conf)], log, cwd=directory)
 
 
 def make_certificate(directory: Path, address: str) -> tuple[Path, Path]:
