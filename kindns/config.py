@@ -71,4 +71,6 @@ def settings_from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "KINDNS_LANGUAGES": ["en"],
         "KINDNS_PAGE_SIZE": 25,
+        "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
+        "KINDNS_API_RATE_LIMIT": os.environ.get("KINDNS_API_RATE_LIMIT", "300/minute"),
     }
