@@ -184,4 +184,5 @@ def clear_region(country: str):
 
 @bp.get("/conflicts")
 def conflicts():
-    return render_template("admin/conflicts.html", conflicts=services.zone_conflicts())
+    return render_template("admin/conflicts.html", conflicts=services.zone_conflicts(),
+                           status_labels=status.STATUS_LABELS)

@@ -12,9 +12,10 @@ import smtplib
 import unicodedata
 from dataclasses import dataclass, field
 
+import idna
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit import record
 from ..checks.names import InvalidName, normalise_zone_name, normalise_ip_address
@@ -249,6 +250,14 @@ def _normalise_zone(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def display_zone_name(name: str) -> str:
+    """The Unicode form of a stored (A-label) zone name, for people; the name itself when it has none."""
+    try:
+        return idna.decode(name)
+    except UnicodeError:  # idna.IDNAError and friends: e.g. underscores, valid in the DNS but not in IDNA
+        return name
+
+
 def zones_declared_elsewhere(organisation: Organisation, names: list[str] | None = None) -> set[str]:
     """Names of this organisation's zones (or of `names`) that another organisation declares too."""
     names = [z.name for z in organisation.zones] if names is None else names
@@ -477,11 +486,3 @@ def cancel_invitation(invitation: Invitation, user: User) -> None:
     record("member.invitation_cancelled", organisation, user, email=invitation.email)
     db.session.commit()
 
-
-def member_count_by_organisation() -> dict[int, int]:
-    """Members per organisation id (for staff lists)."""
-    rows = db.session.execute(
-        select(User.organisation_id, func.count(User.id)).where(User.organisation_id.is_not(None))
-        .group_by(User.organisation_id)
-    )
-    return dict(rows.all())

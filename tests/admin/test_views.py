@@ -123,6 +123,7 @@ def test_request_changes_reaches_the_operator_who_resubmits(app, client, auth, s
     assert post_form(client, "/dashboard/zones", {"entries": "secondary.example"}).status_code == 302
     with app.test_request_context():
         answer_everything(db.session.get(Organisation, submitted.id), owner)
+    assert "Submit again" in text(client.get("/dashboard"))
     response = post_form(client, "/dashboard/submit", follow_redirects=True)
     assert "Submitted." in text(response)
     db.session.expire_all()

@@ -78,6 +78,7 @@ def test_full_operator_flow(client, auth):
     assert response.status_code == 302
     db.session.expire_all()
     assert [z.name for z in organisation.zones] == ["example.net", "xn--bcher-kva.example"]
+    assert "xn--bcher-kva.example</code> (bücher.example)" in text(client.get("/dashboard/zones"))
     response = post_form(client, "/dashboard/zones", {"entries": "EXAMPLE.net"})
     assert "already declared by your organisation" in text(response)
     make_organisation("Someone Else", zones=("shared.example",))
@@ -108,6 +109,7 @@ def test_full_operator_flow(client, auth):
     first = practices[0].id.replace("-", "_")
     post_form(client, "/dashboard/assessment", {f"implemented_{first}": "yes", f"how_{first}": "ECDSA, HSM."},
               page="/dashboard/assessment")
+    assert "Submit for review" not in text(client.get("/dashboard"))
     response = post_form(client, "/dashboard/submit", follow_redirects=True)
     assert "Answer every practice" in text(response)
     db.session.expire_all()
@@ -127,7 +129,8 @@ def test_full_operator_flow(client, auth):
     assert "How we do sld-zones-3." in page
 
     # 5. Submit.
-    assert "Everything is ready" in text(client.get("/dashboard"))
+    page = text(client.get("/dashboard"))
+    assert "Everything is ready" in page and "Submit for review" in page
     response = post_form(client, "/dashboard/submit", follow_redirects=True)
     assert "Submitted" in text(response)
     db.session.expire_all()
@@ -135,6 +138,14 @@ def test_full_operator_flow(client, auth):
     actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[0] == "organisation.created" and actions[-1] == "organisation.submitted"
     assert {"zone.added", "zone.removed", "resolver.added", "assessment.updated"} <= set(actions)
+
+
+def test_an_oversized_zone_list_is_refused(client, auth):
+    auth.login_as(make_user())
+    create_organisation(client)
+    response = post_form(client, "/dashboard/zones", {"entries": "a.example\n" * 6000})
+    assert response.status_code == 200 and "Field cannot be longer than 50000 characters" in text(response)
+    assert db.session.scalar(select(Organisation)).zones == []
 
 
 def test_assessment_answers_are_length_limited(client, auth):
@@ -195,7 +206,7 @@ def test_the_review_message_is_shown(client, auth):
     page = text(client.get("/dashboard"))
     assert "asked for changes" in page
     assert "Please add your &lt;b&gt;secondary&lt;/b&gt; zones." in page
-    assert "Submit again" in page
+    assert "Edit what is needed, then submit again." in page
 
 
 def test_the_owner_invites_by_mail(client, auth, outbox):
@@ -207,6 +218,10 @@ def test_the_owner_invites_by_mail(client, auth, outbox):
     (message,) = outbox()
     assert message["To"] == "colleague@example.net"
     assert re.search(r"https?://registry\.test/\S+", message.get_content())
+    link = re.search(r"https?://registry\.test(/\S+)", message.get_content()).group(1)
+    auth.logout()
+    assert client.get(link).status_code == 200  # the accounts blueprint's acceptance page
+    auth.login_as(owner)
     page = text(client.get("/dashboard/members"))
     assert "colleague@example.net" in page and owner.email in page
     invitation = db.session.scalar(select(Invitation))
