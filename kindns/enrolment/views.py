@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
+from ..extensions import limiter
 from ..practices import CATEGORIES
 from . import services, status
 from .forms import InviteForm, OrganisationForm, ResolversForm, ZonesForm, assessment_form
@@ -172,6 +173,9 @@ def submit(organisation):
 
 
 @bp.route("/dashboard/members", methods=["GET", "POST"])
+# Each invitation mails an address the owner typed: limit them per account so the registry is no spam relay.
+@limiter.limit(lambda: current_app.config.get("KINDNS_INVITE_RATE_LIMIT", "10 per minute; 50 per day"),
+               methods=["POST"], key_func=lambda: f"invite:{current_user.get_id()}")
 @organisation_required
 def members(organisation):
     is_owner = services.is_owner(current_user, organisation)

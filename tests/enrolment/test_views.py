@@ -230,6 +230,15 @@ def test_the_owner_invites_by_mail(client, auth, outbox):
     assert db.session.scalar(select(db.func.count(Invitation.id))) == 0
 
 
+def test_invitations_are_rate_limited_per_account(app, client, auth, outbox):
+    app.config["KINDNS_INVITE_RATE_LIMIT"] = "3 per minute"
+    auth.login_as(make_user(organisation=make_organisation()))
+    statuses = [post_form(client, "/dashboard/members", {"email": f"c{n}@example.net"}).status_code
+                for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert len(outbox()) == 3
+
+
 def test_an_invalid_invitation_address_is_a_form_error(client, auth, outbox):
     organisation = make_organisation()
     auth.login_as(make_user(organisation=organisation))
