@@ -9,14 +9,13 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from .services import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 
 
-def _email_field(**kwargs) -> EmailField:
+def _email_field(*extra_validators) -> EmailField:
     return EmailField(
         _l("Email address"),
         validators=[DataRequired(_l("Enter your email address.")),
                     Length(max=MAX_EMAIL_LENGTH, message=_l("The email address must be at most %(max)d characters long.")),
-                    *kwargs.pop("extra_validators", [])],
+                    *extra_validators],
         render_kw={"autocomplete": "email", "maxlength": MAX_EMAIL_LENGTH},
-        **kwargs,
     )
 
 
@@ -55,7 +54,7 @@ class _NewPasswordMixin:
 
 
 class RegisterForm(_NewPasswordMixin, FlaskForm):
-    email = _email_field(extra_validators=[Email(_l("This is not a valid email address."))])
+    email = _email_field(Email(_l("This is not a valid email address.")))
     password, password_confirm = _new_password_fields()
     submit = SubmitField(_l("Register"))
 

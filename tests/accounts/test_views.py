@@ -303,3 +303,32 @@ def test_register_is_rate_limited(client, outbox):
     data = {"email": "x@example.net", "password": "short", "password_confirm": "short", "csrf_token": token}
     statuses = [client.post("/register", data=data).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+def test_api_requests_get_errors_as_json(app, client):
+    from flask import abort
+
+    app.add_url_rule("/api/v1/test-too-many", "test_too_many", lambda: abort(429))
+
+    response = client.get("/api/v1/test-too-many")
+
+    assert response.status_code == 429
+    assert response.json["error"] == "too_many_requests"
+
+
+def test_a_protected_page_sends_to_login_and_back(app, client):
+    from flask_login import login_required
+
+    app.add_url_rule("/test-private", "test_private", login_required(lambda: "private page"))
+    make_user(email="alice@example.net")
+
+    response = client.get("/test-private?tab=zones")
+    assert response.status_code == 302
+    login_page = response.headers["Location"]
+    assert login_page.startswith("/login?next=")
+    assert b'value="/test-private?tab=zones"' in client.get(login_page).data  # carried in the form
+    response = submit_form(client, "/login", {"email": "alice@example.net", "password": DEFAULT_PASSWORD,
+                                              "next": "/test-private?tab=zones"}, form_url=login_page)
+
+    assert response.headers["Location"] == "/test-private?tab=zones"
+    assert client.get("/test-private").data == b"private page"
