@@ -345,7 +345,8 @@ def answers_by_practice(organisation: Organisation) -> dict[str, PracticeAnswer]
 def save_assessment(organisation: Organisation, user: User, answers: dict[str, Answer]) -> list[str]:
     """Store the answers to the organisation's practices; returns the ids of the practices that changed.
 
-    Unanswered questions are left as they were, so the assessment can be filled in over several visits.
+    Unanswered questions are left as they were, so the assessment can be filled in over several visits; an
+    explanation without a yes or no is refused, since whether it describes a practice or a plan is unknown.
     """
     wanted = set(assessment_practice_ids(organisation))
     unknown = set(answers) - wanted
@@ -354,6 +355,11 @@ def save_assessment(organisation: Organisation, user: User, answers: dict[str, A
     if any(len(a.how) > MAX_HOW_LENGTH for a in answers.values()):
         raise EnrolmentError(_("Each answer is at most %(n)d characters long.", n=MAX_HOW_LENGTH))
     stored = answers_by_practice(organisation)
+    undecided = [pid for pid, a in answers.items() if a.implemented is None and a.how.strip() and pid not in stored]
+    if undecided:
+        titles = {p.id: p.title for _title, practices in assessment_sections(organisation) for p in practices}
+        raise EnrolmentError([_("“%(practice)s”: say whether you do this (yes or not yet).",
+                                practice=titles[pid]) for pid in undecided])
     changed: list[dict] = []
     for practice_id, answer in answers.items():
         how = answer.how.strip()

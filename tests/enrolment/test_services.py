@@ -189,6 +189,15 @@ def test_assessment_is_saved_partially_and_changes_audited():
     assert [e.detail["answers"][0]["implemented"] for e in events("assessment.updated")] == [True, False]
 
 
+def test_an_explanation_needs_a_yes_or_no():
+    user, organisation = make_operator()
+    with pytest.raises(services.EnrolmentError) as caught:
+        services.save_assessment(organisation, user, {"sld-zones-1": services.Answer(None, "With an HSM."),
+                                                      "sld-zones-2": services.Answer(True, "TSIG.")})
+    assert "DNSSEC-signed" in caught.value.messages[0]
+    assert organisation.answers == []
+
+
 def test_assessment_refuses_foreign_practices_and_long_answers():
     user, organisation = make_operator()
     with pytest.raises(services.EnrolmentError):
