@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import select
 import shutil
 import socket
 import sys
@@ -18,7 +19,6 @@ from typing import Iterator
 import dns.exception
 import dns.flags
 import dns.message
-import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -288,10 +288,10 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     dot_address = plan.resolvers["dot"]
     dot_ready = False
     deadline = time.monotonic() + START_TIMEOUT
-    while pending or not dot_ready:
+    while True:
         for process in lab._processes:
             process.check_alive()
-        pending = [p for p in pending if not _answers(*p)]
+        pending = _still_silent(pending)
         if not dot_ready:
             with contextlib.suppress(OSError), socket.create_connection((dot_address, unbound.DOT_PORT), 0.2):
                 dot_ready = True
@@ -303,13 +303,32 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
         time.sleep(0.05)
 
 
-def _answers(address: str, name: str, authoritative: bool) -> bool:
-    query = dns.message.make_query(name, dns.rdatatype.SOA, want_dnssec=False)
-    query.flags &= ~dns.flags.RD
-    try:
-        response = dns.query.udp(query, address, timeout=0.3)
-    except (dns.exception.Timeout, OSError):
-        return False
-    if not authoritative:
-        return True
-    return response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
+def _still_silent(pending: list[tuple[str, str, bool]], wait: float = 0.25) -> list[tuple[str, str, bool]]:
+    """Ask every (address, zone, authoritative) at once from one socket; return those without a proper
+    answer within `wait` seconds. (One at a time, each silent server would cost a whole timeout.)"""
+    sent: dict[tuple[str, int], tuple[tuple[str, str, bool], dns.message.Message]] = {}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for item in pending:
+            address, name, _ = item
+            query = dns.message.make_query(name, dns.rdatatype.SOA)
+            query.flags &= ~dns.flags.RD
+            sent[(address, query.id)] = (item, query)
+            with contextlib.suppress(OSError):
+                sock.sendto(query.to_wire(), (address, 53))
+        done: set[tuple[str, str, bool]] = set()
+        deadline = time.monotonic() + wait
+        while len(done) < len(pending) and (left := deadline - time.monotonic()) > 0:
+            if not select.select([sock], [], [], left)[0]:
+                break
+            try:
+                wire, (source, _port) = sock.recvfrom(65535)
+                response = dns.message.from_wire(wire)
+            except (OSError, dns.exception.DNSException):
+                continue
+            item, query = sent.get((source, response.id), (None, None))
+            if item is None or not query.is_response(response):
+                continue
+            authoritative = response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
+            if authoritative or not item[2]:
+                done.add(item)
+    return [item for item in pending if item not in done]
