@@ -9,7 +9,7 @@ from kindns.extensions import db
 from kindns.models import AuditEvent, Invitation, User
 from kindns.tokens import make_token
 from tests.factories import DEFAULT_PASSWORD, make_organisation, make_user
-from tests.helpers import csrf_token_from, login, submit_form
+from tests.helpers import csrf_token_from, link_in, submit_form
 
 PASSWORD = "a long enough password"
 
@@ -189,3 +189,19 @@ def test_the_invited_email_is_escaped(client, organisation):
     page = client.get(url)
     assert b"<script>alert(1)</script>" not in page.data
     assert b"&lt;script&gt;" in page.data
+
+
+def test_the_link_mailed_by_an_owners_invitation_leads_to_membership(client, organisation, outbox):
+    from kindns.enrolment.services import invite_member
+
+    owner = organisation.members[0]
+    invite_member(organisation, owner, "colleague@example.net")
+    [message] = [m for m in outbox() if m["To"] == "colleague@example.net"]
+    url = link_in(message)
+    assert url.startswith("/invitations/")
+
+    response = submit_form(client, url, {"password": PASSWORD, "password_confirm": PASSWORD})
+
+    assert response.status_code == 302
+    colleague = services.find_user_by_email("colleague@example.net")
+    assert colleague.organisation_id == organisation.id and colleague.organisation_role == "member"
