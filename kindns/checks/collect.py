@@ -17,9 +17,6 @@ from .query import Probe, Prober
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
-NONEXISTENT_LABEL = "kindns-nonexistent-label"
-
-
 class Collector:
     """Shared state of one run: the prober, the iterative resolver and its caches."""
 
@@ -98,16 +95,22 @@ class Collector:
             outside = "."  # the root's NS set: no authoritative server of a zone below it serves that
         await asyncio.gather(
             self._fill(server, "soa", ask(where, apex, "SOA", server_name=name, tcp_fallback=False)),
-            self._fill(server, "soa_tcp", ask(where, apex, "SOA", server_name=name, transport="tcp")),
             self._fill(server, "ns", ask(where, apex, "NS", server_name=name)),
             self._fill(server, "dnskey", ask(where, apex, "DNSKEY", server_name=name)),
             self._fill(server, "nsec3param", ask(where, apex, "NSEC3PARAM", server_name=name)),
-            self._fill(server, "nxdomain", ask(where, f"{NONEXISTENT_LABEL}.{apex}", "A", server_name=name)),
-            self._fill(server, "axfr", ask(where, apex, "AXFR", server_name=name, transport="tcp",
-                                           dnssec_ok=False)),
+            self._collect_tcp(apex, server),
             self._fill(server, "recursion", ask(where, outside, "A", server_name=name,
                                                 recursion_desired=True, dnssec_ok=False)),
         )
+
+    async def _collect_tcp(self, apex: str, server: ServerSnapshot) -> None:
+        """AXFR over TCP; any DNS answer to it (even REFUSED) also shows that TCP works, so SOA over TCP
+        is asked only when it got none. Half the TCP connections: servers limit those."""
+        server.axfr = await self.prober.ask(server.address, apex, "AXFR", server_name=server.ns_name,
+                                            transport="tcp", dnssec_ok=False)
+        if not server.axfr.answered:
+            server.soa_tcp = await self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name,
+                                                   transport="tcp")
 
     async def _collect_chain(self, snapshot: ZoneSnapshot, zone: str) -> None:
         """DNSKEY and DS of every zone cut above the zone, from the root down (cached for the run)."""

@@ -115,6 +115,9 @@ class CheckConfig:
     zone_deadline: float = 30.0     # seconds for everything about one zone or resolver
     concurrency: int = 100          # zones (or resolvers) checked at once
     max_inflight_queries: int = 400  # queries in flight at once across the whole run
+    # TCP and TLS connections open at once: servers queue only a few pending connections (BIND's
+    # tcp-listen-queue is 10) and drop the rest, which would look like a server without TCP.
+    max_inflight_tcp: int = 48
     max_response_size: int = 65535  # bytes; larger answers become evidence, not data
     edns_payload: int = 1232        # the EDNS buffer size we advertise (DNS flag day 2020)
     asn_zone_v4: str = "origin.asn.cymru.com"

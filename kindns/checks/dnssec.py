@@ -97,32 +97,57 @@ def _no_answer(probe: Probe | None) -> str:
     return f" (rcode {probe.rcode})"
 
 
-def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainResult:
-    """Validate from the trust anchor down through each cut to the zone's own DNSKEY set."""
-    now = snapshot.now
+def _step(owner: str, keys: dns.rrset.RRset, ds_probe: Probe | None, dnskey_probe: Probe | None,
+          now: float) -> ChainResult:
+    """One step down: the parent's validated keys vouch for the DS set, which vouches for the keys."""
+    used = [p for p in (ds_probe, dnskey_probe) if p is not None]
+    ds_set, ds_sigs = answer_rrset(ds_probe, owner, "DS")
+    if ds_set is None:
+        if ds_probe is None or not ds_probe.answered or ds_probe.rcode != "NOERROR":
+            return ChainResult("bogus", f"the DS set of {owner} could not be read" + _no_answer(ds_probe), used)
+        return ChainResult("insecure", f"the parent has no DS for {owner}: the chain of trust stops there", used)
+    problem = signature_problem(ds_set, ds_sigs, keys, now)
+    if problem:
+        return ChainResult("bogus", f"the DS set of {owner}: {problem}", used)
+    child_keys, problem = _trusted_keys(owner, dnskey_probe, list(ds_set), now, "the parent's DS set")
+    if child_keys is None:
+        return ChainResult("bogus", problem, used)
+    return ChainResult("secure", f"{owner} validates", used, child_keys)
+
+
+def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
+    """Validate the cuts above the zone, root first. Cuts are shared by every zone under them in a run,
+    so each link remembers its result (per minute of `now`, which is all signature windows need)."""
     links = list(snapshot.chain)
-    used: list[Probe] = []
     if not links or links[0].zone != ".":
         return ChainResult("bogus", "the root zone's keys were not collected")
-    keys, problem = _trusted_keys(".", links[0].dnskey, list(snapshot.trust_anchors), now, "the trust anchor")
-    used += [p for p in (links[0].dnskey,) if p is not None]
-    if keys is None:
-        return ChainResult("bogus", f"the root: {problem}", used)
-    # Each step: the parent's validated keys vouch for the child's DS set, which vouches for its keys.
-    steps = [(link.zone, link.ds, link.dnskey) for link in links[1:]]
-    steps.append((snapshot.zone + ".", snapshot.ds, zone_dnskey))
-    for owner, ds_probe, dnskey_probe in steps:
-        used += [p for p in (ds_probe, dnskey_probe) if p is not None]
-        ds_set, ds_sigs = answer_rrset(ds_probe, owner, "DS")
-        if ds_set is None:
-            if ds_probe is None or not ds_probe.answered or ds_probe.rcode != "NOERROR":
-                return ChainResult("bogus", f"the DS set of {owner} could not be read" + _no_answer(ds_probe), used)
-            return ChainResult("insecure", f"the parent has no DS for {owner}: the chain of trust stops there",
-                               used)
-        problem = signature_problem(ds_set, ds_sigs, keys, now)
-        if problem:
-            return ChainResult("bogus", f"the DS set of {owner}: {problem}", used)
-        keys, problem = _trusted_keys(owner, dnskey_probe, list(ds_set), now, "the parent's DS set")
-        if keys is None:
-            return ChainResult("bogus", problem, used)
-    return ChainResult("secure", f"the chain validates from the trust anchor to {snapshot.zone}", used, keys)
+    minute = int(snapshot.now // 60)
+    result: ChainResult | None = None
+    for index, link in enumerate(links):
+        cached = link.memo.get(minute)
+        if cached is None:
+            if index == 0:
+                keys, problem = _trusted_keys(".", link.dnskey, list(snapshot.trust_anchors), snapshot.now,
+                                              "the trust anchor")
+                used = [link.dnskey] if link.dnskey is not None else []
+                cached = ChainResult("secure", "the root validates", used, keys) if keys is not None else \
+                    ChainResult("bogus", f"the root: {problem}", used)
+            else:
+                cached = _step(link.zone, result.keys, link.ds, link.dnskey, snapshot.now)
+            link.memo[minute] = cached
+        result = cached
+        if result.status != "secure":
+            return result
+    return result
+
+
+def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainResult:
+    """Validate from the trust anchor down through each cut to the zone's own DNSKEY set."""
+    above = _ancestors(snapshot)
+    if above.status != "secure":
+        return above
+    result = _step(snapshot.zone + ".", above.keys, snapshot.ds, zone_dnskey, snapshot.now)
+    if result.status == "secure":
+        result.detail = f"the chain validates from the trust anchor to {snapshot.zone}"
+    result.probes = above.probes[-2:] + result.probes
+    return result

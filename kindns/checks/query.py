@@ -7,6 +7,8 @@ them into findings and reports can show them as evidence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ class Probe:
     size: int = 0
     attempts: int = 0
     truncated_retry: bool = False   # UDP answer had TC set and the query was repeated over TCP
+    _evidence: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def answered(self) -> bool:
@@ -81,9 +84,9 @@ class Probe:
     def find(self, section: str, rdtype: str, owner: str | None = None,
              covers: str | None = None) -> dns.rrset.RRset | None:
         """The rrset of that type (and owner, and covered type for RRSIGs) in a section, if present."""
-        wanted = dns.rdatatype.from_text(rdtype)
-        covered = dns.rdatatype.from_text(covers) if covers else dns.rdatatype.NONE
-        owner_name = dns.name.from_text(owner) if owner is not None else None
+        wanted = _rdtype(rdtype)
+        covered = _rdtype(covers) if covers else dns.rdatatype.NONE
+        owner_name = _name(owner) if owner is not None else None
         for rrset in self.section(section):
             if rrset.rdtype == wanted and (owner_name is None or rrset.name == owner_name) \
                     and (covers is None or rrset.covers == covered):
@@ -108,12 +111,23 @@ class Probe:
         return " ".join(parts)
 
     def to_evidence(self) -> dict:
-        """The probe as a report shows it: who was asked what, how, and what came back."""
-        records = []
+        """The probe as a report shows it: who was asked what, how, and what came back.
+
+        Computed once per probe (several checks cite the same probe); callers must not modify it."""
+        if self._evidence is None:
+            self._evidence = self._make_evidence()
+        return self._evidence
+
+    def _make_evidence(self) -> dict:
+        records: list[str] = []
+        total = 0
         for section in ("answer", "authority"):
             for rrset in self.section(section):
-                for line in rrset.to_text().splitlines():
-                    records.append(line[:MAX_RECORD_TEXT])
+                total += len(rrset)
+                for rdata in rrset:
+                    if len(records) < MAX_EVIDENCE_RECORDS:
+                        line = f"{rrset.name} {rrset.ttl} IN {dns.rdatatype.to_text(rrset.rdtype)} {rdata.to_text()}"
+                        records.append(line[:MAX_RECORD_TEXT])
         evidence = {
             "server": self.server,
             "server_name": self.server_name,
@@ -123,16 +137,26 @@ class Probe:
             "do": self.dnssec_ok,
             "rcode": self.rcode,
             "flags": self.flags,
-            "records": records[:MAX_EVIDENCE_RECORDS],
+            "records": records,
             "time_ms": round(self.elapsed_ms, 1),
             "dig": self.dig(),
         }
-        if len(records) > MAX_EVIDENCE_RECORDS:
-            evidence["records_omitted"] = len(records) - MAX_EVIDENCE_RECORDS
+        if total > len(records):
+            evidence["records_omitted"] = total - len(records)
         if self.error:
             evidence["error"] = self.error
             evidence["error_detail"] = self.error_detail
         return evidence
+
+
+@functools.lru_cache(maxsize=4096)
+def _name(text: str) -> dns.name.Name:
+    return dns.name.from_text(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _rdtype(text: str) -> dns.rdatatype.RdataType:
+    return dns.rdatatype.from_text(text)
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -150,6 +174,7 @@ class Prober:
     def __init__(self, config: CheckConfig):
         self.config = config
         self._inflight = asyncio.Semaphore(config.max_inflight_queries)
+        self._inflight_tcp = asyncio.Semaphore(config.max_inflight_tcp)
         self._tls_context = _tls_context()
         self.queries_sent = 0
 
@@ -166,12 +191,13 @@ class Prober:
             probe.error, probe.error_detail = "refused-by-policy", refusal
             return probe
         query = dns.message.make_query(
-            qname, qtype, use_edns=0 if edns else False, payload=self.config.edns_payload,
+            _name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=self.config.edns_payload,
             want_dnssec=dnssec_ok and edns)
         if not recursion_desired:
             query.flags &= ~dns.flags.RD
-        started = time.perf_counter()
-        async with self._inflight:
+        connection_gate = self._inflight_tcp if transport in ("tcp", "tls") else contextlib.nullcontext()
+        async with connection_gate, self._inflight:
+            started = time.perf_counter()  # the query's own time, not its wait for a slot
             for attempt in range(1 + max(0, self.config.retries)):
                 probe.attempts = attempt + 1
                 await self._exchange(probe, query, transport)
@@ -181,7 +207,7 @@ class Prober:
                     and probe.message.flags & dns.flags.TC):
                 probe.truncated_retry = True
                 await self._exchange(probe, query, "tcp")
-        probe.elapsed_ms = (time.perf_counter() - started) * 1000
+            probe.elapsed_ms = (time.perf_counter() - started) * 1000
         return probe
 
     async def _exchange(self, probe: Probe, query: dns.message.Message, transport: str) -> None:

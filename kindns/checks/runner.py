@@ -6,9 +6,10 @@ The async functions are the engine's entry points for async callers; `run_zone_c
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import datetime, timezone
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 from . import resolver_checks, zone_checks  # noqa: F401  (importing them fills the catalogue)
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
@@ -45,25 +46,53 @@ def judge_resolver(snapshot: ResolverSnapshot, checked_at: str, duration_ms: int
                         [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()])
 
 
+async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterator[TargetReport]:
+    """Check zones and yield each report as soon as it is ready (in completion order).
+
+    At most `config.concurrency` zones are in progress, so memory depends on the concurrency, not on
+    how many zones are checked: a caller that stores each report as it comes keeps memory flat.
+    """
+    collector = Collector(config)
+    pending = iter(names)
+    running: set[asyncio.Task] = set()
+
+    async def one(name: str) -> TargetReport:
+        checked_at, started = _now_iso(), time.perf_counter()
+        snapshot = new_zone_snapshot(name, config)
+        await _within_deadline(collector.collect_zone, snapshot, config.zone_deadline)
+        return judge_zone(snapshot, checked_at, round((time.perf_counter() - started) * 1000))
+
+    def refill() -> None:
+        for name in itertools.islice(pending, max(1, config.concurrency) - len(running)):
+            running.add(asyncio.create_task(one(name)))
+
+    refill()
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            running.difference_update(done)
+            refill()
+            for task in done:
+                yield task.result()
+    finally:
+        for task in running:
+            task.cancel()
+
+
 async def check_zones(names: list[str], config: CheckConfig, progress: Progress | None = None) -> list[TargetReport]:
     """Check zones (normalised names, no trailing dot), at most `config.concurrency` at a time.
 
     Reports come back in the order of `names`; `progress` is called as each zone finishes.
     """
-    collector = Collector(config)
-    gate = asyncio.Semaphore(max(1, config.concurrency))
-
-    async def one(name: str) -> TargetReport:
-        async with gate:
-            checked_at, started = _now_iso(), time.perf_counter()
-            snapshot = new_zone_snapshot(name, config)
-            await _within_deadline(collector.collect_zone, snapshot, config.zone_deadline)
-            report = judge_zone(snapshot, checked_at, round((time.perf_counter() - started) * 1000))
+    by_position: dict[int, TargetReport] = {}
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, []).append(index)
+    async for report in iter_zone_checks(names, config):
+        by_position[positions[report.target].pop(0)] = report
         if progress is not None:
             progress(report)
-        return report
-
-    return list(await asyncio.gather(*(one(name) for name in names)))
+    return [by_position[i] for i in range(len(names))]
 
 
 async def check_resolvers(addresses: list[str], category: str, config: CheckConfig,

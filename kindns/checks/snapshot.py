@@ -18,17 +18,21 @@ class ServerSnapshot:
     ns_name: str
     address: str
     soa: Probe | None = None          # SOA over UDP with EDNS and DO, no recursion
-    soa_tcp: Probe | None = None      # the same over TCP
+    soa_tcp: Probe | None = None      # SOA over TCP, asked only when the AXFR got no DNS answer
     ns: Probe | None = None           # apex NS
     dnskey: Probe | None = None       # apex DNSKEY
-    nsec3param: Probe | None = None   # apex NSEC3PARAM
-    nxdomain: Probe | None = None     # a name that does not exist, to see the denial (NSEC or NSEC3)
-    axfr: Probe | None = None         # AXFR over TCP (first message only)
+    nsec3param: Probe | None = None   # apex NSEC3PARAM; when absent, the denial shows NSEC or NSEC3
+    axfr: Probe | None = None         # AXFR over TCP (first message only); any answer also proves TCP
     recursion: Probe | None = None    # a name outside the zone, with RD=1
 
     def probes(self) -> list[Probe]:
         return [p for p in (self.soa, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
-                            self.nxdomain, self.axfr, self.recursion) if p is not None]
+                            self.axfr, self.recursion) if p is not None]
+
+    @property
+    def tcp(self) -> Probe | None:
+        """The evidence about TCP: the SOA over TCP if asked, else the AXFR (any DNS answer will do)."""
+        return self.soa_tcp if self.soa_tcp is not None else self.axfr
 
     @property
     def label(self) -> str:
@@ -42,6 +46,8 @@ class ChainLink:
     zone: str
     dnskey: Probe | None = None
     ds: Probe | None = None   # None for the root, whose DS is the trust anchor
+    # Validation result per minute, kept by the judge: every zone below this cut shares the link.
+    memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

@@ -254,15 +254,19 @@ def dnssec_nsec3_params(snapshot: ZoneSnapshot) -> list[Finding]:
     for _server, probe in snapshot.answered("nsec3param"):
         for record in probe.find("answer", "NSEC3PARAM", apex) or ():
             params.append((probe, int(record.iterations), bytes(record.salt)))
-    for _server, probe in snapshot.answered("nxdomain"):
+        # A NODATA answer for NSEC3PARAM proves the apex's types with an NSEC (or NSEC3) record.
         for rrset in probe.section("authority"):
             if rrset.rdtype == dns.rdatatype.NSEC3:
                 params += [(probe, int(r.iterations), bytes(r.salt)) for r in rrset]
     if not params:
-        probes = tuple(p for _s, p in snapshot.answered("nxdomain")[:1])
-        if not probes:
-            return [not_measured(s, s.nxdomain, "the denial of existence", snapshot) for s in snapshot.servers]
-        return [Finding("NSEC_USED", "denial of existence uses NSEC (no NSEC3PARAM at the apex)", probes)]
+        answered = snapshot.answered("nsec3param")
+        if not answered:
+            return [not_measured(s, s.nsec3param, "NSEC3PARAM", snapshot) for s in snapshot.servers]
+        probes = tuple(p for _s, p in answered[:1])
+        if any(p.find("authority", "NSEC", apex) for _s, p in answered):
+            return [Finding("NSEC_USED", "denial of existence uses NSEC (no NSEC3PARAM at the apex)", probes)]
+        return [Finding("NOT_MEASURED", "no NSEC3PARAM at the apex and no NSEC record in the denial",
+                        probes)]
     findings = []
     iterations = max(i for _p, i, _s in params)
     salted = [(p, s) for p, _i, s in params if s]
@@ -298,7 +302,7 @@ def dnssec_signature_expiry(snapshot: ZoneSnapshot) -> list[Finding]:
     worst: dict[tuple[str, str], tuple[float, Finding]] = {}
     earliest: tuple[float, Probe] | None = None
     for server in snapshot.servers:
-        for probe in (server.soa, server.ns, server.dnskey, server.nsec3param, server.nxdomain):
+        for probe in (server.soa, server.ns, server.dnskey, server.nsec3param):
             if probe is None or not probe.answered:
                 continue
             for rrset in probe.section("answer") + probe.section("authority"):
@@ -378,7 +382,7 @@ def soa_serial_consistency(snapshot: ZoneSnapshot) -> list[Finding]:
     serials: dict[int, list[tuple[ServerSnapshot, Probe]]] = {}
     findings = []
     for server in snapshot.servers:
-        probe = server.soa if server.soa is not None and server.soa.answered else server.soa_tcp
+        probe = server.soa if server.soa is not None and server.soa.answered else server.tcp
         soa = probe.find("answer", "SOA", apex) if probe is not None and probe.answered else None
         if probe is not None and probe.answered and not is_authoritative(probe):
             findings.append(not_authoritative(server, probe))
@@ -474,7 +478,7 @@ def ns_authoritative(snapshot: ZoneSnapshot) -> list[Finding]:
     apex = snapshot.zone + "."
     findings = [Finding("NO_ADDRESS", f"{ns}: {why}") for ns, why in sorted(snapshot.address_errors.items())]
     for server in snapshot.servers:
-        probe = server.soa if server.soa is not None and server.soa.answered else server.soa_tcp
+        probe = server.soa if server.soa is not None and server.soa.answered else server.tcp
         if probe is None or not probe.answered:
             findings.append(not_measured(server, probe, "authority", snapshot))
         elif probe.rcode == "NOERROR" and probe.has_flag("AA") and probe.find("answer", "SOA", apex):
@@ -593,7 +597,7 @@ def ns_diversity(snapshot: ZoneSnapshot) -> list[Finding]:
 def transport(snapshot: ZoneSnapshot) -> list[Finding]:
     findings = []
     for server in snapshot.servers:
-        udp, tcp = server.soa, server.soa_tcp
+        udp, tcp = server.soa, server.tcp
         udp_ok = udp is not None and udp.answered
         tcp_ok = tcp is not None and tcp.answered
         if not udp_ok and not tcp_ok:

@@ -117,17 +117,14 @@ def server_snapshot(name: str, address: str, *, signed: bool = True, key: Key = 
     flags = "QR AA RA" if ra else "QR AA"
     server.soa = signed_answer(address, "SOA", soa, signer, **opts)
     server.soa.message.flags = dns.flags.from_text(flags)
-    server.soa_tcp = signed_answer(address, "SOA", soa, signer, **opts)
-    server.soa_tcp.transport = "tcp"
     server.ns = signed_answer(address, "NS", ns, signer, **opts)
     if signed:
         server.dnskey = signed_answer(address, "DNSKEY", key.dnskey_rrset(), key, **opts)
     else:
         server.dnskey = probe(address, APEX, "DNSKEY", authority=[soa])
-    server.nsec3param = probe(address, APEX, "NSEC3PARAM", authority=[soa])
     nsec = rrset(f"{APEX} 300 IN NSEC ns1.example.test. NS SOA RRSIG NSEC DNSKEY")
-    server.nxdomain = probe(address, "kindns-nonexistent-label." + APEX, "A", rcode="NXDOMAIN",
-                            authority=[soa, nsec] + ([key.sign(nsec, **opts)] if signed else []))
+    server.nsec3param = probe(address, APEX, "NSEC3PARAM",
+                              authority=[soa] + ([nsec, key.sign(nsec, **opts)] if signed else []))
     if axfr == "ALLOWED":
         server.axfr = probe(address, APEX, "AXFR", answer=[soa, ns], transport="tcp")
     else:

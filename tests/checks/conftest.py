@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kindns.checks import CheckConfig, load_root_hints, load_trust_anchors
+from kindns.checks import CheckConfig
+from tests.checks.labconfig import config_for_lab
 from tests.dnslab.fixture import dns_lab  # noqa: F401  (the session's lab, started on first use)
-
-
-def config_for_lab(lab, **overrides) -> CheckConfig:
-    """A config that walks the lab's hierarchy, trusts its root key and asks its test names."""
-    values = dict(
-        root_hints=load_root_hints(lab.root_hints),
-        trust_anchors=load_trust_anchors(lab.trust_anchor),
-        allow_private=True,
-        asn_zone_v4=lab.asn_zone_v4,
-        asn_zone_v6="origin6." + lab.asn_zone_v4,
-        signed_name=lab.signed_name,
-        bogus_name=lab.bogus_name,
-        qname_min_name=lab.qname_min_name,
-        qname_min_marker=lab.qname_min_marker,
-        timeout=1.0,
-        retries=1,
-        zone_deadline=20.0,
-    )
-    values.update(overrides)
-    return CheckConfig(**values)
 
 
 @pytest.fixture(scope="session")

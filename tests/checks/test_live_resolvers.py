@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kindns.checks import RESOLVER_CHECKS, run_resolver_checks
-from tests.checks.conftest import config_for_lab
+from tests.checks.labconfig import config_for_lab
 
 pytestmark = pytest.mark.dns
 

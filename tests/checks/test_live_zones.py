@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kindns.checks import ZONE_CHECKS, run_zone_checks
-from tests.checks.conftest import config_for_lab
+from tests.checks.labconfig import config_for_lab
 
 pytestmark = pytest.mark.dns
 

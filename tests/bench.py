@@ -1,0 +1,156 @@
+"""Benchmark of the check engine against the DNS lab, with zonemaster-cli for comparison.
+
+    python -m tests.bench [--zones 10 100 1000] [--concurrency N] [--zonemaster-sample K] [--profile]
+
+Starts the lab, then for each N checks N zones (cycling the lab's role zones) at the engine's default
+concurrency, each N in a fresh process so that its peak memory (max RSS) is its own. Prints seconds per
+zone, zones per second and peak memory per N, then times `zonemaster-cli` (one process per zone, as it
+is run) on a sample of the same zones and prints both paces and their ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+TARGET_SECONDS_FOR_1000 = 20.0
+
+
+def lab_description(lab) -> dict:
+    """What a worker process needs to aim the engine at the lab."""
+    return {
+        "root_hints": str(lab.root_hints), "trust_anchor": str(lab.trust_anchor),
+        "asn_zone_v4": lab.asn_zone_v4, "signed_name": lab.signed_name, "bogus_name": lab.bogus_name,
+        "qname_min_name": lab.qname_min_name, "qname_min_marker": lab.qname_min_marker,
+        "zones": list(lab.zones.values()),
+    }
+
+
+def worker(description_file: str, count: int, concurrency: int | None, profile: bool) -> None:
+    """Check `count` zones in this process and print one JSON line with the figures."""
+    import asyncio
+
+    from kindns.checks import CheckConfig, iter_zone_checks
+    from tests.checks.labconfig import config_for_lab
+
+    description = json.loads(Path(description_file).read_text())
+    lab = SimpleNamespace(**{**description, "root_hints": Path(description["root_hints"]),
+                             "trust_anchor": Path(description["trust_anchor"])})
+    # The engine's own timeouts, not the live tests' shorter ones: the figures are the engine's.
+    engine_defaults = {name: CheckConfig.__dataclass_fields__[name].default
+                       for name in ("timeout", "retries", "zone_deadline", "concurrency")}
+    config = config_for_lab(lab, **{**engine_defaults, **({"concurrency": concurrency} if concurrency else {})})
+    names = list(itertools.islice(itertools.cycle(description["zones"]), count))
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    verdicts: dict[str, int] = {}
+
+    async def consume() -> None:
+        # Like the registry's worker: each report is used (here: tallied) and dropped as it arrives.
+        async for report in iter_zone_checks(names, config):
+            for result in report.checks:
+                verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    asyncio.run(consume())
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    if profiler is not None:
+        import pstats
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    print(json.dumps({
+        "zones": count, "seconds": seconds, "cpu_seconds": cpu_seconds, "concurrency": config.concurrency,
+        "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "verdicts": verdicts,
+    }))
+
+
+def run_worker(description_file: Path, count: int, concurrency: int | None, profile: bool) -> dict:
+    command = [sys.executable, "-m", "tests.bench", "--worker", str(description_file), "--count", str(count)]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"worker for {count} zones failed:\n{done.stderr[-3000:]}")
+    if profile:
+        print(done.stderr, file=sys.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def time_zonemaster(lab, zones: list[str]) -> list[tuple[str, float, int]]:
+    """(zone, seconds, exit code) for `zonemaster-cli` on each zone, pointed at the lab's root."""
+    results = []
+    for zone in zones:
+        started = time.perf_counter()
+        done = subprocess.run(["zonemaster-cli", "--hints", str(lab.root_hints), "--no-ipv6", "--level", "ERROR",
+                               zone], capture_output=True, text=True, timeout=600)
+        results.append((zone, time.perf_counter() - started, done.returncode))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zones", type=int, nargs="+", default=[10, 100, 1000], metavar="N",
+                        help="numbers of zones to check, each in its own run (default: 10 100 1000)")
+    parser.add_argument("--concurrency", type=int, help="zones at once (default: the engine's default)")
+    parser.add_argument("--zonemaster-sample", type=int, default=5, metavar="K",
+                        help="zones timed with zonemaster-cli (0 to skip)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the largest run")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker, args.count, args.concurrency, args.profile)
+        return
+
+    from tests.dnslab import start_lab
+
+    with start_lab() as lab, tempfile.TemporaryDirectory(prefix="kindns-bench-") as folder:
+        description_file = Path(folder) / "lab.json"
+        description_file.write_text(json.dumps(lab_description(lab)))
+        print(f"Lab started: {len(lab.zones)} role zones, cycled to make N zones.\n")
+        print(f"{'zones':>6} {'concurrency':>11} {'seconds':>8} {'s/zone':>8} {'zones/s':>8} {'CPU s':>6} {'peak RSS':>9}  verdicts")
+        largest = max(args.zones)
+        engine_pace = None
+        for count in args.zones:
+            figures = run_worker(description_file, count, args.concurrency, args.profile and count == largest)
+            pace = figures["seconds"] / count
+            engine_pace = pace if count == largest else engine_pace
+            verdicts = ", ".join(f"{n} {v}" for v, n in sorted(figures["verdicts"].items()))
+            print(f"{count:>6} {figures['concurrency']:>11} {figures['seconds']:>8.2f} {pace:>8.4f} "
+                  f"{count / figures['seconds']:>8.1f} {figures['cpu_seconds']:>6.1f} {figures['max_rss_mib']:>6.0f} MiB  {verdicts}")
+            if count == 1000:
+                verdict = "met" if figures["seconds"] < TARGET_SECONDS_FOR_1000 else "NOT met"
+                print(f"{'':>6} target: 1,000 zones in under {TARGET_SECONDS_FOR_1000:.0f} s: {verdict}")
+
+        if args.zonemaster_sample <= 0:
+            return
+        if shutil.which("zonemaster-cli") is None:
+            print("\nzonemaster-cli is not installed: no comparison.")
+            return
+        sample = list(itertools.islice(itertools.cycle(lab.zones.values()), args.zonemaster_sample))
+        print(f"\nzonemaster-cli on {len(sample)} of the same zones (one process per zone, --hints lab root):")
+        timings = time_zonemaster(lab, sample)
+        for zone, seconds, code in timings:
+            print(f"  {zone:<32} {seconds:6.2f} s  (exit {code})")
+        zonemaster_pace = sum(s for _z, s, _c in timings) / len(timings)
+        print(f"  zonemaster-cli: {zonemaster_pace:.3f} s per zone, {1 / zonemaster_pace:.2f} zones/s")
+        if engine_pace:
+            print(f"  kindns engine at N={largest}: {engine_pace:.4f} s per zone: "
+                  f"{zonemaster_pace / engine_pace:.0f} times zonemaster-cli's pace (target: at least 10)")
+
+
+if __name__ == "__main__":
+    main()
