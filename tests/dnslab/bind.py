@@ -52,7 +52,6 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
         "    check-integrity no;",
         "};",
         "controls { };",
-        "logging { category lame-servers { null; }; };",
     ]
     for number, view in enumerate(views):
         parts.append(f'view "v{number}-{view.address}" {{')

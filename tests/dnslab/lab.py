@@ -32,6 +32,9 @@ from .zones import EXPECTED_VERDICTS, QNAME_MIN_YES, TLD, LabPlan, Signing, Zone
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
 RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
 
+# How the servers log that they could not listen on an address (named carries on without it).
+BIND_FAILURES = ("address in use", "interface ignored", "cannot bind", "can't bind")
+
 # Program -> Debian package, checked before anything is started.
 REQUIRED = {
     "named": "bind9",
@@ -291,6 +294,7 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     while True:
         for process in lab._processes:
             process.check_alive()
+            _check_addresses_free(process)
         pending = _still_silent(pending)
         if not dot_ready:
             with contextlib.suppress(OSError), socket.create_connection((dot_address, unbound.DOT_PORT), 0.2):
@@ -301,6 +305,18 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
             waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"DoT on {dot_address}"
             raise LabError(f"lab servers not answering after {START_TIMEOUT:.0f}s: {waiting}\n{lab.log_tails()}")
         time.sleep(0.05)
+
+
+def _check_addresses_free(process: ServerProcess) -> None:
+    """Fail fast, with the likely cause, when a lab server finds its address taken: typically the machine's
+    own `named` (Debian starts one when bind9 is installed), which listens on every address of every
+    interface and so also picks up the ones the lab adds to `lo`."""
+    tail = process.log_tail(200)
+    if any(sign in tail.lower() for sign in BIND_FAILURES):
+        raise LabError(
+            f"{process.name} cannot listen on a lab address: another server took it (is the system's named "
+            f"running? `systemctl disable --now named` — the lab only needs the binary)\n{tail}"
+        )
 
 
 def _still_silent(pending: list[tuple[str, str, bool]], wait: float = 0.25) -> list[tuple[str, str, bool]]:

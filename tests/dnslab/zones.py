@@ -3,7 +3,15 @@ QNAME-minimisation test zones and a Team-Cymru-like origin zone, with which addr
 
 Every role zone starts from the same well-run baseline — signed with ECDSAP256SHA256 and NSEC, DS at the
 parent, two nameservers in different /24s of different AS numbers, AXFR refused, recursion off — and
-changes exactly one thing, so a check that flags anything else on it has a bug.
+changes exactly one thing, so a check that flags anything else on it has a bug (EXPECTED_VERDICTS).
+Every address is a view of the one `named`, except ns2 of the good zone (Knot: software diversity) and
+ns2 of no-tcp (a UDP-only relay in front of a BIND view).
+
+QNAME minimisation (after internet.nl): server 1 holds `qnamemin.<tld>`, which delegates `b.qnamemin` to
+server 2 (TXT HOORAY at `a.b.qnamemin`), and also a zone `a.b.qnamemin` of its own (TXT NO). Asked for the
+full name, server 1 answers NO from that zone; asked only for `b.qnamemin`, it refers to server 2. (A
+non-minimising resolver that somehow learnt the `b.qnamemin` delegation first — someone asked it for a
+name there — would get HOORAY too; nobody in the lab asks it that.)
 
 Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.1.1        a.root-servers.<tld>          127.N.2.1    ns1.nic.<tld> (the TLD)
