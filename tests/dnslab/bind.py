@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .apparmor import executable_for
 from .errors import require_binary
 from .process import ServerProcess
 
@@ -79,5 +80,5 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
 
 def named_process(directory: Path, conf: Path) -> ServerProcess:
     """`named` in the foreground (-g: logs to stderr, which goes to named.log), IPv4 only."""
-    named = require_binary("named", "bind9")
+    named = executable_for(require_binary("named", "bind9"), directory.parent)
     return ServerProcess("named", [named, "-g", "-4", "-c", str(conf)], directory / "named.log", cwd=directory)

@@ -182,3 +182,21 @@ def test_a_server_that_fails_to_start_is_reported_with_its_log_and_everything_is
 def test_a_missing_program_names_its_debian_package():
     with pytest.raises(LabError, match="Debian package bind9-nonexistent"):
         require_binary("named-that-does-not-exist", "bind9-nonexistent")
+
+
+def test_binaries_confined_by_apparmor_run_from_a_copy(tmp_path, monkeypatch):
+    from . import apparmor
+
+    enabled, profiles = tmp_path / "enabled", tmp_path / "profiles"
+    monkeypatch.setattr(apparmor, "_ENABLED", enabled)
+    monkeypatch.setattr(apparmor, "_PROFILES", profiles)
+    binary = tmp_path / "sbin" / "named"
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n")
+    assert apparmor.executable_for(str(binary), tmp_path) == str(binary)  # no AppArmor at all
+    enabled.write_text("Y\n")
+    profiles.write_text("named (complain)\nunbound (enforce)\n")
+    assert apparmor.executable_for(str(binary), tmp_path) == str(binary)
+    profiles.write_text("named (enforce)\n")
+    copy = apparmor.executable_for(str(binary), tmp_path)
+    assert copy == str(tmp_path / "bin" / "named") and (tmp_path / "bin" / "named").exists()

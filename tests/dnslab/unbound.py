@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from .apparmor import executable_for
 from .errors import require_binary
 from .process import ServerProcess
 
@@ -81,7 +82,7 @@ def write_config(directory: Path, role: str, address: str, tld: str, root_hints:
 
 
 def unbound_process(directory: Path, role: str, conf: Path) -> ServerProcess:
-    unbound = require_binary("unbound", "unbound")
+    unbound = executable_for(require_binary("unbound", "unbound"), directory.parent)
     log = directory / "unbound.log"
     return ServerProcess(f"unbound ({role})", [unbound, "-d", "-c", str(conf)], log, cwd=directory)
 
