@@ -2,6 +2,7 @@
 resolver role behaves as its name says. Plain dnspython queries against the servers the lab started."""
 from __future__ import annotations
 
+import re
 import ssl
 import time
 
@@ -151,6 +152,24 @@ def test_dot_resolver_answers_over_tls(dns_lab):
 def test_every_lab_address_is_loopback(dns_lab):
     assert dns_lab.addresses_in_use()
     assert all(a.startswith("127.") for a in dns_lab.addresses_in_use())
+
+
+def test_nothing_in_the_lab_points_outside_loopback(dns_lab):
+    """Every IPv4 address in every configuration, zone and hints file is in 127.0.0.0/8; no forwarders;
+    recursion only in the one deliberately open view."""
+    suffixes = (".conf", ".zone", ".signed", ".hints")
+    files = [p for p in dns_lab.workdir.rglob("*") if p.is_file() and p.suffix in suffixes]
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text()
+        for address in re.findall(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])", text):
+            # 0.0.0.0 only appears in the closed resolver's "refuse everyone" access-control.
+            assert address.startswith("127.") or address == "0.0.0.0", (path.name, address)
+        assert "forward" not in text, path.name
+    named_conf = (dns_lab.workdir / "bind" / "named.conf").read_text()
+    assert named_conf.count("recursion yes;") == 1
+    for conf in dns_lab.workdir.glob("unbound-*/unbound.conf"):
+        assert f'root-hints: "{dns_lab.root_hints}"' in conf.read_text()
 
 
 def test_a_server_that_fails_to_start_is_reported_with_its_log_and_everything_is_undone(monkeypatch, dns_lab):
