@@ -82,17 +82,19 @@ class Collector:
         setattr(target, attribute, await probe)
 
     async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
+        """Ask a zone cut's servers in turn; the first useful answer, else the last failed probe (as evidence)."""
         probes: list[Probe] = []
         answer = await self.resolver.ask_cut(cut, qname, qtype, probes)
         return answer or (probes[-1] if probes else None)
 
     async def _collect_server(self, zone: str, server: ServerSnapshot) -> None:
+        """Everything the zone checks ask of one nameserver address, all at once."""
         ask = self.prober.ask
         where, name = server.address, server.ns_name
         apex = zone + "."
         outside = self.config.recursion_test_name or self.config.root_hints[0].name
         if dns.name.from_text(outside).is_subdomain(dns.name.from_text(apex)):
-            outside = "."  # the root's NS set: no authoritative server of a zone below it serves that
+            outside = "."  # the root name: outside every zone below the root
         await asyncio.gather(
             self._fill(server, "soa", ask(where, apex, "SOA", server_name=name, tcp_fallback=False)),
             self._fill(server, "ns", ask(where, apex, "NS", server_name=name)),

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dns.dnssec
-import dns.name
 import dns.rdatatype
 import dns.rrset
 

@@ -137,3 +137,19 @@ def test_the_cli_prints_a_table(app, runner, dns_lab):
     assert result.exit_code == 0, result.output
     line = next(line for line in result.stdout.splitlines() if "ns-authoritative" in line)
     assert line.split()[0] == "FAIL" and "lame" in line
+
+
+def test_reports_stream_as_zones_finish_and_keep_their_order_in_run_zone_checks(dns_lab, lab_config):
+    import asyncio
+
+    from kindns.checks import iter_zone_checks
+
+    names = [dns_lab.zones["good"], dns_lab.zones["lame"], dns_lab.zones["good"]]
+
+    async def collect():
+        return [report.target async for report in iter_zone_checks(names, lab_config.replace(concurrency=2))]
+
+    assert sorted(asyncio.run(collect())) == sorted(names)
+    seen = []
+    reports = run_zone_checks(names, lab_config, progress=lambda report: seen.append(report.target))
+    assert [r.target for r in reports] == names and sorted(seen) == sorted(names)

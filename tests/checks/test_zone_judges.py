@@ -1,14 +1,11 @@
 """The zone judges on hand-built snapshots: each check's verdict for a good zone and for each defect."""
 from __future__ import annotations
 
-import dataclasses
-
-import dns.flags
 import pytest
 
 from kindns.checks import ZONE_CHECKS
 from tests.checks.builders import (
-    APEX, DAY, NS1, NS2, NOW, ZONE_KEY, make_key, probe, rrset, server_snapshot, zone_snapshot,
+    APEX, DAY, NS1, NS2, NOW, make_key, probe, rrset, server_snapshot, zone_snapshot,
 )
 
 
