@@ -94,6 +94,9 @@ class DnsLab:
     def stop(self) -> None:
         """Stop every server, remove every address added to `lo`, delete the workdir. Idempotent."""
         errors = []
+        for process in self._processes:
+            with contextlib.suppress(OSError):
+                process.terminate()
         for process in reversed(self._processes):
             try:
                 process.stop()

@@ -54,7 +54,13 @@ class ServerProcess:
                 f"command: {' '.join(self.argv)}\n--- last lines of {self.log_path.name} ---\n{self.log_tail()}"
             )
 
+    def terminate(self) -> None:
+        """Ask the server to exit (SIGTERM) without waiting, so several can shut down at once."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.terminate()
+
     def stop(self, grace: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL if the server is still there after `grace` seconds; reaps it."""
         if self.popen is None or self.popen.poll() is not None:
             return
         self.popen.terminate()

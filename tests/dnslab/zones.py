@@ -111,6 +111,8 @@ class Signing:
 
 @dataclass
 class ZoneSpec:
+    """One zone of the lab: where it hangs, who serves it, what it holds, how it is signed."""
+
     name: str  # without trailing dot; "" is the root
     parent: str | None  # None: not delegated from anywhere in the lab
     nameservers: list[Nameserver]
