@@ -57,13 +57,14 @@ class CheckSpec:
 
     def _advice(self, decisive: list[Finding], findings: list[Finding], verdict: str) -> str:
         lines = list(dict.fromkeys(self.advice[f.code] for f in decisive))
+        if self.references:
+            lines.append("See " + ", ".join(self.references) + ".")
         dig = next((p.dig() for f in decisive for p in f.probes), None)
         if dig is None:
             dig = next((p.dig() for f in findings for p in f.probes), "")
         if dig:
+            # Last, so that the command can be copied whole.
             lines.append(("Check again with: " if verdict == PASS else "Reproduce with: ") + dig)
-        if self.references:
-            lines.append("See " + ", ".join(self.references) + ".")
         return " ".join(lines)
 
 

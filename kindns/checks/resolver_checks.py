@@ -69,7 +69,7 @@ def resolver_access_control(snapshot: ResolverSnapshot) -> list[Finding]:
     if probe.error == "refused-by-policy":
         return [Finding("NOT_MEASURED", f"not measured: {probe.error_detail}", (probe,))]
     if serves_us(probe):
-        return [Finding("OPEN_TO_US", f"it resolved {probe.qname} for us ({probe.rcode}, RA set)", (probe,))]
+        return [Finding("OPEN_TO_US", f"it answered our recursive query for {probe.qname} ({probe.rcode}, RA set)", (probe,))]
     if probe.answered:
         return [Finding("CLOSED_TO_US", f"it refused to resolve for us ({probe.rcode}, "
                         f"RA {'set' if probe.has_flag('RA') else 'clear'})", (probe,))]

@@ -53,7 +53,7 @@ def test_a_private_resolver_open_to_us_fails_access_control_and_is_measured():
     got = verdicts(snapshot)
     assert got["resolver-access-control"] == "fail"
     assert got["resolver-dnssec-validation"] == "fail"
-    assert "resolved www.signed.test." in RESOLVER_CHECKS["resolver-access-control"].run(snapshot).summary
+    assert "answered our recursive query for www.signed.test." in RESOLVER_CHECKS["resolver-access-control"].run(snapshot).summary
 
 
 def test_a_shared_resolver_without_dot_gets_a_warning_not_a_failure():
