@@ -49,6 +49,10 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
         "    dnssec-validation no;",
         "    empty-zones-enable no;",
         "    max-cache-size 4m;",
+        # One named plays every server: let a benchmark's hundreds of TCP connections queue, not be
+        # dropped (the default listen queue of 10 makes clients retransmit SYNs after a second).
+        "    tcp-listen-queue 512;",
+        "    tcp-clients 2000;",
         "    minimal-responses no-auth-recursive;",
         "    check-integrity no;",
         "};",

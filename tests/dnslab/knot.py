@@ -16,8 +16,11 @@ def write_config(directory: Path, address: str, zones: dict[str, Path]) -> Path:
         "server:",
         f'    rundir: "{directory}"',
         f"    listen: {address}@53",
-        "    udp-workers: 1",
-        "    tcp-workers: 1",
+        "    udp-workers: 2",
+        # Knot's TCP listen queue is a fixed 10; one listening socket per worker (reuseport) multiplies
+        # it, so a benchmark's burst of connections is queued rather than dropped.
+        "    tcp-workers: 4",
+        "    tcp-reuseport: on",
         "    background-workers: 1",
         "log:",
         "  - target: stderr",

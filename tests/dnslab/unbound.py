@@ -44,7 +44,9 @@ def write_config(directory: Path, role: str, address: str, tld: str, root_hints:
         "    log-servfail: yes",
         "    num-threads: 1",
         "    so-reuseport: no",
-        "    outgoing-range: 64",
+        "    outgoing-range: 512",
+        "    num-queries-per-thread: 256",
+        "    incoming-num-tcp: 100",
         "    msg-cache-size: 1m",
         "    rrset-cache-size: 1m",
         # Queries leave from a loopback address, which the kernel never routes off the machine.
