@@ -32,6 +32,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO)
 
+    if app.config["KINDNS_PROXY_COUNT"]:
+        # Rate limits and absolute links must see the client, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["KINDNS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -41,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from flask import has_request_context, request
+    from flask_babel import lazy_gettext
 
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -55,8 +63,11 @@ def register_extensions(app: Flask) -> None:
         request.accept_languages.best_match(app.config["KINDNS_LANGUAGES"]) if has_request_context() else None))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
     from .models import User
 
     @login_manager.user_loader
@@ -68,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
+    from .conformance.views import bp as conformance_bp
     from .directory.views import bp as directory_bp
     from .enrolment.views import bp as enrolment_bp
 
@@ -76,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enrolment_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(conformance_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -55,6 +55,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _env_bool("KINDNS_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),
+        "KINDNS_EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("KINDNS_EMAIL_CONFIRM_MAX_AGE", str(3 * 24 * 3600))),
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
+        "KINDNS_PROXY_COUNT": int(os.environ.get("KINDNS_PROXY_COUNT", "0")),
         "KINDNS_INVITATION_MAX_AGE": int(os.environ.get("KINDNS_INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         # Conformance checks (used by the check engine's callers).
         "KINDNS_CHECK_ALLOW_PRIVATE": _env_bool("KINDNS_CHECK_ALLOW_PRIVATE"),

@@ -24,8 +24,18 @@ PG_URL = os.environ.get("KINDNS_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def _unreachable_root_hints(tmp_path: Path) -> str:
+    """Root hints on a loopback address that the engine refuses to probe (private probes are off):
+    a check run that a test starts by accident measures nothing, and never leaves this machine."""
+    path = tmp_path / "unreachable-root.hints"
+    path.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
+    return str(path)
+
+
 def _base_config(tmp_path: Path) -> dict:
     return {
+        "KINDNS_CHECK_ROOT_HINTS": _unreachable_root_hints(tmp_path),
+        "KINDNS_CHECK_ALLOW_PRIVATE": False,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "KINDNS_OUTBOX": str(tmp_path / "outbox"),
@@ -149,7 +159,9 @@ class AuthActions:
             session["_id"] = identifier
 
     def login(self, email: str, password: str):
-        return self._client.post("/login", data={"email": email, "password": password})
+        from tests.helpers import login
+
+        return login(self._client, email, password)
 
     def logout(self):
         with self._client.session_transaction() as session:

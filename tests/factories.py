@@ -12,13 +12,16 @@ from kindns.regions import region_for_country
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
+# Test users get a cheap hash (the app's own code always uses the strong default): scrypt costs about
+# 0.2 s a user, which would dominate the suite. check_password_hash reads the method from the hash.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def make_user(email: str | None = None, password: str = DEFAULT_PASSWORD, *, is_staff: bool = False,
               organisation: Organisation | None = None) -> User:
     user = User(
         email=email or f"user{next(_counter)}@example.net",
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=TEST_HASH_METHOD),
         is_staff=is_staff,
         organisation=organisation,
         organisation_role="owner" if organisation is not None else "member",

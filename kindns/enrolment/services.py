@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import record
-from ..checks.names import InvalidName, normalise_zone_name, normalise_ip_address
+from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
+from ..conformance.services import request_check
 from ..extensions import db
 from ..mail import send_mail
 from ..models import (
@@ -276,10 +277,13 @@ def add_zones(organisation: Organisation, user: User, text: str) -> AddResult:
     """
     names = _parse_lines(text, _normalise_zone, {z.name for z in organisation.zones}, _("zone name"))
     conflicts = zones_declared_elsewhere(organisation, names)
-    for name in names:
-        organisation.zones.append(Zone(name=name))
-        record("zone.added", organisation, user, zone=name, conflict=name in conflicts)
+    zones = [Zone(name=name) for name in names]
+    for zone in zones:
+        organisation.zones.append(zone)
+        record("zone.added", organisation, user, zone=zone.name, conflict=zone.name in conflicts)
     db.session.commit()
+    for zone in zones:
+        request_check(zone, "declared", user)
     return AddResult(added=names, conflicts=sorted(conflicts))
 
 
@@ -287,10 +291,13 @@ def add_resolvers(organisation: Organisation, user: User, text: str) -> AddResul
     """Add the resolver addresses typed one per line (IPv4 or IPv6, stored compressed). All or nothing."""
     addresses = _parse_lines(text, _normalise_resolver_address, {r.address for r in organisation.resolvers},
                              _("address"))
-    for address in addresses:
-        organisation.resolvers.append(Resolver(address=address))
-        record("resolver.added", organisation, user, address=address)
+    resolvers = [Resolver(address=address) for address in addresses]
+    for resolver in resolvers:
+        organisation.resolvers.append(resolver)
+        record("resolver.added", organisation, user, address=resolver.address)
     db.session.commit()
+    for resolver in resolvers:
+        request_check(resolver, "declared", user)
     return AddResult(added=addresses)
 
 

@@ -1,0 +1,82 @@
+"""Mail about conformance: a regression (pass to fail), signatures about to expire, a digest for staff."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..mail import send_mail
+from ..models import AuditEvent, Organisation, User
+from .models import WARN, CheckRun
+from .services import Change, changes_since, record_regression
+
+EXPIRY_CHECK = "dnssec-signature-expiry"
+
+
+def organisation_recipients(organisation: Organisation) -> list[str]:
+    """The public contact and every member, once each."""
+    addresses = [organisation.contact_email] + [m.email for m in organisation.members]
+    return list(dict.fromkeys(a for a in addresses if a))
+
+
+def _report_link(run: CheckRun) -> str:
+    endpoint, key = ("conformance.zone_report", "zone_id") if run.zone_id else ("conformance.resolver_report",
+                                                                                 "resolver_id")
+    return url_for(endpoint, _external=True, **{key: run.zone_id or run.resolver_id})
+
+
+def after_run(run: CheckRun, previous: CheckRun | None) -> list[str]:
+    """Send what a finished run calls for; returns the subjects sent (for the log and tests)."""
+    sent: list[str] = []
+    recipients = organisation_recipients(run.organisation)
+    changes = changes_since(run, previous)
+    regressions = [c for c in changes if c.is_regression]
+    if regressions:
+        record_regression(run, regressions)
+        if recipients:
+            subject = _("KINDNS: %(target)s now fails %(count)d check(s)", target=run.target, count=len(regressions))
+            send_mail(recipients, subject, _regression_body(run, regressions))
+            sent.append(subject)
+    expiry = next((r for r in run.results if r.check_id == EXPIRY_CHECK), None)
+    # Warn once as the zone enters the window, not on every run while it stays there.
+    previous_expiry = next((r.verdict for r in previous.results if r.check_id == EXPIRY_CHECK), None) \
+        if previous is not None else None
+    if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN and recipients:
+        subject = _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target)
+        send_mail(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)]))
+        sent.append(subject)
+    return sent
+
+
+def _regression_body(run: CheckRun, regressions: list[Change]) -> str:
+    results = {r.check_id: r for r in run.results}
+    lines = [_("These checks of %(target)s passed before and fail now:", target=run.target), ""]
+    for change in regressions:
+        result = results[change.check_id]
+        lines += [f"* {change.check_id}: {result.summary}", f"  {result.advice}", ""]
+    lines += [_("The full report, with the evidence:"), _report_link(run)]
+    return "\n".join(lines)
+
+
+def send_staff_digest(now: datetime | None = None) -> str | None:
+    """Mail staff the regressions of the last day; nothing when there were none."""
+    now = now or datetime.now(timezone.utc)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "check.regressed", AuditEvent.created_at >= now - timedelta(days=1))
+        .order_by(AuditEvent.created_at)
+    ).all()
+    staff = [u.email for u in db.session.scalars(select(User).where(User.is_staff)).all()]
+    if not events or not staff:
+        return None
+    subject = _("KINDNS digest: %(count)d regression(s) in the last day", count=len(events))
+    lines = [
+        f"* {e.organisation.name if e.organisation else '?'}: {e.detail.get('target')} "
+        f"({', '.join(e.detail.get('checks', []))})"
+        for e in events
+    ]
+    send_mail(staff, subject, "\n".join(lines))
+    return subject

@@ -1,0 +1,96 @@
+"""Stored check runs and their results, disputes of verdicts, and monthly regional snapshots."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import Organisation, Resolver, User, Zone, utcnow
+
+# Verdicts, as the check engine gives them.
+PASS, WARN, FAIL, ERROR, NOT_APPLICABLE = "pass", "warn", "fail", "error", "n/a"
+
+
+class CheckRun(db.Model):
+    """One measurement of one zone or resolver: every check the engine has, at one moment."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    zone_id: Mapped[Optional[int]] = mapped_column(ForeignKey("zone.id", ondelete="CASCADE"), index=True)
+    resolver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resolver.id", ondelete="CASCADE"), index=True)
+    # What the run measured, kept so history stays readable if the zone or resolver is removed later.
+    target: Mapped[str] = mapped_column(String(255))
+    trigger: Mapped[str] = mapped_column(String(20))  # declared | manual | schedule
+    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued", index=True)
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    duration_ms: Mapped[Optional[int]] = mapped_column(Integer)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    zone: Mapped[Optional[Zone]] = relationship()
+    resolver: Mapped[Optional[Resolver]] = relationship()
+    results: Mapped[list["CheckResult"]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="CheckResult.id"
+    )
+
+    @property
+    def kind(self) -> str:
+        return "zone" if self.zone_id is not None else "resolver"
+
+
+class CheckResult(db.Model):
+    """One check's verdict in a run, with the evidence and advice the engine gave."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("check_run.id", ondelete="CASCADE"), index=True)
+    check_id: Mapped[str] = mapped_column(String(60), index=True)
+    verdict: Mapped[str] = mapped_column(String(5))
+    practices: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    advice: Mapped[str] = mapped_column(Text, default="")
+
+    run: Mapped[CheckRun] = relationship(back_populates="results")
+
+
+class Dispute(db.Model):
+    """An operator's objection to a verdict (a false positive, they say), and staff's answer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    result_id: Mapped[Optional[int]] = mapped_column(ForeignKey("check_result.id", ondelete="SET NULL"))
+    target: Mapped[str] = mapped_column(String(255))
+    check_id: Mapped[str] = mapped_column(String(60))
+    verdict: Mapped[str] = mapped_column(String(5))
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open", index=True)
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+
+
+class RegionSnapshot(db.Model):
+    """A region's conformance figures for one month, kept for the leaderboard's history."""
+
+    __table_args__ = (UniqueConstraint("month", "region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month
+    region: Mapped[str] = mapped_column(String(3))
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    verified: Mapped[int] = mapped_column(Integer, default=0)
+    dnssec_signed_share: Mapped[Optional[float]] = mapped_column(Float)
+    checks_passing_share: Mapped[Optional[float]] = mapped_column(Float)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+                                               server_default=func.now())

@@ -1,0 +1,381 @@
+"""Check runs in the registry: queue them, execute them with the engine, read them back, judge a
+participant's conformance and summarise regions. Plain functions; the views, the worker and the CLI
+all call these."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from .. import audit
+from ..extensions import db
+from ..models import Organisation, OrganisationStatus, Resolver, User, Zone
+from ..practices import CATEGORIES
+from ..regions import REGIONS
+from .models import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN, CheckResult, CheckRun, RegionSnapshot
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("queued", "running")
+# A run queued or running for longer than this is taken as lost (a worker died) and no longer blocks.
+STALE_AFTER = timedelta(hours=1)
+# Resolver categories, strictest first: the strictest declared one decides what a resolver must do.
+RESOLVER_CATEGORY_ORDER = (("public-resolvers", "public"), ("shared-resolvers", "shared"),
+                           ("private-resolvers", "private"))
+Target = Zone | Resolver
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _target_filter(target: Target):
+    return CheckRun.zone_id == target.id if isinstance(target, Zone) else CheckRun.resolver_id == target.id
+
+
+def target_name(target: Target) -> str:
+    return target.name if isinstance(target, Zone) else target.address
+
+
+# --- queueing -------------------------------------------------------------------------------------
+
+def active_run(target: Target) -> CheckRun | None:
+    """The run of this target that is queued or running (and not stale), if any."""
+    return db.session.scalar(
+        select(CheckRun)
+        .where(_target_filter(target), CheckRun.status.in_(ACTIVE), CheckRun.queued_at > _now() - STALE_AFTER)
+        .order_by(CheckRun.id.desc())
+        .limit(1)
+    )
+
+
+def request_check(target: Target, trigger: str, user: User | None = None) -> tuple[CheckRun, bool]:
+    """Queue a run of every check for a zone or resolver, unless one is already queued or running.
+
+    Returns the run and whether it was created now: never two runs of one target at once."""
+    existing = active_run(target)
+    if existing is not None:
+        return existing, False
+    run = CheckRun(
+        organisation_id=target.organisation_id,
+        zone_id=target.id if isinstance(target, Zone) else None,
+        resolver_id=target.id if isinstance(target, Resolver) else None,
+        target=target_name(target),
+        trigger=trigger,
+        status="queued",
+        requested_by_id=user.id if user is not None and getattr(user, "id", None) else None,
+    )
+    db.session.add(run)
+    db.session.commit()
+    from ..jobs import run_check_job
+
+    run_check_job(run.id)
+    return run, True
+
+
+def queue_due_checks(now: datetime | None = None) -> int:
+    """Queue a scheduled run for every approved or submitted organisation's target last measured longer
+    ago than KINDNS_CHECK_INTERVAL_HOURS (or never). Returns how many were queued."""
+    now = now or _now()
+    cutoff = now - timedelta(hours=current_app.config.get("KINDNS_CHECK_INTERVAL_HOURS", 24))
+    visible = (OrganisationStatus.APPROVED.value, OrganisationStatus.SUBMITTED.value)
+    queued = 0
+    for model, column in ((Zone, CheckRun.zone_id), (Resolver, CheckRun.resolver_id)):
+        last = (
+            select(column.label("target_id"), func.max(CheckRun.queued_at).label("last"))
+            .where(column.is_not(None))
+            .group_by(column)
+            .subquery()
+        )
+        targets = db.session.scalars(
+            select(model)
+            .join(Organisation, model.organisation_id == Organisation.id)
+            .outerjoin(last, last.c.target_id == model.id)
+            .where(Organisation.status.in_(visible), or_(last.c.last.is_(None), last.c.last < cutoff))
+        ).all()
+        for target in targets:
+            if request_check(target, "schedule")[1]:
+                queued += 1
+    return queued
+
+
+def target_lock_name(run_id: int) -> str | None:
+    run = db.session.get(CheckRun, run_id)
+    if run is None:
+        return None
+    return f"check-zone-{run.zone_id}" if run.zone_id is not None else f"check-resolver-{run.resolver_id}"
+
+
+# --- executing ------------------------------------------------------------------------------------
+
+def engine_config():
+    """The check engine's configuration, from the app's KINDNS_CHECK_* settings."""
+    from ..checks import CheckConfig
+
+    return CheckConfig.from_settings(current_app.config)
+
+
+def resolver_category(organisation: Organisation) -> str:
+    declared = set(organisation.category_ids)
+    for category, engine_name in RESOLVER_CATEGORY_ORDER:
+        if category in declared:
+            return engine_name
+    return "private"
+
+
+def execute_run(run_id: int) -> CheckRun | None:
+    """Measure a queued run with the engine, store its results and send the alerts it calls for."""
+    from ..checks import run_resolver_checks, run_zone_checks
+
+    run = db.session.get(CheckRun, run_id)
+    if run is None or run.status not in ACTIVE:
+        return run
+    target = run.zone or run.resolver
+    if target is None:  # removed while queued
+        run.status, run.error = "failed", "The zone or resolver was removed before it could be checked."
+        db.session.commit()
+        return run
+    run.status, run.started_at = "running", _now()
+    db.session.commit()
+    began = time.monotonic()
+    try:
+        config = engine_config()
+        if run.zone is not None:
+            report = run_zone_checks([run.zone.name], config)[0]
+        else:
+            addresses = [r.address for r in run.organisation.resolvers]
+            reports = run_resolver_checks(addresses, resolver_category(run.organisation), config)
+            report = next(r for r in reports if r.to_dict()["target"] == run.resolver.address)
+    except Exception as exc:  # noqa: BLE001 - a job must record any failure of the engine, not vanish
+        log.exception("check run %s of %s failed", run.id, run.target)
+        run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        run.finished_at = _now()
+        run.duration_ms = int((time.monotonic() - began) * 1000)
+        db.session.commit()
+        return run
+    data = report.to_dict()
+    run.results = [
+        CheckResult(check_id=c["id"], verdict=c["verdict"], practices=list(c.get("practices") or []),
+                    summary=c.get("summary") or "", evidence=c.get("evidence") or [], advice=c.get("advice") or "")
+        for c in data["checks"]
+    ]
+    run.status, run.finished_at = "done", _now()
+    run.duration_ms = int(data.get("duration_ms") or (time.monotonic() - began) * 1000)
+    db.session.commit()
+    from . import alerts
+
+    alerts.after_run(run, previous_run(run))
+    return run
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def latest_run(target: Target) -> CheckRun | None:
+    return db.session.scalar(
+        select(CheckRun).where(_target_filter(target), CheckRun.status == "done").order_by(CheckRun.id.desc()).limit(1)
+    )
+
+
+def previous_run(run: CheckRun) -> CheckRun | None:
+    column = CheckRun.zone_id if run.zone_id is not None else CheckRun.resolver_id
+    target_id = run.zone_id if run.zone_id is not None else run.resolver_id
+    return db.session.scalar(
+        select(CheckRun)
+        .where(column == target_id, CheckRun.status == "done", CheckRun.id < run.id)
+        .order_by(CheckRun.id.desc())
+        .limit(1)
+    )
+
+
+def run_history(target: Target, limit: int = 20) -> list[CheckRun]:
+    return list(db.session.scalars(
+        select(CheckRun).where(_target_filter(target)).order_by(CheckRun.id.desc()).limit(limit)
+    ))
+
+
+@dataclass(frozen=True)
+class Change:
+    check_id: str
+    before: str | None  # None: the check is new in this run
+    after: str
+
+    @property
+    def is_regression(self) -> bool:
+        return self.before == PASS and self.after == FAIL
+
+
+def changes_since(run: CheckRun, previous: CheckRun | None) -> list[Change]:
+    """The checks whose verdict differs from the previous run's (all of them for a first run: none)."""
+    if previous is None:
+        return []
+    before = {r.check_id: r.verdict for r in previous.results}
+    return [Change(r.check_id, before.get(r.check_id), r.verdict)
+            for r in run.results if before.get(r.check_id) != r.verdict]
+
+
+def applicable_check_ids(organisation: Organisation, kind: str) -> set[str]:
+    """The automated checks that the organisation's categories ask of its zones or its resolvers."""
+    return {
+        check_id
+        for category_id in organisation.category_ids
+        if category_id in CATEGORIES and CATEGORIES[category_id].kind == kind
+        for practice in CATEGORIES[category_id].practices
+        for check_id in practice.check_ids
+    }
+
+
+@dataclass
+class Conformance:
+    """A participant's standing: "verified" when every applicable automated check of every declared
+    zone and resolver passes (warnings allowed), "not-verified" with what fails, or "not-checked"."""
+
+    status: str
+    failing: list[tuple[str, str, str]] = field(default_factory=list)  # (target, check id, verdict)
+    unchecked: list[str] = field(default_factory=list)
+    checked_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+def participant_conformance(organisation: Organisation) -> Conformance:
+    failing: list[tuple[str, str, str]] = []
+    unchecked: list[str] = []
+    checked_at: datetime | None = None
+    any_checked = False
+    for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers)):
+        applicable = applicable_check_ids(organisation, kind)
+        for target in targets:
+            run = latest_run(target)
+            if run is None:
+                unchecked.append(target_name(target))
+                continue
+            any_checked = True
+            finished = _aware(run.finished_at)
+            checked_at = finished if checked_at is None or finished > checked_at else checked_at
+            failing += [(run.target, r.check_id, r.verdict) for r in run.results
+                        if r.check_id in applicable and r.verdict in (FAIL, ERROR)]
+    if not any_checked:
+        return Conformance("not-checked", unchecked=unchecked)
+    status = "verified" if not failing and not unchecked else "not-verified"
+    return Conformance(status, failing, unchecked, checked_at)
+
+
+# --- regions --------------------------------------------------------------------------------------
+
+@dataclass
+class RegionConformance:
+    region: str
+    participants: int = 0
+    verified: int = 0
+    dnssec_signed_share: float | None = None
+    checks_passing_share: float | None = None
+
+
+def region_conformance() -> dict[str, RegionConformance]:
+    """Per region: approved participants, how many are verified, the share of checked zones that are
+    DNSSEC-signed, and the share of applicable check verdicts that pass (n/a excluded)."""
+    stats = {code: RegionConformance(code) for code in REGIONS}
+    signed: dict[str, list[int]] = {code: [0, 0] for code in REGIONS}
+    passing: dict[str, list[int]] = {code: [0, 0] for code in REGIONS}
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
+    ).all()
+    for organisation in organisations:
+        region = stats[organisation.region]
+        region.participants += 1
+        if participant_conformance(organisation).verified:
+            region.verified += 1
+        for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers)):
+            applicable = applicable_check_ids(organisation, kind)
+            for target in targets:
+                run = latest_run(target)
+                if run is None:
+                    continue
+                for result in run.results:
+                    if result.check_id == "dnssec-signed":
+                        signed[organisation.region][0] += result.verdict == PASS
+                        signed[organisation.region][1] += 1
+                    if result.check_id in applicable and result.verdict != NOT_APPLICABLE:
+                        passing[organisation.region][0] += result.verdict in (PASS, WARN)
+                        passing[organisation.region][1] += 1
+    for code, region in stats.items():
+        if signed[code][1]:
+            region.dnssec_signed_share = round(signed[code][0] / signed[code][1], 4)
+        if passing[code][1]:
+            region.checks_passing_share = round(passing[code][0] / passing[code][1], 4)
+    return stats
+
+
+def take_region_snapshot(today: date | None = None) -> list[RegionSnapshot]:
+    """Store (or refresh) this month's figures for every region."""
+    month = (today or _now().date()).replace(day=1)
+    snapshots = []
+    for code, figures in region_conformance().items():
+        snapshot = db.session.scalar(
+            select(RegionSnapshot).where(RegionSnapshot.month == month, RegionSnapshot.region == code)
+        ) or RegionSnapshot(month=month, region=code)
+        snapshot.participants = figures.participants
+        snapshot.verified = figures.verified
+        snapshot.dnssec_signed_share = figures.dnssec_signed_share
+        snapshot.checks_passing_share = figures.checks_passing_share
+        db.session.add(snapshot)
+        snapshots.append(snapshot)
+    db.session.commit()
+    return snapshots
+
+
+def region_history(months: int = 12) -> list[RegionSnapshot]:
+    return list(db.session.scalars(
+        select(RegionSnapshot).order_by(RegionSnapshot.month.desc(), RegionSnapshot.region).limit(months * len(REGIONS))
+    ))
+
+
+def record_regression(run: CheckRun, changes: list[Change]) -> None:
+    audit.record("check.regressed", run.organisation, None, target=run.target,
+                 checks=[c.check_id for c in changes], run_id=run.id)
+    db.session.commit()
+
+
+# --- disputes -------------------------------------------------------------------------------------
+
+def open_dispute(result: CheckResult, user: User, note: str):
+    """Record an operator's dispute of one verdict; staff see it in their list."""
+    from .models import Dispute
+
+    run = result.run
+    item = Dispute(organisation_id=run.organisation_id, result_id=result.id, target=run.target,
+                   check_id=result.check_id, verdict=result.verdict, note=note.strip(), created_by_id=user.id)
+    db.session.add(item)
+    audit.record("check.disputed", run.organisation, user, target=run.target, check=result.check_id,
+                 verdict=result.verdict)
+    db.session.commit()
+    return item
+
+
+def answer_dispute(item, staff: User, answer: str):
+    """Store staff's answer and mail it to the organisation."""
+    from ..mail import send_mail
+    from .alerts import organisation_recipients
+
+    item.answer, item.status = answer.strip(), "answered"
+    item.answered_by_id, item.answered_at = staff.id, _now()
+    audit.record("check.dispute-answered", item.organisation, staff, target=item.target, check=item.check_id)
+    db.session.commit()
+    recipients = organisation_recipients(item.organisation)
+    if recipients:
+        send_mail(recipients, f"KINDNS: {item.check_id} on {item.target}",
+                  f"{item.note}\n\n---\n{item.answer}")
+    return item
