@@ -197,6 +197,10 @@ class IterativeResolver:
                     return result
                 name = _text(cname[0].target)
             return result
+        if depth > 0:
+            # A lookup made while resolving a referral's glueless nameservers is not shared: with a
+            # circular glueless delegation it could otherwise end up waiting for itself.
+            return await run()
         return await self.once(("lookup", _text(_name(qname)), qtype), run)
 
     async def addresses_of(self, ns_name: str, depth: int = 0) -> tuple[list[str], list[Probe]]:
