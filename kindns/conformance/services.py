@@ -250,27 +250,59 @@ class Conformance:
         return self.status == "verified"
 
 
+def _latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, int], tuple]]:
+    """For each organisation: (kind, target id) -> (target name, finished_at, {check id: verdict}) of the
+    latest finished run of each of its zones and resolvers. Two queries, whatever the number of targets."""
+    if not organisation_ids:
+        return {}
+    latest = (
+        select(func.max(CheckRun.id))
+        .where(CheckRun.status == "done", CheckRun.organisation_id.in_(organisation_ids))
+        .group_by(CheckRun.zone_id, CheckRun.resolver_id)
+    )
+    rows = db.session.execute(
+        select(CheckRun.organisation_id, CheckRun.zone_id, CheckRun.resolver_id, CheckRun.target,
+               CheckRun.finished_at, CheckResult.check_id, CheckResult.verdict)
+        .join(CheckResult, CheckResult.run_id == CheckRun.id)
+        .where(CheckRun.id.in_(latest))
+    ).all()
+    found: dict[int, dict[tuple[str, int], tuple]] = {}
+    for org_id, zone_id, resolver_id, target, finished_at, check_id, verdict in rows:
+        key = ("zone", zone_id) if zone_id is not None else ("resolver", resolver_id)
+        entry = found.setdefault(org_id, {}).setdefault(key, (target, _aware(finished_at), {}))
+        entry[2][check_id] = verdict
+    return found
+
+
+def conformance_of(organisations: list[Organisation]) -> dict[int, Conformance]:
+    """The Conformance of each organisation, by id (see `Conformance` for the rule)."""
+    verdicts = _latest_verdicts([o.id for o in organisations])
+    standing: dict[int, Conformance] = {}
+    for organisation in organisations:
+        measured = verdicts.get(organisation.id, {})
+        failing: list[tuple[str, str, str]] = []
+        unchecked: list[str] = []
+        checked_at: datetime | None = None
+        for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers)):
+            applicable = applicable_check_ids(organisation, kind)
+            for target in targets:
+                if (kind, target.id) not in measured:
+                    unchecked.append(target_name(target))
+                    continue
+                name, finished_at, results = measured[(kind, target.id)]
+                checked_at = max(filter(None, (checked_at, finished_at)), default=None)
+                failing += [(name, check_id, verdict) for check_id, verdict in sorted(results.items())
+                            if check_id in applicable and verdict in (FAIL, ERROR)]
+        if checked_at is None:
+            standing[organisation.id] = Conformance("not-checked", unchecked=unchecked)
+        else:
+            status = "verified" if not failing and not unchecked else "not-verified"
+            standing[organisation.id] = Conformance(status, failing, unchecked, checked_at)
+    return standing
+
+
 def participant_conformance(organisation: Organisation) -> Conformance:
-    failing: list[tuple[str, str, str]] = []
-    unchecked: list[str] = []
-    checked_at: datetime | None = None
-    any_checked = False
-    for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers)):
-        applicable = applicable_check_ids(organisation, kind)
-        for target in targets:
-            run = latest_run(target)
-            if run is None:
-                unchecked.append(target_name(target))
-                continue
-            any_checked = True
-            finished = _aware(run.finished_at)
-            checked_at = finished if checked_at is None or finished > checked_at else checked_at
-            failing += [(run.target, r.check_id, r.verdict) for r in run.results
-                        if r.check_id in applicable and r.verdict in (FAIL, ERROR)]
-    if not any_checked:
-        return Conformance("not-checked", unchecked=unchecked)
-    status = "verified" if not failing and not unchecked else "not-verified"
-    return Conformance(status, failing, unchecked, checked_at)
+    return conformance_of([organisation])[organisation.id]
 
 
 # --- regions --------------------------------------------------------------------------------------
@@ -284,38 +316,38 @@ class RegionConformance:
     checks_passing_share: float | None = None
 
 
+def _share(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
 def region_conformance() -> dict[str, RegionConformance]:
-    """Per region: approved participants, how many are verified, the share of checked zones that are
-    DNSSEC-signed, and the share of applicable check verdicts that pass (n/a excluded)."""
-    stats = {code: RegionConformance(code) for code in REGIONS}
-    signed: dict[str, list[int]] = {code: [0, 0] for code in REGIONS}
-    passing: dict[str, list[int]] = {code: [0, 0] for code in REGIONS}
+    """Per region: approved participants, how many are verified, the share of checked zones whose
+    `dnssec-signed` passes, and the share of applicable verdicts that pass or warn (n/a left out)."""
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
     ).all()
+    verdicts = _latest_verdicts([o.id for o in organisations])
+    standing = conformance_of(organisations)
+    stats = {code: RegionConformance(code) for code in REGIONS}
+    counts = {code: {"signed": 0, "zones": 0, "passing": 0, "judged": 0} for code in REGIONS}
     for organisation in organisations:
-        region = stats[organisation.region]
+        if organisation.region not in stats:
+            continue
+        region, count = stats[organisation.region], counts[organisation.region]
         region.participants += 1
-        if participant_conformance(organisation).verified:
-            region.verified += 1
-        for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers)):
-            applicable = applicable_check_ids(organisation, kind)
-            for target in targets:
-                run = latest_run(target)
-                if run is None:
-                    continue
-                for result in run.results:
-                    if result.check_id == "dnssec-signed":
-                        signed[organisation.region][0] += result.verdict == PASS
-                        signed[organisation.region][1] += 1
-                    if result.check_id in applicable and result.verdict != NOT_APPLICABLE:
-                        passing[organisation.region][0] += result.verdict in (PASS, WARN)
-                        passing[organisation.region][1] += 1
+        region.verified += standing[organisation.id].verified
+        applicable = {kind: applicable_check_ids(organisation, kind) for kind in ("zone", "resolver")}
+        for (kind, _target_id), (_name, _when, results) in verdicts.get(organisation.id, {}).items():
+            if "dnssec-signed" in results:
+                count["zones"] += 1
+                count["signed"] += results["dnssec-signed"] == PASS
+            for check_id, verdict in results.items():
+                if check_id in applicable[kind] and verdict != NOT_APPLICABLE:
+                    count["judged"] += 1
+                    count["passing"] += verdict in (PASS, WARN)
     for code, region in stats.items():
-        if signed[code][1]:
-            region.dnssec_signed_share = round(signed[code][0] / signed[code][1], 4)
-        if passing[code][1]:
-            region.checks_passing_share = round(passing[code][0] / passing[code][1], 4)
+        region.dnssec_signed_share = _share(counts[code]["signed"], counts[code]["zones"])
+        region.checks_passing_share = _share(counts[code]["passing"], counts[code]["judged"])
     return stats
 
 
