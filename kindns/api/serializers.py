@@ -26,8 +26,9 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def participant(org: Organisation) -> dict:
-    """The public fields of one participant, as in lists."""
+def participant(org: Organisation, conformance: str | None = None) -> dict:
+    """The public fields of one participant, as in lists; `conformance` is verified, not-verified or
+    not-checked (kindns.conformance)."""
     return {
         "slug": org.slug,
         "name": org.name,
@@ -38,26 +39,28 @@ def participant(org: Organisation) -> dict:
         "zones": [zone.name for zone in org.zones],
         "resolvers": [resolver.address for resolver in org.resolvers],
         "approved_at": iso_utc(org.approved_at),
+        "conformance": conformance,
     }
 
 
-def participant_detail(org: Organisation) -> dict:
+def participant_detail(org: Organisation, conformance: str | None = None) -> dict:
     """One participant on its own: the list fields, plus its website and, for a champion, the citation."""
     return {
-        **participant(org),
+        **participant(org, conformance),
         "website": org.website or None,
         "citation": org.champion_citation if org.is_champion else None,
         "champion_since": iso_utc(org.champion_since) if org.is_champion else None,
     }
 
 
-def champion(org: Organisation) -> dict:
-    return {**participant(org), "citation": org.champion_citation}
+def champion(org: Organisation, conformance: str | None = None) -> dict:
+    return {**participant(org, conformance), "citation": org.champion_citation}
 
 
-def page(result: Page) -> dict:
-    return {"items": [participant(org) for org in result.items], "total": result.total, "page": result.page,
-            "pages": result.pages}
+def page(result: Page, conformance: dict[int, str] | None = None) -> dict:
+    conformance = conformance or {}
+    return {"items": [participant(org, conformance.get(org.id)) for org in result.items], "total": result.total,
+            "page": result.page, "pages": result.pages}
 
 
 def standing(s: RegionStanding) -> dict:
@@ -67,6 +70,9 @@ def standing(s: RegionStanding) -> dict:
         "participants": s.participants,
         "champions": s.champions,
         "countries": s.countries,
+        "verified": s.verified,
+        "dnssec_signed_share": s.dnssec_signed_share,
+        "checks_passing_share": s.checks_passing_share,
         "breakdown": [{"country": c.country, "participants": c.participants, "champions": c.champions}
                       for c in s.breakdown],
     }
@@ -116,3 +122,32 @@ def participants_csv(organisations: Iterable[Organisation]) -> Iterator[str]:
     for org in organisations:
         writer.writerow(_csv_cells(org))
         yield flush()
+
+
+def snapshot(row) -> dict:
+    """One region's figures for one month (kindns.conformance.models.RegionSnapshot)."""
+    return {"month": row.month.strftime("%Y-%m"), "region": row.region, "participants": row.participants,
+            "verified": row.verified, "dnssec_signed_share": row.dnssec_signed_share,
+            "checks_passing_share": row.checks_passing_share}
+
+
+def participant_checks(org: Organisation, conformance, runs: list) -> dict:
+    """A participant's conformance and the verdicts of the latest run of each zone and resolver.
+
+    Public: verdicts and summaries, never the evidence (that is for the operator's report)."""
+    return {
+        "slug": org.slug,
+        "conformance": {
+            "status": conformance.status,
+            "checked_at": iso_utc(conformance.checked_at),
+            "failing": [{"target": t, "id": c, "verdict": v} for t, c, v in conformance.failing],
+            "not_checked": conformance.unchecked,
+        },
+        "targets": [
+            {"target": target, "kind": kind,
+             "checked_at": iso_utc(run.finished_at) if run else None,
+             "checks": [{"id": r.check_id, "verdict": r.verdict, "practices": r.practices, "summary": r.summary}
+                        for r in run.results] if run else []}
+            for kind, target, run in runs
+        ],
+    }

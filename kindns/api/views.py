@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from ..conformance import services as conformance
 from ..directory import services
 from ..extensions import csrf, limiter
 from . import serializers
@@ -80,6 +81,7 @@ def index():
         "participants": url_for(".participants", _external=True),
         "participants_csv": url_for(".participants_csv", _external=True),
         "participant": url_for(".participant", slug="SLUG", _external=True).replace("SLUG", "{slug}"),
+        "participant_checks": url_for(".participant_checks", slug="SLUG", _external=True).replace("SLUG", "{slug}"),
         "champions": url_for(".champions", _external=True),
         "leaderboard": url_for(".leaderboard", _external=True),
         "regions": url_for(".regions", _external=True),
@@ -90,7 +92,9 @@ def index():
 @bp.get("/participants")
 def participants():
     filters = services.parse_filters(request.args)
-    return jsonify(serializers.page(services.search_filters(filters)))
+    result = services.search_filters(filters)
+    standing = {org_id: c.status for org_id, c in conformance.conformance_of(result.items).items()}
+    return jsonify(serializers.page(result, standing))
 
 
 @bp.get("/participants.csv")
@@ -107,20 +111,33 @@ def participant(slug: str):
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
-    return jsonify(serializers.participant_detail(org))
+    return jsonify(serializers.participant_detail(org, conformance.participant_conformance(org).status))
+
+
+@bp.get("/participants/<slug>/checks")
+def participant_checks(slug: str):
+    """The participant's conformance and each zone's and resolver's latest verdicts (no evidence)."""
+    org = services.get_participant(slug)
+    if org is None:
+        return _error(404, _("No participant with this slug."), "slug")
+    return jsonify(serializers.participant_checks(org, conformance.participant_conformance(org),
+                                                  conformance.public_runs(org)))
 
 
 @bp.get("/champions")
 def champions():
     filters = services.parse_filters({"region": request.args.get("region", "")})
     groups = services.champions_by_region(filters.region)
-    items = [serializers.champion(org) for group in groups.values() for org in group]
+    champions = [org for group in groups.values() for org in group]
+    standing = conformance.conformance_of(champions)
+    items = [serializers.champion(org, standing[org.id].status) for org in champions]
     return jsonify({"items": items, "total": len(items), "page": 1})
 
 
 @bp.get("/leaderboard")
 def leaderboard():
-    return jsonify({"regions": [serializers.standing(s) for s in services.leaderboard()]})
+    return jsonify({"regions": [serializers.standing(s) for s in services.leaderboard()],
+                    "history": [serializers.snapshot(row) for row in conformance.region_history()]})
 
 
 @bp.get("/regions")

@@ -198,6 +198,13 @@ def previous_run(run: CheckRun) -> CheckRun | None:
     )
 
 
+def public_runs(organisation: Organisation) -> list[tuple[str, str, CheckRun | None]]:
+    """(kind, name, latest finished run or None) for each zone and resolver, zones first."""
+    return [(kind, target_name(target), latest_run(target))
+            for kind, targets in (("zone", organisation.zones), ("resolver", organisation.resolvers))
+            for target in targets]
+
+
 def run_history(target: Target, limit: int = 20) -> list[CheckRun]:
     return list(db.session.scalars(
         select(CheckRun).where(_target_filter(target)).order_by(CheckRun.id.desc()).limit(limit)
@@ -370,8 +377,13 @@ def take_region_snapshot(today: date | None = None) -> list[RegionSnapshot]:
 
 
 def region_history(months: int = 12) -> list[RegionSnapshot]:
+    """The monthly snapshots of the last `months` months that have one, oldest first."""
+    recent = db.session.scalars(
+        select(RegionSnapshot.month).distinct().order_by(RegionSnapshot.month.desc()).limit(months)
+    ).all()
     return list(db.session.scalars(
-        select(RegionSnapshot).order_by(RegionSnapshot.month.desc(), RegionSnapshot.region).limit(months * len(REGIONS))
+        select(RegionSnapshot).where(RegionSnapshot.month.in_(recent))
+        .order_by(RegionSnapshot.month, RegionSnapshot.region)
     ))
 
 

@@ -48,3 +48,62 @@ def bar_chart_svg(rows: Sequence[tuple[str, int]], title: str = "", *, id_prefix
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# One colour per region, distinguishable in print too (with the legend's labels).
+REGION_COLOURS = {"AF": "#b35806", "AP": "#542788", "EU": "#0b5cad", "LAC": "#1a7f37", "NA": "#cf222e"}
+HISTORY_HEIGHT = 260
+AXIS = 40
+
+
+def history_chart_svg(points: Sequence[tuple[str, str, float | None]], title: str = "", *,
+                      id_prefix: str = "history") -> Markup:
+    """A line per region of (month "YYYY-MM", region code, share in [0, 1] or None) points, months in
+    the order given, the y axis from 0 % to 100 %. A None share (nothing measured) breaks the line.
+    Accessible like `bar_chart_svg`: a `<title>`, and each point has its own "region month: N %" title."""
+    months = list(dict.fromkeys(month for month, _, _ in points))
+    regions = list(dict.fromkeys(region for _, region, _ in points))
+    plot_width = WIDTH - AXIS - 2 * PADDING - 80  # room on the right for the legend
+    plot_height = HISTORY_HEIGHT - AXIS - 2 * PADDING
+    step = plot_width / max(len(months) - 1, 1)
+
+    def x(month: str) -> float:
+        return round(PADDING + AXIS + months.index(month) * step, 1)
+
+    def y(share: float) -> float:
+        return round(PADDING + plot_height * (1 - share), 1)
+
+    title_id = f"{escape(id_prefix)}-title"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="history-chart" role="img" aria-labelledby="{title_id}" '
+        f'viewBox="0 0 {WIDTH} {HISTORY_HEIGHT}" width="100%" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+    ]
+    for share in (0, 0.5, 1):
+        parts.append(f'<line x1="{PADDING + AXIS}" x2="{PADDING + AXIS + plot_width}" y1="{y(share)}" '
+                     f'y2="{y(share)}" stroke="#d0d7de"/><text x="{PADDING + AXIS - 4}" y="{y(share)}" '
+                     f'text-anchor="end" dominant-baseline="middle" font-size="12" fill="currentColor">'
+                     f'{int(share * 100)} %</text>')
+    for month in months:
+        parts.append(f'<text x="{x(month)}" y="{HISTORY_HEIGHT - PADDING}" text-anchor="middle" font-size="12" '
+                     f'fill="currentColor">{escape(month)}</text>')
+    for index, region in enumerate(regions):
+        colour = REGION_COLOURS.get(region, "#57606a")
+        series = [(month, share) for month, r, share in points if r == region]
+        segments: list[list[str]] = [[]]
+        parts.append(f'<g class="series" data-region="{escape(region)}">')
+        for month, share in series:
+            if share is None:
+                segments.append([])
+                continue
+            segments[-1].append(f"{x(month)},{y(share)}")
+            parts.append(f'<circle cx="{x(month)}" cy="{y(share)}" r="3" fill="{colour}">'
+                         f'<title>{escape(region)} {escape(month)}: {round(share * 100)} %</title></circle>')
+        for segment in segments:
+            if len(segment) > 1:
+                parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(segment)}"/>')
+        legend_y = PADDING + index * 18 + 6
+        parts.append(f'<text x="{WIDTH - 70}" y="{legend_y}" font-size="12" fill="{colour}" '
+                     f'dominant-baseline="middle">{escape(region)}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -17,6 +17,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Select, case, event, func, select
 from sqlalchemy.orm import selectinload
 
+from ..conformance.models import CheckRun
+from ..conformance.services import region_conformance
 from ..extensions import db
 from ..models import Organisation, OrganisationCategory, OrganisationStatus
 from ..practices import CATEGORIES
@@ -225,6 +227,10 @@ class RegionStanding:
     champions: int
     countries: int
     breakdown: tuple[CountryStanding, ...] = field(default=())
+    # Conformance (kindns.conformance): verified participants and two shares in [0, 1], None until measured.
+    verified: int = 0
+    dnssec_signed_share: float | None = None
+    checks_passing_share: float | None = None
 
     @property
     def name(self) -> str:
@@ -243,6 +249,7 @@ def _compute_leaderboard() -> list[RegionStanding]:
     for region, country, participants, champions in rows:
         if region in per_region:
             per_region[region].append(CountryStanding(country, int(participants), int(champions or 0)))
+    conformance = region_conformance()
     standings = []
     for code, countries in per_region.items():
         countries.sort(key=lambda c: (-c.participants, -c.champions, c.name, c.country))
@@ -252,6 +259,9 @@ def _compute_leaderboard() -> list[RegionStanding]:
             champions=sum(c.champions for c in countries),
             countries=len(countries),
             breakdown=tuple(countries),
+            verified=conformance[code].verified,
+            dnssec_signed_share=conformance[code].dnssec_signed_share,
+            checks_passing_share=conformance[code].checks_passing_share,
         ))
     standings.sort(key=lambda r: (-r.participants, -r.champions, -r.countries, r.region))
     return standings
@@ -295,11 +305,11 @@ def clear_leaderboard_cache() -> None:
 
 @event.listens_for(FlaskSession, "after_flush")
 def _forget_leaderboard_on_change(session, flush_context) -> None:
-    # An approval, a new champion or a purge should show on the leaderboard at once, not a minute later.
+    # An approval, a new champion, a purge or a finished check run should show on the leaderboard at once.
     if not has_app_context():
         return
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, Organisation) for obj in changed):
+    if any(isinstance(obj, (Organisation, CheckRun)) for obj in changed):
         clear_leaderboard_cache()
 
 

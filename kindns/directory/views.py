@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from . import services
+from ..conformance import services as conformance
 from ..regions import country_name
-from .charts import bar_chart_svg
+from . import services
+from .charts import bar_chart_svg, history_chart_svg
 
 bp = Blueprint("directory", __name__)
 
@@ -25,7 +26,8 @@ def participants():
                                error=error, country_options=_country_options(None)), 400
     page = services.search_filters(filters)
     return render_template("directory/participants.html", filters=filters, page=page, error=None,
-                           country_options=_country_options(filters.country))
+                           country_options=_country_options(filters.country),
+                           conformance=conformance.conformance_of(page.items))
 
 
 def _country_options(selected: str | None) -> list[str]:
@@ -42,7 +44,9 @@ def participant(slug: str):
     organisation = services.get_participant(slug)
     if organisation is None:
         return render_template("directory/not_found.html"), 404
-    return render_template("directory/participant.html", org=organisation)
+    return render_template("directory/participant.html", org=organisation,
+                           conformance=conformance.participant_conformance(organisation),
+                           runs=conformance.public_runs(organisation))
 
 
 @bp.get("/champions")
@@ -55,4 +59,10 @@ def leaderboard():
     standings = services.leaderboard()
     chart = bar_chart_svg([(s.name, s.participants) for s in standings],
                           title=_("Participants by ICANN region"), id_prefix="leaderboard-chart")
-    return render_template("directory/leaderboard.html", standings=standings, chart=chart)
+    history = conformance.region_history()
+    history_chart = history_chart_svg(
+        [(row.month.strftime("%Y-%m"), row.region, row.checks_passing_share) for row in history],
+        title=_("Share of checks passing, by region and month"), id_prefix="history-chart",
+    ) if history else None
+    return render_template("directory/leaderboard.html", standings=standings, chart=chart,
+                           history=history, history_chart=history_chart)

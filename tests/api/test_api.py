@@ -8,7 +8,8 @@ import pytest
 from kindns.extensions import db
 from tests.factories import make_organisation
 
-FIELDS = {"slug", "name", "country", "region", "categories", "champion", "zones", "resolvers", "approved_at"}
+FIELDS = {"slug", "name", "country", "region", "categories", "champion", "zones", "resolvers", "approved_at",
+          "conformance"}
 
 
 def approved_on(org, moment):
@@ -32,6 +33,7 @@ def test_participants_list_has_the_stable_fields(client):
         "slug": org.slug, "name": "NIC Example", "country": "BR", "region": "LAC",
         "categories": ["critical-zones", "sld-zones"], "champion": False, "zones": ["br", "nic.br"],
         "resolvers": ["192.0.2.1", "2001:db8::53"], "approved_at": "2024-03-01T12:30:15Z",
+        "conformance": "not-checked",
     }
     assert org.contact_email not in response.get_data(as_text=True)
 
