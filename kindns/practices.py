@@ -39,8 +39,9 @@ CATEGORIES: dict[str, Category] = {c.id: c for c in (
            "T", "axfr-restricted"),
         _p("critical-zones", 3, _l("Zone-file integrity is controlled."), "P", "soa-serial-consistency"),
         _p("critical-zones", 4, _l("Authoritative and recursive service do not coexist."), "T", "no-open-recursion"),
+        # Availability over UDP and TCP (`transport`) has no practice of its own; it serves this one.
         _p("critical-zones", 5, _l("At least two distinct nameservers."), "T",
-           "ns-count", "ns-authoritative", "ns-consistency"),
+           "ns-count", "ns-authoritative", "ns-consistency", "transport"),
         _p("critical-zones", 6, _l("Diversity in at least one of software, network or geography."), "T",
            "ns-diversity"),
         _p("critical-zones", 7, _l("Monitoring is in place."), "D"),
@@ -52,7 +53,7 @@ CATEGORIES: dict[str, Category] = {c.id: c for c in (
         _p("sld-zones", 3, _l("Zone-file integrity is controlled."), "P", "soa-serial-consistency"),
         _p("sld-zones", 4, _l("Authoritative and recursive service do not coexist."), "T", "no-open-recursion"),
         _p("sld-zones", 5, _l("At least two nameservers, not on the same subnet and in different locations."),
-           "T", "ns-count", "ns-authoritative", "ns-diversity"),
+           "T", "ns-count", "ns-authoritative", "ns-diversity", "transport"),
         _p("sld-zones", 6, _l("Monitoring is in place."), "D"),
     )),
     Category("private-resolvers", _l("Private (closed) resolvers"), "resolver", (
