@@ -182,6 +182,7 @@ class Prober:
                   edns: bool = True, tcp_fallback: bool = True) -> Probe:
         """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does."""
         port = self.config.dot_port if transport == "tls" else self.config.dns_port
+        qname = _name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
                       dnssec_ok=dnssec_ok and edns, edns=edns)

@@ -27,12 +27,24 @@ def _now_iso() -> str:
 
 
 async def _within_deadline(collect, snapshot, deadline: float) -> None:
-    """Collect under the deadline; on expiry keep what was collected and say why the rest is missing."""
+    """Collect under the deadline; on expiry keep what was collected and say why the rest is missing.
+
+    The collection runs as its own task that is cancelled, not awaited, at the deadline: a
+    cancellation that lands while a query completes can be swallowed inside asyncio.wait_for (used by
+    dnspython), so waiting for the task to end would not make the deadline hold. The caller judges
+    the snapshot at once, before the cancelled task can run again.
+    """
+    task = asyncio.ensure_future(collect(snapshot))
     try:
-        async with asyncio.timeout(deadline):
-            await collect(snapshot)
-    except TimeoutError:
-        snapshot.incomplete = f"the deadline of {deadline:g} s was reached before every answer came"
+        done, _pending = await asyncio.wait({task}, timeout=deadline)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task in done:
+        task.result()  # a bug in collection must not pass silently
+        return
+    task.cancel()
+    snapshot.incomplete = f"the deadline of {deadline:g} s was reached before every answer came"
 
 
 def judge_zone(snapshot: ZoneSnapshot, checked_at: str, duration_ms: int) -> TargetReport:

@@ -119,7 +119,6 @@ def test_loopback_is_refused_without_allow_private_and_the_evidence_says_so(dns_
 
 def test_the_cli_checks_lab_zones_and_prints_json(app, runner, dns_lab):
     app.config["KINDNS_CHECK_ASN_ZONE_V4"] = dns_lab.asn_zone_v4
-    app.config["KINDNS_CHECK_TIMEOUT"] = "1.0"
     result = runner.invoke(args=["kindns", "check", dns_lab.zones["good"], dns_lab.zones["open-axfr"] + ".",
                                  "--root-hints", str(dns_lab.root_hints), "--trust-anchor",
                                  str(dns_lab.trust_anchor), "--allow-private", "--json"])
