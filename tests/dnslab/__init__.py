@@ -12,6 +12,9 @@
         lab.asn_zone_v4       # TXT "<reversed IPv4>.<asn_zone_v4>" -> "64501 | 127.x.y.0/24 | ZZ | lab | ..."
         lab.expected_verdicts # role -> {check id: "warn"/"fail"} for the zone checks its zone must not pass
         lab.nameservers(role) # NS host -> address as the parent delegates the role's zone
+        lab.mutable_zones     # role -> zone name of the zones tests may change, e.g. "mutable" -> "mutable.test"
+        lab.fix("mutable"), lab.break_("mutable")   # rewrite and reload that zone; return once it is served
+        lab.state("mutable")  # "broken" (as the lab starts it) or "fixed"; lab.mutable_verdicts says what fails
 
 Real servers (BIND, Knot, Unbound and a UDP-only relay) listen on port 53 of a 127.N.0.0/16 block of
 their own, so two labs can run at once. Nothing in the lab ever queries outside 127.0.0.0/8. Needs root

@@ -7,9 +7,11 @@ import contextlib
 import os
 import select
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Iterator
 import dns.exception
 import dns.flags
 import dns.message
+import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -27,9 +30,13 @@ from .addresses import AddressBlock, reserve_block
 from .errors import LabError, require_binary
 from .process import ServerProcess
 from .signing import ZoneKey, generate_key, sign_zone
-from .zones import EXPECTED_VERDICTS, QNAME_MIN_YES, TLD, LabPlan, Signing, ZoneSpec, build_plan
+from .zones import (
+    EXPECTED_VERDICTS, MUTABLE_VERDICTS, QNAME_MIN_YES, TLD, LabPlan, Signing, ZoneSpec, build_plan,
+)
 
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
+RELOAD_TIMEOUT = 10.0  # seconds for named to serve a rewritten zone; a reload takes some milliseconds
+RELOAD_RETRY = 2.0  # seconds after which the file is touched and named signalled once more
 RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
 
 # How the servers log that they could not listen on an address (named carries on without it).
@@ -68,18 +75,28 @@ class DnsLab:
     root_server: str  # address of the lab root's only server
     tld_server: str  # address of the TLD's server
     plan: LabPlan
+    mutable_zones: dict[str, str] = field(default_factory=dict)  # mutable role -> zone name
+    mutable_verdicts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     keep_workdir: bool = False
     _block: AddressBlock | None = None
     _processes: list[ServerProcess] = field(default_factory=list)
+    _keys: dict[str, ZoneKey] = field(default_factory=dict)  # zone name -> its signing key
+    _live_files: dict[tuple[str, str], Path] = field(default_factory=dict)  # (zone, address) -> served file
+    _serials: dict[str, dict[str, int]] = field(default_factory=dict)  # mutable zone -> address -> serial
+    _mutation_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def addresses_in_use(self) -> list[str]:
         """Every address the lab added to `lo` and listens on."""
         return list(self._block.added) if self._block else []
 
+    def zone_of(self, role: str) -> str:
+        """The zone name of a role, fixed or mutable."""
+        return self.zones[role] if role in self.zones else self.mutable_zones[role]
+
     def nameservers(self, role: str, side: str = "parent") -> dict[str, str]:
         """NS host -> published address of a role's zone, as the parent delegates it ("parent") or as
         the zone's own apex lists it ("child")."""
-        spec = self.plan.zone(self.zones[role])
+        spec = self.plan.zone(self.zone_of(role))
         chosen = [ns for ns in spec.nameservers if (ns.in_parent if side == "parent" else ns.in_child)]
         return {ns.host: ns.address for ns in chosen}
 
@@ -87,6 +104,68 @@ class DnsLab:
         """Addresses that really serve `zone` (any lab zone, e.g. "good.test"), in NS order."""
         spec = self.plan.zone(zone)
         return [ns.address for ns in spec.nameservers if ns.serves_zone]
+
+    def state(self, role: str) -> str:
+        """"broken" or "fixed": what a mutable role's zone serves now."""
+        serials = self._serials[self.mutable_zones[role]]
+        return "broken" if len(set(serials.values())) > 1 else "fixed"
+
+    def serials(self, role: str) -> dict[str, int]:
+        """Address -> SOA serial that each server of a mutable role's zone serves now."""
+        return dict(self._serials[self.mutable_zones[role]])
+
+    def fix(self, role: str) -> None:
+        """Correct a mutable role's zone: every server serves one new serial. Returns once they all do."""
+        self._publish(role, broken=False)
+
+    def break_(self, role: str) -> None:
+        """Break a mutable role's zone again: only the first server moves on to a new serial (the others
+        lag behind, as a stuck secondary would). Returns once the servers serve that."""
+        self._publish(role, broken=True)
+
+    def _publish(self, role: str, broken: bool) -> None:
+        """Sign the zone at a serial above every one served so far, write it over the served file of the
+        servers that get it, make named reload and wait until they answer with it. Serials only grow,
+        as on a real primary."""
+        zone = self.plan.zone(self.mutable_zones[role])
+        with self._mutation_lock:
+            serials = self._serials[zone.name]
+            serial = max(serials.values()) + 1
+            servers = [ns.address for ns in zone.nameservers if ns.serves_zone]
+            changed = servers[:1] if broken else servers
+            version = _sign_version(zone, serial, self._keys[zone.name], self.workdir / "zones")
+            for address in changed:
+                live = self._live_files[(zone.name, address)]
+                staged = live.with_name(live.name + ".new")
+                staged.write_bytes(version.read_bytes())
+                os.replace(staged, live)  # named never reads a half-written file
+            self._reload_named(zone.fqdn, {address: serial for address in changed})
+            serials.update({address: serial for address in changed})
+
+    def _reload_named(self, apex: str, wanted: dict[str, int]) -> None:
+        """SIGHUP to named (the lab disables its control channel) and poll until each address answers
+        SOA with its wanted serial. named reloads a zone file only when its mtime is newer than the last
+        load, so a retry touches the files first."""
+        named = next(p for p in self._processes if p.name == "named")
+        named.popen.send_signal(signal.SIGHUP)
+        started = time.monotonic()
+        retried = False
+        while True:
+            named.check_alive()
+            serving = {address: _served_serial(address, apex) for address in wanted}
+            if serving == wanted:
+                return
+            waited = time.monotonic() - started
+            if waited > RELOAD_TIMEOUT:
+                raise LabError(f"named still serves {apex} at {serving}, not {wanted}, {waited:.1f}s after "
+                               f"a reload\n{named.log_tail()}")
+            if waited > RELOAD_RETRY and not retried:
+                retried = True
+                for (zone, _address), path in self._live_files.items():
+                    if f"{zone}." == apex:
+                        path.touch()
+                named.popen.send_signal(signal.SIGHUP)
+            time.sleep(0.02)
 
     def log_tails(self, lines: int = 20) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail(lines)}" for p in self._processes)
@@ -153,13 +232,17 @@ def _start(keep_workdir: bool) -> DnsLab:
         root_server=plan.root_address,
         tld_server=plan.zone(TLD).nameservers[0].address,
         plan=plan,
+        mutable_zones=dict(plan.mutable_roles),
+        mutable_verdicts={role: {state: dict(v) for state, v in states.items()}
+                          for role, states in MUTABLE_VERDICTS.items()},
         keep_workdir=keep_workdir,
         _block=block,
     )
     atexit.register(lab.stop)
     try:
-        files, root_key = _write_zones(plan, workdir)
-        _write_root_files(lab, plan, root_key)
+        files, lab._keys = _write_zones(plan, workdir)
+        _write_root_files(lab, plan, lab._keys[""])
+        _write_live_files(lab, plan, files)
         block.add_to_loopback(plan.addresses())
         _start_servers(lab, plan, files)
         _wait_until_ready(lab, plan)
@@ -170,11 +253,12 @@ def _start(keep_workdir: bool) -> DnsLab:
     return lab
 
 
-def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Path], ZoneKey]:
+def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Path], dict[str, ZoneKey]]:
     """Make keys, write and sign every zone; each zone starts as soon as its key and its children (whose
     DS it publishes) are done, so the slow RSA key of one zone holds up only its own ancestors.
 
-    Returns (zone name, serial) -> zone file path, and the root's key (for the trust anchor).
+    Returns (zone name, serial) -> zone file path, and zone name -> key (the root's makes the trust
+    anchor; a mutable zone's signs its later versions).
     """
     zone_dir = workdir / "zones"
     key_dir = workdir / "keys"
@@ -198,7 +282,7 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
         files: dict[tuple[str, int], Path] = {}
         for job in jobs.values():
             files.update(job.result())
-        return files, keys[""].result()
+        return files, {name: key.result() for name, key in keys.items()}
 
 
 def _write_zone(
@@ -231,6 +315,46 @@ def _write_zone(
     return made
 
 
+def _write_live_files(lab: DnsLab, plan: LabPlan, files: dict[tuple[str, int], Path]) -> None:
+    """Each server of a mutable zone serves a file of its own, which fix and break_ rewrite."""
+    for zone in (plan.zone(name) for name in plan.mutable_roles.values()):
+        assert not plan.children(zone.name), "a mutable zone re-signed alone cannot carry delegations"
+        lab._serials[zone.name] = {}
+        for ns in zone.nameservers:
+            assert ns.program == "bind", "only named is made to reload a mutable zone"
+            if ns.serves_zone:
+                live = files[(zone.name, ns.serial)].with_name(f"{zone.name}.{ns.address}.live.signed")
+                live.write_bytes(files[(zone.name, ns.serial)].read_bytes())
+                lab._live_files[(zone.name, ns.address)] = live
+                lab._serials[zone.name][ns.address] = ns.serial
+
+
+def _sign_version(zone: ZoneSpec, serial: int, key: ZoneKey, zone_dir: Path) -> Path:
+    """A new signed version of a zone without children, at `serial`."""
+    stem = zone.name or "root"
+    unsigned = zone_dir / f"{stem}.{serial}.zone"
+    unsigned.write_text(zone.text(serial, []) + key.dnskey_line() + "\n")
+    signed = zone_dir / f"{stem}.{serial}.signed"
+    sign_zone(unsigned, signed, zone.fqdn, key, zone.signing)
+    return signed
+
+
+def _served_serial(address: str, apex: str) -> int | None:
+    """The SOA serial `address` answers authoritatively for `apex`, or None."""
+    query = dns.message.make_query(apex, dns.rdatatype.SOA)
+    query.flags &= ~dns.flags.RD
+    try:
+        response = dns.query.udp(query, address, port=53, timeout=0.5)
+    except (OSError, dns.exception.DNSException):
+        return None
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        return None
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return rrset[0].serial
+    return None
+
+
 def _write_root_files(lab: DnsLab, plan: LabPlan, root_key: ZoneKey) -> None:
     lab.root_hints.write_text(
         f". 3600000 IN NS {plan.root_server_name}.\n{plan.root_server_name}. 3600000 IN A {plan.root_address}\n"
@@ -255,7 +379,8 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
             view = views.setdefault(ns.serving_address, bind.BindView(ns.serving_address))
             view.recursion = view.recursion or ns.recursion
             if ns.serves_zone and not any(z.name == zone.fqdn for z in view.zones):
-                view.zones.append(bind.BindZone(zone.fqdn, files[(zone.name, ns.serial)], zone.allow_transfer))
+                path = lab._live_files.get((zone.name, ns.address)) or files[(zone.name, ns.serial)]
+                view.zones.append(bind.BindZone(zone.fqdn, path, zone.allow_transfer))
 
     bind_dir = lab.workdir / "bind"
     bind_dir.mkdir()

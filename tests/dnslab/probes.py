@@ -99,7 +99,7 @@ def asn_of(lab: DnsLab, address: str) -> str | None:
 
 def zone_problems(lab: DnsLab, role: str) -> dict[str, str]:
     """check id -> "warn"/"fail" for every KINDNS zone check the role's zone does not pass."""
-    zone = lab.zones[role]
+    zone = lab.zone_of(role)
     apex = f"{zone}."
     problems: dict[str, str] = {}
 

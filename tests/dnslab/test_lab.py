@@ -17,18 +17,52 @@ from . import LabError, start_lab
 from .errors import require_binary
 from .fixture import dns_lab  # noqa: F401  (the fixture)
 from .probes import ask, asn_of, chain_validates, rrset, zone_problems
-from .zones import EXPECTED_VERDICTS
+from .zones import EXPECTED_VERDICTS, MUTABLE_ROLES, MUTABLE_VERDICTS
 
 pytestmark = pytest.mark.dns
 
 
 def test_every_role_has_an_expectation(dns_lab):
     assert set(dns_lab.zones) == set(EXPECTED_VERDICTS) == set(dns_lab.expected_verdicts)
+    assert set(dns_lab.mutable_zones) == set(MUTABLE_ROLES) == set(MUTABLE_VERDICTS) == set(dns_lab.mutable_verdicts)
+    assert not set(dns_lab.zones) & set(dns_lab.mutable_zones)
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED_VERDICTS))
 def test_role_zone_is_broken_exactly_as_intended(dns_lab, role):
     assert zone_problems(dns_lab, role) == EXPECTED_VERDICTS[role]
+
+
+def _soa_serials(lab, role):
+    zone = lab.zone_of(role)
+    return [rrset(ask(address, zone, "SOA"), f"{zone}.", "SOA")[0].serial for address in lab.nameservers_of(zone)]
+
+
+@pytest.mark.parametrize("role", sorted(MUTABLE_ROLES))
+def test_mutable_zone_is_fixed_and_broken_again_by_real_reloads(dns_lab, role):
+    """Starts broken; fix() and break_() return only when the servers answer with the new zone, which
+    stays signed and valid; serials only grow. Left broken, as the lab starts it."""
+    assert dns_lab.state(role) == "broken"
+    assert zone_problems(dns_lab, role) == MUTABLE_VERDICTS[role]["broken"]
+    first = _soa_serials(dns_lab, role)
+    try:
+        started = time.monotonic()
+        dns_lab.fix(role)
+        assert time.monotonic() - started < 5
+        fixed = _soa_serials(dns_lab, role)
+        assert dns_lab.state(role) == "fixed" and len(set(fixed)) == 1 and fixed[0] > max(first)
+        assert list(dns_lab.serials(role).values()) == fixed
+        assert zone_problems(dns_lab, role) == MUTABLE_VERDICTS[role]["fixed"] == {}
+        assert chain_validates(dns_lab, dns_lab.zone_of(role))
+        dns_lab.fix(role)  # again: one more new serial, still consistent
+        again = _soa_serials(dns_lab, role)
+        assert len(set(again)) == 1 and again[0] > fixed[0]
+    finally:
+        dns_lab.break_(role)
+    broken = _soa_serials(dns_lab, role)
+    assert dns_lab.state(role) == "broken" and broken[0] > again[0] and broken[1:] == again[1:]
+    assert zone_problems(dns_lab, role) == MUTABLE_VERDICTS[role]["broken"]
+    assert chain_validates(dns_lab, dns_lab.zone_of(role))
 
 
 def test_root_hints_and_trust_anchor_are_zone_files_of_the_lab(dns_lab):

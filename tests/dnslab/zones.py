@@ -16,6 +16,7 @@ name there — would get HOORAY too; nobody in the lab asks it that.)
 Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.1.1        a.root-servers.<tld>          127.N.2.1    ns1.nic.<tld> (the TLD)
   127.N.10.i       ns1.<role>.<tld>  (AS 64501)  127.N.20.i   ns2.<role>.<tld>  (AS 64502)
+                   (i from ROLES, then MUTABLE_ROLES)
   127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the real server behind no-tcp's UDP relay
   127.N.30.i       ns3 of ns-mismatch (AS 64503)
   127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
@@ -49,6 +50,15 @@ ROLES = {
     "no-tcp": 15,
 }
 
+# Role zones that the tests can fix and break again while the lab runs (DnsLab.fix / DnsLab.break_),
+# numbered like ROLES. Kept out of ROLES and EXPECTED_VERDICTS: tables that iterate over the fixed roles
+# (the engine's live tests) must not see a zone whose verdicts change under them.
+#   mutable: practice 3, zone-file integrity. Starts broken as serial-mismatch does (ns2 one serial
+#   ahead); fixed, both servers serve one new serial; broken again, only ns1 moves on to a newer one.
+MUTABLE_ROLES = {
+    "mutable": 16,
+}
+
 # role -> the KINDNS zone checks (ids of KINDNS.md) that must not pass on its zone, with their verdict;
 # every other zone check must pass. The lab's own tests hold the lab to this, and the engine's can too.
 EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
@@ -68,6 +78,11 @@ EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
     "lame": {"ns-authoritative": "fail"},
     "ns-mismatch": {"ns-consistency": "warn"},
     "no-tcp": {"transport": "fail"},
+}
+
+# mutable role -> state ("broken", "fixed") -> the zone checks that must not pass in that state.
+MUTABLE_VERDICTS: dict[str, dict[str, dict[str, str]]] = {
+    "mutable": {"broken": {"soa-serial-consistency": "fail"}, "fixed": {}},
 }
 
 AS_BY_THIRD_OCTET = {10: 64501, 20: 64502, 30: 64503}
@@ -176,6 +191,7 @@ class LabPlan:
     root_server_name: str
     resolvers: dict[str, str]
     roles: dict[str, str]  # role -> zone name
+    mutable_roles: dict[str, str]  # mutable role -> zone name
     signed_name: str
     bogus_name: str
     qname_min_name: str
@@ -217,7 +233,7 @@ def build_plan(octet: int) -> LabPlan:
             signing=Signing(),
         )
     )
-    for role, n in ROLES.items():
+    for role, n in {**ROLES, **MUTABLE_ROLES}.items():
         zones.append(_role_zone(role, n, addr))
 
     # QNAME minimisation test (internet.nl style); unsigned, insecurely delegated.
@@ -252,6 +268,7 @@ def build_plan(octet: int) -> LabPlan:
         root_server_name=root_ns.host,
         resolvers=resolvers,
         roles=roles,
+        mutable_roles={role: f"{role}.{TLD}" for role in MUTABLE_ROLES},
         signed_name=f"www.good.{TLD}",
         bogus_name=f"www.bad-ds.{TLD}",
         qname_min_name=f"a.b.{qmin}",
@@ -294,7 +311,7 @@ def _role_zone(role: str, n: int, addr) -> ZoneSpec:
         zone.signing = Signing(algorithm="RSASHA1", bits=2048)
     elif role == "nsec3-iterations":
         zone.signing = Signing(nsec3=("C0FFEE", 10))
-    elif role == "serial-mismatch":
+    elif role in ("serial-mismatch", "mutable"):
         ns2.serial = SERIAL + 1
     elif role == "lame":
         ns2.serves_zone = False
