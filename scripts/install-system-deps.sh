@@ -19,3 +19,7 @@ sudo=""
 echo "Installing system packages: ${need[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The tests need the named program, not the system service: a running one would take the lab's addresses.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet named 2>/dev/null; then
+  $sudo systemctl disable --now named
+fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Starts the web app (and, once the registry has background jobs, its worker) on the embedded default.
+# Starts the web app and its job worker on the embedded default; stops both when either stops or on Ctrl-C.
 set -euo pipefail
 port="${1:-5000}"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-echo "KINDNS Registry on http://127.0.0.1:${port}/"
+.venv/bin/flask --app app kindns worker &
+pids+=($!)
+echo "KINDNS Registry on http://127.0.0.1:${port}/ (worker pid ${pids[0]})"
 .venv/bin/flask --app app run --host 127.0.0.1 --port "$port" &
 pids+=($!)
 wait -n
