@@ -1,9 +1,11 @@
 """Mail about conformance: a regression (pass to fail), signatures about to expire, a digest for staff."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from .models import WARN, CheckRun
 from .services import Change, changes_since, record_regression
 
 EXPIRY_CHECK = "dnssec-signature-expiry"
+log = logging.getLogger(__name__)
 
 
 def organisation_recipients(organisation: Organisation) -> list[str]:
@@ -22,10 +25,25 @@ def organisation_recipients(organisation: Organisation) -> list[str]:
     return list(dict.fromkeys(a for a in addresses if a))
 
 
+def _absolute_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail: under KINDNS_BASE_URL when set, else the request's host (README).
+    Alerts are mostly sent by the worker, outside any request, where Flask's url_for works only with
+    SERVER_NAME, which deployments do not set; so the link is built from KINDNS_BASE_URL here."""
+    config = current_app.config
+    base_url = config.get("KINDNS_BASE_URL", "")
+    if not base_url and (has_request_context() or config.get("SERVER_NAME")):
+        return url_for(endpoint, _external=True, **values)
+    if not base_url:
+        log.warning("KINDNS_BASE_URL is not set: links in alert mail point at http://localhost")
+    base = urlsplit(base_url or "http://localhost")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def _report_link(run: CheckRun) -> str:
     endpoint, key = ("conformance.zone_report", "zone_id") if run.zone_id else ("conformance.resolver_report",
                                                                                  "resolver_id")
-    return url_for(endpoint, _external=True, **{key: run.zone_id or run.resolver_id})
+    return _absolute_url(endpoint, **{key: run.zone_id or run.resolver_id})
 
 
 def after_run(run: CheckRun, previous: CheckRun | None) -> list[str]:
