@@ -24,11 +24,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class ServerProcess:
     """One server program of the lab."""
 
-    def __init__(self, name: str, argv: list[str], log_path: Path, cwd: Path | None = None) -> None:
+    def __init__(self, name: str, argv: list[str], log_path: Path, cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self.cwd = cwd
+        self.env = env  # None: this process's environment
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -39,6 +41,7 @@ class ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.cwd,
+                env=self.env,
                 start_new_session=True,  # a ^C in the terminal reaches the tests, not the servers
                 preexec_fn=_die_with_parent,
             )

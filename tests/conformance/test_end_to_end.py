@@ -1,0 +1,176 @@
+"""The registry end to end, against the DNS lab: an operator declares a zone, the worker checks it, the
+report shows the failure, the zone is fixed (named reloads a corrected zone), a re-check turns it green and
+the badge with it, and a regression sends mail.
+
+The worker is the registry's own command, `flask --app app kindns worker`, run as a separate process on
+the SQLite queue it would use in production, with a config.py in an instance folder of the test's own (the
+database of the `app` fixture, the lab's check settings, the test's outbox, a KINDNS_BASE_URL and no
+SERVER_NAME, as a deployment has). The web side is the test client: queueing happens in this process, in
+the real views, and the worker picks the job up from the shared queue file; this process's queue is
+pointed at that file for the test, so jobs other tests left queued never reach this worker. A worker in
+another process, rather than Huey's immediate mode or a consumer thread, is what "the worker checks it"
+means: it has its own app, its own configuration and its own database connections.
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+from xml.etree import ElementTree
+
+import pytest
+from huey.storage import SqliteStorage
+
+from kindns.conformance.models import CheckRun
+from kindns.extensions import db
+from kindns.jobs import huey
+from kindns.models import Zone
+from tests.conformance.conftest import registry_environment, write_instance_config
+from tests.factories import make_organisation, make_user
+from tests.helpers import csrf_token_from, submit_form
+
+pytestmark = pytest.mark.dns
+
+ROLE = "mutable"
+CHECK = "soa-serial-consistency"  # what the mutable zone breaks (practice 3)
+BASE_URL = "https://registry.example.net"
+RUN_TIMEOUT = 45.0  # seconds for a queued run to be measured and stored; it takes one or two
+
+
+@pytest.fixture
+def broken_zone(dns_lab):
+    """The lab's mutable zone, broken as the lab starts it, and left broken for whoever comes next."""
+    if dns_lab.state(ROLE) != "broken":
+        dns_lab.break_(ROLE)
+    yield dns_lab.mutable_zones[ROLE]
+    if dns_lab.state(ROLE) != "broken":
+        dns_lab.break_(ROLE)
+
+
+@pytest.fixture
+def worker_env(app, tmp_path, monkeypatch, lab_check_settings):
+    """An instance folder for the worker and the environment to start it with; this process queues into
+    that folder's jobs.sqlite3 for the test."""
+    instance = tmp_path / "worker-instance"
+    write_instance_config(instance, {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "worker-secret",
+        "KINDNS_OUTBOX": app.config["KINDNS_OUTBOX"],
+        "KINDNS_BASE_URL": BASE_URL,
+        "KINDNS_SMTP_HOST": "",
+        **lab_check_settings,
+    })
+    monkeypatch.setattr(huey, "storage", SqliteStorage(huey.name, filename=str(instance / "jobs.sqlite3")))
+    return registry_environment(instance, KINDNS_QUEUE_NAME=huey.name)
+
+
+def _text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _row(page: str, check_id: str) -> str:
+    found = re.search(rf'<tr id="check-{re.escape(check_id)}".*?</tr>', page, re.S)
+    assert found is not None, f"no row for {check_id} in the report"
+    return found.group(0)
+
+
+def _wait_for_report(client, report: str, runs_done: int, workers) -> str:
+    """Reload the report, as the operator would, until the worker has stored its `runs_done`-th run."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        page = _text(client.get(report))
+        if "A check is under way" not in page and page.count("<td>done") == runs_done:
+            return page
+        assert "<td>failed" not in page, f"a run failed\n{page}\n{workers.logs()}"
+        for process in workers.processes:
+            process.check_alive()
+        assert time.monotonic() < deadline, f"no run stored after {RUN_TIMEOUT:.0f}s\n{workers.logs()}"
+        time.sleep(0.2)
+
+
+def _badge(client, slug: str) -> str:
+    response = client.get(f"/badge/{slug}.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    return ElementTree.fromstring(response.data).get("aria-label")
+
+
+def _check_now(client, zone_id: int, report: str):
+    """The "Check now" button of the report page (its form, its CSRF token)."""
+    return submit_form(client, f"/dashboard/zones/{zone_id}/check", {}, form_url=report, follow_redirects=True)
+
+
+def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_lab, broken_zone, worker_env,
+                                               workers):
+    app.config["KINDNS_CHECK_NOW_LIMIT"] = "3 per hour"
+    organisation = make_organisation(name="Mutable Networks", approved=True, categories=("sld-zones",))
+    operator = make_user(email="noc@mutable.example", organisation=organisation)
+    auth.login_as(operator)
+    slug, recipients = organisation.slug, {operator.email, organisation.contact_email}
+
+    # Declare the zone through the dashboard's form: a run is queued at once. The worker is not running
+    # yet, so "check now" finds that run still queued and queues nothing more.
+    declared = submit_form(client, "/dashboard/zones", {"entries": f"{broken_zone.upper()}."},
+                           follow_redirects=True)
+    assert "1 added." in _text(declared) and f"<code>{broken_zone}</code>" in _text(declared)
+    zone_id = db.session.scalar(db.select(Zone.id).where(Zone.name == broken_zone))
+    report = f"/dashboard/zones/{zone_id}/report"
+    waiting = _text(client.get(report))
+    assert "A check is under way" in waiting and "Not yet checked." in waiting
+    token = csrf_token_from(client.get("/dashboard/checks").data)
+    again = client.post(f"/dashboard/zones/{zone_id}/check", data={"csrf_token": token}, follow_redirects=True)
+    assert "already under way" in _text(again)
+    assert huey.pending_count() == 1
+    assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 1
+    db.session.remove()  # nothing of this process's session stands in the worker's way
+
+    # The worker measures it: the report names the failing check, what was seen and how to fix it.
+    workers.start(worker_env)
+    page = _wait_for_report(client, report, 1, workers)
+    row = _row(page, CHECK)
+    assert "verdict-fail" in row
+    serials = sorted(set(dns_lab.serials(ROLE).values()))
+    assert "the serials differ" in row and all(f"{serial} on" in row for serial in serials), row
+    assert "How to fix:" in row and "Bring the secondaries up to date" in row and "dig " in row
+    assert all("verdict-pass" in _row(page, other) for other in ("axfr-restricted", "ns-count", "dnssec-valid"))
+    assert _badge(client, slug) == "KINDNS: 1 failing"
+    api = client.get(f"/api/v1/participants/{slug}/checks").get_json()
+    assert api["conformance"]["status"] == "not-verified"
+    assert api["conformance"]["failing"] == [{"target": broken_zone, "id": CHECK, "verdict": "fail"}]
+
+    # The operator corrects the zone (named reloads it) and asks for a check: everything passes.
+    dns_lab.fix(ROLE)
+    queued = _check_now(client, zone_id, report)
+    assert "is queued" in _text(queued)
+    page = _wait_for_report(client, report, 2, workers)
+    row = _row(page, CHECK)
+    assert "verdict-pass" in row and "was fail" in row
+    assert f"serial {dns_lab.serials(ROLE)[dns_lab.nameservers_of(broken_zone)[0]]}" in row
+    assert "verdict-fail" not in page and "How to fix:" not in page
+    public = _text(client.get(f"/participants/{slug}"))
+    assert "Verified" in public and "Not verified" not in public
+    api = client.get(f"/api/v1/participants/{slug}/checks").get_json()
+    assert api["conformance"]["status"] == "verified" and api["conformance"]["failing"] == []
+    assert _badge(client, slug) == "KINDNS: verified"
+    assert outbox() == []  # a first run and an improvement send nothing
+
+    # The zone breaks again: the next check is a regression, and the organisation hears of it.
+    dns_lab.break_(ROLE)
+    _check_now(client, zone_id, report)
+    page = _wait_for_report(client, report, 3, workers)
+    assert "verdict-fail" in _row(page, CHECK) and "was pass" in _row(page, CHECK)
+    assert _badge(client, slug) == "KINDNS: 1 failing"
+    mails = outbox()
+    assert len(mails) == 1, f"expected one regression mail, got {len(mails)}\n{workers.logs()}"
+    mail = mails[0]
+    assert {address.addr_spec for address in mail["To"].addresses} == recipients
+    assert mail["Subject"] == f"KINDNS: {broken_zone} now fails 1 check(s)"
+    body = mail.get_content()
+    assert f"* {CHECK}: " in body and "the serials differ" in body and "Bring the secondaries up to date" in body
+    assert f"{BASE_URL}/dashboard/zones/{zone_id}/report" in body
+
+    # Three "check now" posts so far (one refused as already under way): the fourth is over the limit.
+    token = csrf_token_from(client.get(report).data)
+    limited = client.post(f"/dashboard/zones/{zone_id}/check", data={"csrf_token": token})
+    assert limited.status_code == 429
+    assert "A check is under way" not in _text(client.get(report))
+    assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 3
