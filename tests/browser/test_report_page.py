@@ -1,0 +1,54 @@
+"""An operator reads a zone's report in a real browser: the failing check, its evidence and advice, what
+changed; disputes a verdict; and asks for a new check."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conformance.factories import make_run
+from tests.factories import make_organisation, make_user
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long enough passphrase"
+
+
+def test_operator_reads_disputes_and_rechecks(live_server, page):
+    base = live_server.url
+    with live_server.app.app_context():
+        org = make_organisation("Report Networks", approved=True, zones=("report.example",))
+        make_user(email="noc@report.example", password=PASSWORD, organisation=org)
+        zone_id = org.zones[0].id
+        make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
+        make_run(org.zones[0], {"axfr-restricted": "fail"})
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("noc@report.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/dashboard/checks")
+    expect(page.locator("main")).to_contain_text("Not verified")
+    page.get_by_role("link", name="report.example").click()
+
+    row = page.locator("#check-axfr-restricted")
+    expect(row.locator(".verdict")).to_have_text("fail")
+    expect(row).to_contain_text("was pass")
+    expect(row).to_contain_text("dig @192.0.2.1 report.example SOA")
+    evidence = row.locator("pre.evidence")
+    expect(evidence).to_be_hidden()
+    row.get_by_text("Evidence (1)").click()
+    expect(evidence).to_be_visible()
+    expect(evidence).to_contain_text("NOERROR")
+
+    row.get_by_text("Dispute this verdict").click()
+    row.get_by_label("Why is this verdict wrong?").fill("AXFR is allowed only to our secondary's address.")
+    row.get_by_role("button", name="Send to staff").click()
+    expect(page.locator(".flash")).to_contain_text("sent to staff")
+    expect(page.locator("main")).to_contain_text("awaiting an answer")
+
+    page.get_by_role("button", name="Check now").click()
+    expect(page.locator(".flash").first).to_contain_text("queued")
+    expect(page.locator("main")).to_contain_text("A check is under way")
+    assert page.url.endswith(f"/dashboard/zones/{zone_id}/report")
