@@ -113,7 +113,11 @@ class CheckConfig:
     timeout: float = 2.0            # seconds per query attempt
     retries: int = 1                # further attempts after a timeout
     zone_deadline: float = 30.0     # seconds for everything about one zone or resolver
-    concurrency: int = 100          # zones (or resolvers) checked at once
+    concurrency: int = 100          # zones (or resolvers) checked at once, over all processes
+    # Worker processes for large zone runs (parsing DNS messages is CPU-bound): 0 means one per CPU
+    # (at most 8) when at least `processes_from` zones are checked, 1 means this process only.
+    processes: int = 0
+    processes_from: int = 200
     max_inflight_queries: int = 400  # queries in flight at once across the whole run
     # TCP and TLS connections open at once: servers queue only a few pending connections (BIND's
     # tcp-listen-queue is 10) and drop the rest, which would look like a server without TCP.

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
+import multiprocessing
+import os
+import queue
 import time
+import traceback
 from datetime import datetime, timezone
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Callable, Iterator
 
 from . import resolver_checks, zone_checks  # noqa: F401  (importing them fills the catalogue)
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
@@ -138,9 +143,84 @@ async def check_resolvers(addresses: list[str], category: str, config: CheckConf
     return reports
 
 
+def processes_for(count: int, config: CheckConfig) -> int:
+    """How many processes a run of `count` zones uses under `config`."""
+    if config.processes == 1 or count < config.processes_from:
+        return 1
+    wanted = config.processes or min(os.cpu_count() or 1, 8)
+    return max(1, min(wanted, count))
+
+
+def _check_shard(names: list[str], config: CheckConfig, results) -> None:
+    """A worker process: check its share of the zones and send each report back as it is ready."""
+    async def send_all() -> None:
+        async for report in iter_zone_checks(names, config):
+            results.put(("report", report))
+    try:
+        asyncio.run(send_all())
+    except Exception:  # noqa: BLE001 - whatever it is, the parent must hear of it rather than wait
+        results.put(("failed", traceback.format_exc()))
+    else:
+        results.put(("done", None))
+
+
+def iter_zone_reports(names: list[str], config: CheckConfig) -> Iterator[TargetReport]:
+    """Check zones and yield reports as they are ready, for synchronous callers.
+
+    Parsing DNS messages is CPU-bound, so a large run is shared between worker processes (every
+    n-th zone to each, with `config.concurrency` divided between them); each streams its reports back
+    as they are ready, so memory does not grow with the number of zones. Small runs stay in this process.
+    """
+    processes = processes_for(len(names), config)
+    if processes == 1:
+        yield from asyncio.run(check_zones(names, config))
+        return
+    share = config.replace(concurrency=max(1, math.ceil(config.concurrency / processes)), processes=1)
+    # "spawn": forking a process that may run threads (a web worker) is unsafe.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue(maxsize=4 * config.concurrency)
+    workers = [context.Process(target=_check_shard, args=(names[i::processes], share, results), daemon=True)
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    try:
+        running = processes
+        while running:
+            try:
+                kind, payload = results.get(timeout=1.0)
+            except queue.Empty:
+                dead = [w for w in workers if w.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a check worker process died (exit code {dead[0].exitcode})") from None
+                continue
+            if kind == "report":
+                yield payload
+            elif kind == "done":
+                running -= 1
+            else:
+                raise RuntimeError(f"a check worker process failed:\n{payload}")
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+
+
 def run_zone_checks(names: list[str], config: CheckConfig, progress: Progress | None = None) -> list[TargetReport]:
-    """Synchronous `check_zones`, for callers without an event loop."""
-    return asyncio.run(check_zones(names, config, progress))
+    """Check zones for callers without an event loop; reports in the order of `names`.
+
+    `progress` is called with each report as it is ready. Large runs use worker processes (see
+    `iter_zone_reports`).
+    """
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, []).append(index)
+    by_position: dict[int, TargetReport] = {}
+    for report in iter_zone_reports(names, config):
+        by_position[positions[report.target].pop(0)] = report
+        if progress is not None:
+            progress(report)
+    return [by_position[i] for i in range(len(names))]
 
 
 def run_resolver_checks(addresses: list[str], category: str, config: CheckConfig,

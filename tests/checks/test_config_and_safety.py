@@ -86,3 +86,14 @@ def test_multicast_and_unspecified_are_always_refused(address):
 @pytest.mark.parametrize("address", ["198.41.0.4", "2001:503:ba3e::2:30", "8.8.8.8"])
 def test_public_unicast_is_allowed(address):
     assert address_refusal(address, allow_private=False) is None
+
+
+def test_large_runs_use_worker_processes_and_small_ones_do_not(monkeypatch):
+    from kindns.checks.runner import processes_for
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    config = CheckConfig(root_hints=(), trust_anchors=())
+    assert processes_for(199, config) == 1
+    assert processes_for(1000, config) == 4
+    assert processes_for(1000, config.replace(processes=1)) == 1
+    assert processes_for(3, config.replace(processes=2, processes_from=2)) == 2

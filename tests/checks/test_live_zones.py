@@ -152,3 +152,16 @@ def test_reports_stream_as_zones_finish_and_keep_their_order_in_run_zone_checks(
     seen = []
     reports = run_zone_checks(names, lab_config, progress=lambda report: seen.append(report.target))
     assert [r.target for r in reports] == names and sorted(seen) == sorted(names)
+
+
+def test_a_run_shared_between_worker_processes_gives_the_same_verdicts(dns_lab, lab_config):
+    from kindns.checks.runner import processes_for
+
+    names = [dns_lab.zones[role] for role in ("good", "open-axfr", "lame", "good")]
+    config = lab_config.replace(processes=2, processes_from=2)
+    assert processes_for(len(names), config) == 2
+    seen = []
+    reports = run_zone_checks(names, config, progress=lambda report: seen.append(report.target))
+    assert [r.target for r in reports] == names and sorted(seen) == sorted(names)
+    for report, role in zip(reports, ("good", "open-axfr", "lame", "good")):
+        assert {c.id: c.verdict for c in report.checks} == {c: EXPECTED[role].get(c, "pass") for c in ZONE_CHECKS}
