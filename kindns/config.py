@@ -59,10 +59,14 @@ def settings_from_environment(instance_path: str) -> dict:
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
         "KINDNS_PROXY_COUNT": int(os.environ.get("KINDNS_PROXY_COUNT", "0")),
         "KINDNS_INVITATION_MAX_AGE": int(os.environ.get("KINDNS_INVITATION_MAX_AGE", str(7 * 24 * 3600))),
-        # Conformance checks (used by the check engine's callers).
+        # Conformance checks: every KINDNS_CHECK_* variable reaches the engine (CheckConfig.from_settings
+        # reads and converts them); these are the ones the registry itself reads too.
+        **{name: value for name, value in os.environ.items() if name.startswith("KINDNS_CHECK_")},
         "KINDNS_CHECK_ALLOW_PRIVATE": _env_bool("KINDNS_CHECK_ALLOW_PRIVATE"),
         "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
         "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
+        "KINDNS_CHECK_INTERVAL_HOURS": float(os.environ.get("KINDNS_CHECK_INTERVAL_HOURS", "24")),
+        "KINDNS_CHECK_NOW_LIMIT": os.environ.get("KINDNS_CHECK_NOW_LIMIT", "10 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),

@@ -88,7 +88,7 @@ def queue_due_checks(now: datetime | None = None) -> int:
     """Queue a scheduled run for every approved or submitted organisation's target last measured longer
     ago than KINDNS_CHECK_INTERVAL_HOURS (or never). Returns how many were queued."""
     now = now or _now()
-    cutoff = now - timedelta(hours=current_app.config.get("KINDNS_CHECK_INTERVAL_HOURS", 24))
+    cutoff = now - timedelta(hours=current_app.config["KINDNS_CHECK_INTERVAL_HOURS"])
     visible = (OrganisationStatus.APPROVED.value, OrganisationStatus.SUBMITTED.value)
     queued = 0
     for model, column in ((Zone, CheckRun.zone_id), (Resolver, CheckRun.resolver_id)):

@@ -88,7 +88,7 @@ def _check_now(target, report_endpoint: str, key: str):
     return redirect(url_for(report_endpoint, **{key: target.id}))
 
 
-_check_now_limit = limiter.limit(lambda: current_app.config.get("KINDNS_CHECK_NOW_LIMIT", "10 per hour"),
+_check_now_limit = limiter.limit(lambda: current_app.config["KINDNS_CHECK_NOW_LIMIT"],
                                  key_func=_organisation_key, methods=["POST"])
 
 
