@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run test bench install install-dev system-deps migrate clean
+.PHONY: run test bench install install-dev system-deps migrate messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: install-dev system-deps
 bench: install-dev
 	./scripts/install-system-deps.sh --bench
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+## Extract every translatable string into translations/messages.pot (then `pybabel init/update -d translations`).
+messages: install
+	mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache
