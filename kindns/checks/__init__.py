@@ -1,11 +1,14 @@
 """The KINDNS conformance engine: a plain library (no Flask) used by the web app, the CLI and the worker.
 
-    from kindns.checks import CheckConfig, run_zone_checks
+    from kindns.checks import CheckConfig, format_table, run_zone_checks
     reports = run_zone_checks(["example.org"], CheckConfig())
     print(format_table(reports))
 
-Collection (collect.py, over query.py and resolve.py) gathers DNS answers into snapshots; the checks
-in zone_checks.py and resolver_checks.py judge them; policy.py says which finding is which verdict.
+`run_zone_checks` / `run_resolver_checks` are synchronous; `check_zones` / `check_resolvers` and
+`iter_zone_checks` are their async forms; `iter_zone_reports` streams reports to synchronous callers
+(large runs use worker processes). Collection (collect.py, over query.py and resolve.py) gathers DNS
+answers into snapshots; the checks in zone_checks.py and resolver_checks.py judge them; policy.py says
+which finding is which verdict.
 """
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS, CheckSpec, Finding, check
 from .config import CheckConfig, ConfigError, RootServer, load_root_hints, load_trust_anchors

@@ -175,7 +175,13 @@ def iter_zone_reports(names: list[str], config: CheckConfig) -> Iterator[TargetR
     if processes == 1:
         yield from asyncio.run(check_zones(names, config))
         return
-    share = config.replace(concurrency=max(1, math.ceil(config.concurrency / processes)), processes=1)
+    # The bounds hold for the run as a whole, so each process gets its share of them.
+    share = config.replace(
+        processes=1,
+        concurrency=max(1, math.ceil(config.concurrency / processes)),
+        max_inflight_queries=max(1, math.ceil(config.max_inflight_queries / processes)),
+        max_inflight_tcp=max(1, math.ceil(config.max_inflight_tcp / processes)),
+    )
     # "spawn": forking a process that may run threads (a web worker) is unsafe.
     context = multiprocessing.get_context("spawn")
     results = context.Queue(maxsize=4 * config.concurrency)
