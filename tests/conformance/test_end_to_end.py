@@ -116,6 +116,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     report = f"/dashboard/zones/{zone_id}/report"
     waiting = _text(client.get(report))
     assert "A check is under way" in waiting and "Not yet checked." in waiting
+    assert "Check now</button>" not in waiting  # the report offers no second check while one is queued
     token = csrf_token_from(client.get("/dashboard/checks").data)
     again = client.post(f"/dashboard/zones/{zone_id}/check", data={"csrf_token": token}, follow_redirects=True)
     assert "already under way" in _text(again)
@@ -126,6 +127,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     # The worker measures it: the report names the failing check, what was seen and how to fix it.
     workers.start(worker_env)
     page = _wait_for_report(client, report, 1, workers)
+    assert "Check now</button>" in page
     row = _row(page, CHECK)
     assert "verdict-fail" in row
     serials = sorted(set(dns_lab.serials(ROLE).values()))
@@ -159,6 +161,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     page = _wait_for_report(client, report, 3, workers)
     assert "verdict-fail" in _row(page, CHECK) and "was pass" in _row(page, CHECK)
     assert _badge(client, slug) == "KINDNS: 1 failing"
+    assert "Not verified" in _text(client.get(f"/participants/{slug}"))
     mails = outbox()
     assert len(mails) == 1, f"expected one regression mail, got {len(mails)}\n{workers.logs()}"
     mail = mails[0]
