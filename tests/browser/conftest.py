@@ -61,8 +61,10 @@ def live_server(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this thread while it
+    # is open, and the check engine's tests that run after these call asyncio.run().
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does).")
     from playwright.sync_api import sync_playwright
