@@ -56,15 +56,13 @@ def _app_context():
 
 @huey.task()
 def run_check_job(run_id: int) -> None:
-    """Measure one queued run. The lock keeps two workers from measuring one target at once."""
+    """Measure one queued run. The run is claimed in the database (services.execute_run), not by a lock
+    in the queue's storage: a worker stopped mid-run would leave such a lock behind for good, and every
+    later run of the target would be dropped unmeasured."""
     from .conformance import services
 
     with _app_context():
-        lock = services.target_lock_name(run_id)
-        if lock is None:
-            return
-        with huey.lock_task(lock):
-            services.execute_run(run_id)
+        services.execute_run(run_id)
 
 
 @huey.periodic_task(crontab(minute="*/10"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from .. import audit
 from ..extensions import db
@@ -110,13 +110,6 @@ def queue_due_checks(now: datetime | None = None) -> int:
     return queued
 
 
-def target_lock_name(run_id: int) -> str | None:
-    run = db.session.get(CheckRun, run_id)
-    if run is None:
-        return None
-    return f"check-zone-{run.zone_id}" if run.zone_id is not None else f"check-resolver-{run.resolver_id}"
-
-
 # --- executing ------------------------------------------------------------------------------------
 
 def engine_config():
@@ -134,20 +127,34 @@ def resolver_category(organisation: Organisation) -> str:
     return "private"
 
 
+def _claim(run: CheckRun) -> bool:
+    """Move a queued run to running in one conditional UPDATE, so that of two workers handed the same run
+    exactly one measures it. Nothing is held outside the database: a worker that dies mid-run leaves a
+    "running" run, which stops blocking new runs of its target once stale (STALE_AFTER)."""
+    claimed = db.session.execute(
+        update(CheckRun).where(CheckRun.id == run.id, CheckRun.status == "queued")
+        .values(status="running", started_at=_now())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    db.session.refresh(run)
+    return claimed
+
+
 def execute_run(run_id: int) -> CheckRun | None:
     """Measure a queued run with the engine, store its results and send the alerts it calls for."""
     from ..checks import run_resolver_checks, run_zone_checks
 
     run = db.session.get(CheckRun, run_id)
-    if run is None or run.status not in ACTIVE:
+    if run is None or run.status != "queued":
         return run
     target = run.zone or run.resolver
     if target is None:  # removed while queued
         run.status, run.error = "failed", "The zone or resolver was removed before it could be checked."
         db.session.commit()
         return run
-    run.status, run.started_at = "running", _now()
-    db.session.commit()
+    if not _claim(run):
+        return run  # another worker has it
     began = time.monotonic()
     try:
         config = engine_config()
