@@ -60,6 +60,7 @@ class Workers:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.processes: list[ServerProcess] = []
+        self.stopped: list[ServerProcess] = []  # stopped on purpose by the test
 
     def start(self, env: dict[str, str], *, threads: int = 2) -> ServerProcess:
         name = f"worker-{len(self.processes) + 1}"
@@ -77,6 +78,17 @@ class Workers:
                 process.check_alive()
                 assert time.monotonic() < deadline, f"{process.name} did not start:\n{process.log_tail()}"
                 time.sleep(0.05)
+
+    def check_alive(self) -> None:
+        """Fail with its log if a worker that should be running has exited."""
+        for process in self.processes:
+            if process not in self.stopped:
+                process.check_alive()
+
+    def stop_one(self, process: ServerProcess) -> None:
+        """SIGTERM, as systemd or a deploy stops a worker (SIGKILL only if it will not go)."""
+        self.stopped.append(process)
+        process.stop(WORKER_STOP_GRACE)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail(60)}" for p in self.processes)

@@ -2,6 +2,9 @@
 report shows the failure, the zone is fixed (named reloads a corrected zone), a re-check turns it green and
 the badge with it, and a regression sends mail.
 
+A second test stops a worker in the middle of a check, as a deploy or a restart does, and shows that
+the zone is still measured by the next worker once the lost run has gone stale.
+
 The worker is the registry's own command, `flask --app app kindns worker`, run as a separate process on
 the SQLite queue it would use in production, with a config.py in an instance folder of the test's own (the
 database of the `app` fixture, the lab's check settings, the test's outbox, a KINDNS_BASE_URL and no
@@ -16,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
@@ -28,8 +32,6 @@ from kindns.models import Zone
 from tests.conformance.conftest import registry_environment, write_instance_config
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_token_from, submit_form
-
-pytestmark = pytest.mark.dns
 
 ROLE = "mutable"
 CHECK = "soa-serial-consistency"  # what the mutable zone breaks (practice 3)
@@ -47,9 +49,8 @@ def broken_zone(dns_lab):
         dns_lab.break_(ROLE)
 
 
-@pytest.fixture
-def worker_env(app, tmp_path, monkeypatch, lab_check_settings):
-    """An instance folder for the worker and the environment to start it with; this process queues into
+def _worker_instance(app, tmp_path, monkeypatch, check_settings: dict) -> dict[str, str]:
+    """An instance folder for workers and the environment to start them with; this process queues into
     that folder's jobs.sqlite3 for the test."""
     instance = tmp_path / "worker-instance"
     write_instance_config(instance, {
@@ -58,10 +59,16 @@ def worker_env(app, tmp_path, monkeypatch, lab_check_settings):
         "KINDNS_OUTBOX": app.config["KINDNS_OUTBOX"],
         "KINDNS_BASE_URL": BASE_URL,
         "KINDNS_SMTP_HOST": "",
-        **lab_check_settings,
+        **check_settings,
     })
     monkeypatch.setattr(huey, "storage", SqliteStorage(huey.name, filename=str(instance / "jobs.sqlite3")))
     return registry_environment(instance, KINDNS_QUEUE_NAME=huey.name)
+
+
+@pytest.fixture
+def worker_env(app, tmp_path, monkeypatch, lab_check_settings):
+    """Workers that measure the DNS lab."""
+    return _worker_instance(app, tmp_path, monkeypatch, lab_check_settings)
 
 
 def _text(response) -> str:
@@ -82,8 +89,7 @@ def _wait_for_report(client, report: str, runs_done: int, workers) -> str:
         if "A check is under way" not in page and page.count("<td>done") == runs_done:
             return page
         assert "<td>failed" not in page, f"a run failed\n{page}\n{workers.logs()}"
-        for process in workers.processes:
-            process.check_alive()
+        workers.check_alive()
         assert time.monotonic() < deadline, f"no run stored after {RUN_TIMEOUT:.0f}s\n{workers.logs()}"
         time.sleep(0.2)
 
@@ -99,6 +105,7 @@ def _check_now(client, zone_id: int, report: str):
     return submit_form(client, f"/dashboard/zones/{zone_id}/check", {}, form_url=report, follow_redirects=True)
 
 
+@pytest.mark.dns
 def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_lab, broken_zone, worker_env,
                                                workers):
     app.config["KINDNS_CHECK_NOW_LIMIT"] = "3 per hour"
@@ -177,3 +184,45 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     assert limited.status_code == 429
     assert "A check is under way" not in _text(client.get(report))
     assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 3
+
+
+def _run_status(run_id: int) -> str:
+    status = db.session.scalar(db.select(CheckRun.status).where(CheckRun.id == run_id))
+    db.session.remove()
+    return status
+
+
+def test_a_worker_stopped_mid_check_does_not_keep_the_zone_from_being_checked_again(app, client, auth, tmp_path,
+                                                                                    monkeypatch, workers):
+    """The root server of this test never answers (nothing listens on its loopback address), so every check
+    runs until its deadline: long enough to stop the first worker in the middle of one."""
+    hints = tmp_path / "silent-root.hints"
+    hints.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
+    env = _worker_instance(app, tmp_path, monkeypatch, {
+        "KINDNS_CHECK_ROOT_HINTS": str(hints), "KINDNS_CHECK_ALLOW_PRIVATE": True, "KINDNS_CHECK_ZONE_DEADLINE": 3,
+    })
+    organisation = make_organisation(name="Restarted Networks", approved=True)
+    auth.login_as(make_user(organisation=organisation))
+    submit_form(client, "/dashboard/zones", {"entries": "restarted.example"})
+    zone_id, lost_run = db.session.execute(db.select(CheckRun.zone_id, CheckRun.id)).one()
+    report = f"/dashboard/zones/{zone_id}/report"
+
+    first = workers.start(env)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while _run_status(lost_run) != "running":
+        first.check_alive()
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.05)
+    workers.stop_one(first)  # SIGTERM in the middle of the check, as a deploy or a restart does
+    assert "A check is under way" in _text(client.get(report))
+
+    # An hour later the lost run no longer blocks: the operator asks again and the next worker measures.
+    db.session.execute(db.update(CheckRun).where(CheckRun.id == lost_run)
+                       .values(queued_at=datetime.now(timezone.utc) - timedelta(hours=2)))
+    db.session.commit()
+    db.session.remove()
+    assert "is queued" in _text(_check_now(client, zone_id, report))
+    workers.start(env)
+    page = _wait_for_report(client, report, 1, workers)
+    assert "verdict-error" in _row(page, "ns-count")  # the silent root: nothing could be measured
+    assert _run_status(lost_run) == "running"  # still shown as it was left, in the history

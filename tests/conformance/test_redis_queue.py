@@ -88,8 +88,7 @@ def test_two_workers_share_the_redis_queue_and_measure_each_zone_once(app, tmp_p
         if len(runs) == len(zones) and all(r.status not in ("queued", "running") for r in runs):
             break
         db.session.remove()
-        for process in workers.processes:
-            process.check_alive()
+        workers.check_alive()
         assert time.monotonic() < deadline, f"runs still pending: {[(r.target, r.status) for r in runs]}\n" \
                                             f"{workers.logs()}"
         time.sleep(0.2)
