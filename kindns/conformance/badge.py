@@ -1,6 +1,7 @@
 """The embeddable conformance badge: a small SVG in the familiar two-part shape, drawn here."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import escape
 
 COLOURS = {"verified": "#1a7f37", "not-verified": "#cf222e", "not-checked": "#6e7781", "pending": "#9a6700"}
@@ -29,3 +30,14 @@ def badge_svg(label: str, message: str, status: str) -> str:
         f'<text x="{left + right / 2}" y="14">{message_e}</text>'
         f"</g></svg>"
     )
+
+
+def badge_state(conformance) -> tuple[str, str]:
+    """(message, colour key) for a participant's services.Conformance."""
+    if conformance.status == "verified":
+        return _("verified"), "verified"
+    if conformance.status == "not-checked":
+        return _("not yet checked"), "not-checked"
+    if conformance.failing:
+        return _("%(count)d failing", count=len(conformance.failing)), "not-verified"
+    return _("pending"), "pending"  # nothing fails, but a declared zone or resolver is not checked yet

@@ -74,7 +74,7 @@ def request_check(target: Target, trigger: str, user: User | None = None) -> tup
         target=target_name(target),
         trigger=trigger,
         status="queued",
-        requested_by_id=user.id if user is not None and getattr(user, "id", None) else None,
+        requested_by_id=user.id if user is not None else None,
     )
     db.session.add(run)
     db.session.commit()

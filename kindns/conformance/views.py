@@ -2,17 +2,16 @@
 and the public badge."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..directory.services import get_participant
 from ..extensions import db, limiter
-from ..models import Organisation, OrganisationStatus, Resolver, Zone
+from ..models import Resolver, Zone
 from . import services
-from .badge import badge_svg
+from .badge import badge_state, badge_svg
 from .forms import CheckNowForm, DisputeAnswerForm, DisputeForm
 from .models import CheckResult, Dispute
 
@@ -163,19 +162,13 @@ def answer_dispute(dispute_id: int):
 
 @bp.get("/badge/<slug>.svg")
 def badge(slug: str):
-    organisation = db.session.scalar(
-        select(Organisation).where(Organisation.slug == slug,
-                                   Organisation.status == OrganisationStatus.APPROVED.value)
-    )
-    if organisation is None:
-        abort(404)
+    organisation = get_participant(slug) or abort(404)
     conformance = services.participant_conformance(organisation)
-    message = {"verified": _("verified"), "not-checked": _("not yet checked")}.get(
-        conformance.status, _("%(count)d failing", count=len(conformance.failing)) if conformance.failing
-        else _("pending"))
-    status = conformance.status if conformance.failing or conformance.status != "not-verified" else "pending"
+    message, status = badge_state(conformance)
     response = current_app.response_class(badge_svg("KINDNS", message, status), mimetype="image/svg+xml")
+    # Briefly cached: embedded on operators' sites, it is fetched far more often than it changes.
     response.cache_control.public = True
     response.cache_control.max_age = 300
-    response.last_modified = conformance.checked_at or datetime.now(timezone.utc)
+    if conformance.checked_at:
+        response.last_modified = conformance.checked_at
     return response
