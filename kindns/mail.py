@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import current_app
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +50,20 @@ def read_outbox(outbox: str | Path) -> list[EmailMessage]:
 
     parser = BytesParser(policy=policy.default)
     return [parser.parsebytes(p.read_bytes()) for p in sorted(Path(outbox).glob("*.eml"))]
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, under KINDNS_BASE_URL when it is set.
+
+    Set it in production: otherwise links follow the request's Host header, which a client chooses (a
+    password-reset link could be made to point elsewhere). Outside a request (the worker) Flask's url_for
+    cannot build absolute links at all without SERVER_NAME, so the base URL is used there too."""
+    config = current_app.config
+    base_url = config.get("KINDNS_BASE_URL", "")
+    if not base_url and (has_request_context() or config.get("SERVER_NAME")):
+        return url_for(endpoint, _external=True, **values)
+    if not base_url:
+        log.warning("KINDNS_BASE_URL is not set: links in mail point at http://localhost")
+    base = urlsplit(base_url or "http://localhost")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)

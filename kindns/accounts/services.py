@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import absolute_url, send_mail
 from ..models import Invitation, User
 from ..tokens import make_token, read_token
 
@@ -135,7 +135,7 @@ def _now() -> datetime:
 def send_confirmation(user: User) -> bool:
     """Mail `user` a link that confirms the address and logs them in."""
     token = make_token("confirm-email", {"user": user.id, "email": user.email})
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = absolute_url("accounts.confirm_email", token=token)
     return _send(user.email, _("Confirm your email address for the KINDNS Registry"),
                  "accounts/email/confirm.txt", link=link)
 
@@ -164,7 +164,7 @@ def register_account(email: str, password: str) -> User | None:
             send_confirmation(user)
             return user
     _send(email, _("You already have a KINDNS Registry account"), "accounts/email/already_registered.txt",
-          link=url_for("accounts.forgot_password", _external=True))
+          link=absolute_url("accounts.forgot_password"))
     return None
 
 
@@ -209,7 +209,7 @@ def request_password_reset(email: str) -> User | None:
     if user is None:
         return None
     token = make_token("password-reset", {"user": user.id, "hash": _hash_fragment(user)})
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = absolute_url("accounts.reset_password", token=token)
     minutes = current_app.config["KINDNS_PASSWORD_RESET_MAX_AGE"] // 60
     _send(user.email, _("Reset your KINDNS Registry password"), "accounts/email/reset_password.txt",
           link=link, minutes=minutes)

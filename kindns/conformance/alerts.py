@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import absolute_url, send_mail
 from ..models import AuditEvent, Organisation, User
 from .models import WARN, CheckRun
 from .services import Change, changes_since, record_regression
@@ -25,25 +24,20 @@ def organisation_recipients(organisation: Organisation) -> list[str]:
     return list(dict.fromkeys(a for a in addresses if a))
 
 
-def _absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail: under KINDNS_BASE_URL when set, else the request's host (README).
-    Alerts are mostly sent by the worker, outside any request, where Flask's url_for works only with
-    SERVER_NAME, which deployments do not set; so the link is built from KINDNS_BASE_URL here."""
-    config = current_app.config
-    base_url = config.get("KINDNS_BASE_URL", "")
-    if not base_url and (has_request_context() or config.get("SERVER_NAME")):
-        return url_for(endpoint, _external=True, **values)
-    if not base_url:
-        log.warning("KINDNS_BASE_URL is not set: links in alert mail point at http://localhost")
-    base = urlsplit(base_url or "http://localhost")
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def _report_link(run: CheckRun) -> str:
     endpoint, key = ("conformance.zone_report", "zone_id") if run.zone_id else ("conformance.resolver_report",
                                                                                  "resolver_id")
-    return _absolute_url(endpoint, **{key: run.zone_id or run.resolver_id})
+    return absolute_url(endpoint, **{key: run.zone_id or run.resolver_id})
+
+
+def _send(recipients: list[str], subject: str, body: str) -> bool:
+    # The run is stored whatever happens here: a mail server that fails must not lose the next alert.
+    try:
+        send_mail(recipients, subject, body)
+        return True
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("alert %r to %s not sent: %s", subject, ", ".join(recipients), exc)
+        return False
 
 
 def after_run(run: CheckRun, previous: CheckRun | None) -> list[str]:
@@ -56,16 +50,16 @@ def after_run(run: CheckRun, previous: CheckRun | None) -> list[str]:
         record_regression(run, regressions)
         if recipients:
             subject = _("KINDNS: %(target)s now fails %(count)d check(s)", target=run.target, count=len(regressions))
-            send_mail(recipients, subject, _regression_body(run, regressions))
-            sent.append(subject)
+            if _send(recipients, subject, _regression_body(run, regressions)):
+                sent.append(subject)
     expiry = next((r for r in run.results if r.check_id == EXPIRY_CHECK), None)
     # Warn once as the zone enters the window, not on every run while it stays there.
     previous_expiry = next((r.verdict for r in previous.results if r.check_id == EXPIRY_CHECK), None) \
         if previous is not None else None
     if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN and recipients:
         subject = _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target)
-        send_mail(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)]))
-        sent.append(subject)
+        if _send(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])):
+            sent.append(subject)
     return sent
 
 

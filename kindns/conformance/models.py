@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -14,8 +15,20 @@ from ..models import Organisation, Resolver, User, Zone, utcnow
 PASS, WARN, FAIL, ERROR, NOT_APPLICABLE = "pass", "warn", "fail", "error", "n/a"
 
 
+# At most one queued or running run per zone and per resolver, enforced by the database itself: two web
+# processes or two schedulers asking at the same moment cannot both queue one (services.request_check).
+_ACTIVE_SQL = text("status IN ('queued', 'running')")
+
+
 class CheckRun(db.Model):
     """One measurement of one zone or resolver: every check the engine has, at one moment."""
+
+    __table_args__ = (
+        Index("uq_check_run_active_zone", "zone_id", unique=True,
+              sqlite_where=_ACTIVE_SQL, postgresql_where=_ACTIVE_SQL),
+        Index("uq_check_run_active_resolver", "resolver_id", unique=True,
+              sqlite_where=_ACTIVE_SQL, postgresql_where=_ACTIVE_SQL),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)

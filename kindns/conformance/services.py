@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
@@ -51,21 +53,34 @@ def target_name(target: Target) -> str:
 # --- queueing -------------------------------------------------------------------------------------
 
 def active_run(target: Target) -> CheckRun | None:
-    """The run of this target that is queued or running (and not stale), if any."""
+    """The run of this target that is queued or running, if any and not lost (see `_give_up_lost_runs`)."""
     return db.session.scalar(
         select(CheckRun)
         .where(_target_filter(target), CheckRun.status.in_(ACTIVE), CheckRun.queued_at > _now() - STALE_AFTER)
-        .order_by(CheckRun.id.desc())
-        .limit(1)
+    )
+
+
+def _give_up_lost_runs(target: Target) -> None:
+    """Mark as failed the target's runs queued or running for longer than STALE_AFTER: their worker died
+    (or the queue lost them), and they must neither block new runs nor show as running for ever."""
+    db.session.execute(
+        update(CheckRun)
+        .where(_target_filter(target), CheckRun.status.in_(ACTIVE), CheckRun.queued_at <= _now() - STALE_AFTER)
+        .values(status="failed", finished_at=_now(),
+                error="Lost: no worker finished this run; a newer run replaces it.")
+        .execution_options(synchronize_session=False)
     )
 
 
 def request_check(target: Target, trigger: str, user: User | None = None) -> tuple[CheckRun, bool]:
     """Queue a run of every check for a zone or resolver, unless one is already queued or running.
 
-    Returns the run and whether it was created now: never two runs of one target at once."""
+    Returns the run and whether it was created now. Never two runs of one target at once: a partial
+    unique index refuses a second active run even when two processes ask at the same moment."""
+    _give_up_lost_runs(target)
     existing = active_run(target)
     if existing is not None:
+        db.session.commit()
         return existing, False
     run = CheckRun(
         organisation_id=target.organisation_id,
@@ -77,7 +92,11 @@ def request_check(target: Target, trigger: str, user: User | None = None) -> tup
         requested_by_id=user.id if user is not None else None,
     )
     db.session.add(run)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process queued one between our look and our insert
+        db.session.rollback()
+        return active_run(target), False
     from ..jobs import run_check_job
 
     run_check_job(run.id)
@@ -130,7 +149,7 @@ def resolver_category(organisation: Organisation) -> str:
 def _claim(run: CheckRun) -> bool:
     """Move a queued run to running in one conditional UPDATE, so that of two workers handed the same run
     exactly one measures it. Nothing is held outside the database: a worker that dies mid-run leaves a
-    "running" run, which stops blocking new runs of its target once stale (STALE_AFTER)."""
+    "running" run, which the next request for its target marks as lost once stale (STALE_AFTER)."""
     claimed = db.session.execute(
         update(CheckRun).where(CheckRun.id == run.id, CheckRun.status == "queued")
         .values(status="running", started_at=_now())
@@ -215,7 +234,30 @@ def public_runs(organisation: Organisation) -> list[tuple[str, str, CheckRun | N
 def run_history(target: Target, limit: int = 20) -> list[CheckRun]:
     return list(db.session.scalars(
         select(CheckRun).where(_target_filter(target)).order_by(CheckRun.id.desc()).limit(limit)
+        .options(selectinload(CheckRun.results))
     ))
+
+
+@dataclass
+class ReportState:
+    """What a report page shows, read in one query so that a worker committing meanwhile cannot make
+    the page mix two runs: the latest finished run, the one before it, a run under way, the history."""
+
+    run: CheckRun | None
+    previous: CheckRun | None
+    active: CheckRun | None
+    history: list[CheckRun]
+
+
+def report_state(target: Target, limit: int = 20) -> ReportState:
+    history = run_history(target, limit)
+    done = [r for r in history if r.status == "done"]
+    if not done:  # all of the recent runs failed: the last measurement may be older
+        latest = latest_run(target)
+        done = [latest] if latest else []
+    stale_before = _now() - STALE_AFTER
+    active = next((r for r in history if r.status in ACTIVE and _aware(r.queued_at) > stale_before), None)
+    return ReportState(done[0] if done else None, done[1] if len(done) > 1 else None, active, history)
 
 
 @dataclass(frozen=True)

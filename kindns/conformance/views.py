@@ -47,8 +47,8 @@ def overview():
 
 
 def _report(kind: str, target):
-    run = services.latest_run(target)
-    previous = services.previous_run(run) if run else None
+    state = services.report_state(target)
+    run, previous = state.run, state.previous
     disputes = db.session.scalars(
         select(Dispute).where(Dispute.organisation_id == target.organisation_id,
                               Dispute.target == services.target_name(target)).order_by(Dispute.id.desc())
@@ -56,7 +56,7 @@ def _report(kind: str, target):
     return render_template(
         "conformance/report.html", kind=kind, target=target, name=services.target_name(target), run=run,
         changes={c.check_id: c for c in services.changes_since(run, previous)} if run else {},
-        previous=previous, active=services.active_run(target), history=services.run_history(target),
+        previous=previous, active=state.active, history=state.history,
         applicable=services.applicable_check_ids(target.organisation, kind), disputes=disputes,
         form=CheckNowForm(), dispute_form=DisputeForm(),
     )

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import idna
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from ..audit import record
 from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
 from ..conformance.services import request_check
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import absolute_url, send_mail
 from ..models import (
     Invitation, Organisation, OrganisationCategory, PracticeAnswer, RegionOverride, Resolver, User, Zone,
 )
@@ -460,7 +460,7 @@ def own_invitation(organisation: Organisation, invitation_id: int) -> Invitation
 
 def invitation_link(invitation: Invitation) -> str:
     """The link the colleague follows; the accounts blueprint reads the signed id back."""
-    return url_for("accounts.accept_invitation", token=make_token("invitation", invitation.id), _external=True)
+    return absolute_url("accounts.accept_invitation", token=make_token("invitation", invitation.id))
 
 
 def invite_member(organisation: Organisation, inviter: User, email: str) -> Invitation:

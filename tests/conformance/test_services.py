@@ -149,3 +149,28 @@ def test_region_figures_and_snapshot(app):
     rows = db.session.scalars(db.select(RegionSnapshot)).all()
     assert len(rows) == 5
     assert {r.region: r.dnssec_signed_share for r in rows}["LAC"] == 0.5
+
+
+def test_the_database_refuses_a_second_active_run_of_a_zone(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    org = make_organisation(approved=True, zones=("example.org",))
+    for status in ("queued", "running"):
+        db.session.add(CheckRun(organisation_id=org.id, zone_id=org.zones[0].id, target="example.org",
+                                trigger="manual", status=status))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_lost_run_is_marked_failed_when_the_zone_is_asked_for_again(app):
+    org = make_organisation(approved=True, zones=("example.org",))
+    lost = CheckRun(organisation_id=org.id, zone_id=org.zones[0].id, target="example.org", trigger="manual",
+                    status="running", queued_at=datetime.now(timezone.utc) - timedelta(hours=2))
+    db.session.add(lost)
+    db.session.commit()
+    run, created = services.request_check(org.zones[0], "manual")
+    db.session.refresh(lost)
+    assert created and run.id != lost.id
+    assert lost.status == "failed" and lost.error.startswith("Lost")
