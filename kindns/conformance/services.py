@@ -252,9 +252,14 @@ class ReportState:
 def report_state(target: Target, limit: int = 20) -> ReportState:
     history = run_history(target, limit)
     done = [r for r in history if r.status == "done"]
-    if not done:  # all of the recent runs failed: the last measurement may be older
-        latest = latest_run(target)
-        done = [latest] if latest else []
+    if not done and len(history) == limit:
+        # Every recent run failed: the last measurement is older than the window. Only older ones are
+        # asked for, or a run that finished since the first query would come back half-updated (the
+        # session's copy of it, loaded by that query, is not refreshed).
+        done = list(db.session.scalars(
+            select(CheckRun).where(_target_filter(target), CheckRun.status == "done", CheckRun.id < history[-1].id)
+            .order_by(CheckRun.id.desc()).limit(2)
+        ))
     stale_before = _now() - STALE_AFTER
     active = next((r for r in history if r.status in ACTIVE and _aware(r.queued_at) > stale_before), None)
     return ReportState(done[0] if done else None, done[1] if len(done) > 1 else None, active, history)

@@ -174,3 +174,15 @@ def test_a_lost_run_is_marked_failed_when_the_zone_is_asked_for_again(app):
     db.session.refresh(lost)
     assert created and run.id != lost.id
     assert lost.status == "failed" and lost.error.startswith("Lost")
+
+
+def test_the_report_finds_the_last_measurement_behind_a_window_of_failed_runs(app):
+    org = make_organisation(approved=True, zones=("example.org",))
+    measured = make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=3))
+    for _ in range(3):
+        db.session.add(CheckRun(organisation_id=org.id, zone_id=org.zones[0].id, target="example.org",
+                                trigger="schedule", status="failed", error="engine crashed"))
+    db.session.commit()
+    assert services.report_state(org.zones[0], limit=3).run.id == measured.id
+    state = services.report_state(org.zones[0], limit=5)
+    assert state.run.id == measured.id and state.previous is None and len(state.history) == 4
