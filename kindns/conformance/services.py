@@ -335,9 +335,11 @@ def _latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, i
     return found
 
 
-def conformance_of(organisations: list[Organisation]) -> dict[int, Conformance]:
-    """The Conformance of each organisation, by id (see `Conformance` for the rule)."""
-    verdicts = _latest_verdicts([o.id for o in organisations])
+def conformance_of(organisations: list[Organisation], verdicts: dict | None = None) -> dict[int, Conformance]:
+    """The Conformance of each organisation, by id (see `Conformance` for the rule). `verdicts` is
+    `_latest_verdicts` of these organisations, when the caller has read it already."""
+    if verdicts is None:
+        verdicts = _latest_verdicts([o.id for o in organisations])
     standing: dict[int, Conformance] = {}
     for organisation in organisations:
         measured = verdicts.get(organisation.id, {})
@@ -386,9 +388,11 @@ def region_conformance() -> dict[str, RegionConformance]:
     `dnssec-signed` passes, and the share of applicable verdicts that pass or warn (n/a left out)."""
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
+        .options(selectinload(Organisation.categories), selectinload(Organisation.zones),
+                 selectinload(Organisation.resolvers))
     ).all()
     verdicts = _latest_verdicts([o.id for o in organisations])
-    standing = conformance_of(organisations)
+    standing = conformance_of(organisations, verdicts)
     stats = {code: RegionConformance(code) for code in REGIONS}
     counts = {code: {"signed": 0, "zones": 0, "passing": 0, "judged": 0} for code in REGIONS}
     for organisation in organisations:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..admin.views import staff_only
 from ..directory.services import get_participant
 from ..extensions import db, limiter
 from ..models import Resolver, Zone
@@ -124,17 +125,9 @@ def dispute(result_id: int):
     return redirect(back)
 
 
-def _staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
-
-
 @bp.route("/admin/disputes", methods=["GET"])
 def disputes():
-    denied = _staff_only()
+    denied = staff_only()
     if denied is not None:
         return denied
     status = request.args.get("status", "open")
@@ -147,7 +140,7 @@ def disputes():
 
 @bp.post("/admin/disputes/<int:dispute_id>/answer")
 def answer_dispute(dispute_id: int):
-    denied = _staff_only()
+    denied = staff_only()
     if denied is not None:
         return denied
     item = db.session.get(Dispute, dispute_id) or abort(404)
