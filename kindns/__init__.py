@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=os.path.join(root, "static"),
     )
     from .config import settings_from_environment
+    from .errors import register_error_handlers
 
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config is None:
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -68,7 +70,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
+    from .jobs import init_queue
     from .models import User
+
+    init_queue(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -94,16 +99,27 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from .conformance.standing import status_display
     from .practices import CATEGORIES
     from .regions import REGIONS, country_name, region_name
 
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
-        get_locale=get_locale,
+        get_locale=get_locale, status_display=status_display,
     )
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import kindns_cli
+    """`flask --app app kindns ...`: each domain lists its commands in its cli.py."""
+    from flask.cli import AppGroup
 
-    app.cli.add_command(kindns_cli)
+    from .accounts import cli as accounts_cli
+    from .conformance import cli as conformance_cli
+    from .demo import cli as demo_cli
+    from .jobs import cli as jobs_cli
+
+    group = AppGroup("kindns", help="KINDNS Registry commands.")
+    for domain in (accounts_cli, conformance_cli, demo_cli, jobs_cli):
+        for command in domain.commands:
+            group.add_command(command)
+    app.cli.add_command(group)

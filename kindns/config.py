@@ -50,6 +50,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
         "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
         "KINDNS_REDIS_URL": redis_url,
+        # The job queue: on Redis when there is one, else in a SQLite file beside the database.
+        "KINDNS_QUEUE_NAME": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
+        "KINDNS_QUEUE_FILE": os.environ.get("KINDNS_QUEUE_FILE", str(instance / "jobs.sqlite3")),
         # Rate limits share Redis when there is one, so every web worker counts together.
         "RATELIMIT_STORAGE_URI": os.environ.get("KINDNS_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_ENABLED": _env_bool("KINDNS_RATELIMIT_ENABLED", True),

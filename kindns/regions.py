@@ -12,6 +12,9 @@ from pathlib import Path
 import pycountry
 from flask_babel import lazy_gettext as _l
 
+from .extensions import db
+from .models import RegionOverride
+
 REGIONS: dict[str, object] = {
     "AF": _l("Africa"),
     "AP": _l("Asia, Australia and Pacific"),
@@ -48,8 +51,8 @@ def is_country(alpha_2: str) -> bool:
     return alpha_2 in default_country_regions()
 
 
-def region_for_country(alpha_2: str, overrides: dict[str, str] | None = None) -> str:
-    """The ICANN region of a country, honouring staff overrides when given."""
-    if overrides and alpha_2 in overrides:
-        return overrides[alpha_2]
-    return default_country_regions()[alpha_2]
+def region_for(alpha_2: str) -> str:
+    """The ICANN region of a country: staff's correction when there is one, else the data file's. The one
+    place where a country's region is decided (enrolment, staff corrections and the demo all ask here)."""
+    override = db.session.get(RegionOverride, alpha_2)
+    return override.region if override is not None else default_country_regions()[alpha_2]

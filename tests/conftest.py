@@ -39,6 +39,7 @@ def _base_config(tmp_path: Path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "KINDNS_OUTBOX": str(tmp_path / "outbox"),
+        "KINDNS_QUEUE_FILE": str(tmp_path / "jobs.sqlite3"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "KINDNS_SMTP_HOST": "",
         "SERVER_NAME": "registry.test",
@@ -125,6 +126,19 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context, for calling services directly (their messages and mails are translated)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def queued(app):
+    """How many jobs wait in the app's queue (read on each call)."""
+    return lambda: app.extensions["kindns.jobs"].huey.pending_count()
 
 
 @pytest.fixture

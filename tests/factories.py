@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from kindns.extensions import db
 from kindns.models import Organisation, OrganisationCategory, OrganisationStatus, Resolver, User, Zone
-from kindns.regions import region_for_country
+from kindns.regions import region_for
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -43,7 +43,7 @@ def make_organisation(name: str | None = None, *, country: str = "BR", approved:
         slug=f"operator-{n}",
         name=name,
         country=country,
-        region=region_for_country(country),
+        region=region_for(country),
         contact_email=f"noc{n}@example.net",
         status=status or (OrganisationStatus.APPROVED.value if approved else OrganisationStatus.DRAFT.value),
         approved_at=now if approved else None,

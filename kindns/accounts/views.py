@@ -165,6 +165,3 @@ def accept_invitation(token: str):
             return redirect(url_for(DASHBOARD))
     return render_template("accounts/invitation.html", mode="create", form=form,
                            login_url=url_for("accounts.login", next=request.path), **context)
-
-
-from . import errors  # noqa: E402,F401  (registers the app-wide error pages on this blueprint)

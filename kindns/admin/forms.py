@@ -30,6 +30,10 @@ class ChampionForm(FlaskForm):
     ])
 
 
+class DisputeAnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Answer to the operator"), validators=[DataRequired(), Length(max=4000)])
+
+
 class RegionOverrideForm(FlaskForm):
     country = SelectField(_l("Country"), validators=[DataRequired()])
     region = SelectField(_l("Region"), validators=[DataRequired()])

@@ -18,7 +18,7 @@ from ..enrolment.services import EnrolmentError
 from ..extensions import db
 from ..mail import send_mail
 from ..models import AuditEvent, Organisation, RegionOverride, User, Zone, utcnow
-from ..regions import REGIONS, default_country_regions, is_country
+from ..regions import REGIONS, default_country_regions, is_country, region_for
 
 MAX_MESSAGE_LENGTH = 5000
 MAX_CITATION_LENGTH = 300
@@ -160,7 +160,7 @@ def set_region_override(country: str, region: str, staff: User) -> int:
     if region not in REGIONS:
         raise StaffActionError(_("Choose one of the five regions."))
     override = db.session.get(RegionOverride, country)
-    old = override.region if override else default_country_regions()[country]
+    old = region_for(country)
     if override is None:
         db.session.add(RegionOverride(country=country, region=region))
     else:
@@ -173,8 +173,10 @@ def clear_region_override(country: str, staff: User) -> int:
     override = db.session.get(RegionOverride, country)
     if override is None:
         raise StaffActionError(_("This country has no correction."))
-    old, default = override.region, default_country_regions()[country]
+    old = override.region
     db.session.delete(override)
+    db.session.flush()
+    default = region_for(country)
     return _apply_region(country, default, staff, "region.override_cleared", old=old, new=default)
 
 

@@ -4,26 +4,22 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from ..accounts.guards import staff_required
+from ..conformance import disputes as conformance_disputes
+from ..conformance.models import Dispute
 from ..enrolment import services as enrolment
 from ..enrolment import status
-from ..extensions import db, login_manager
+from ..enrolment.forms import as_choices
+from ..extensions import db
 from ..models import Organisation
 from . import services
-from ..enrolment.forms import as_choices
-from .forms import ActionForm, ChampionForm, DecisionMessageForm, RegionOverrideForm
+from .forms import ActionForm, ChampionForm, DecisionMessageForm, DisputeAnswerForm, RegionOverrideForm
 
 bp = Blueprint("admin", __name__)
-
-
-@bp.before_request
-def staff_only():
-    """Every page and action here: anonymous visitors log in first, accounts that are not staff get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(403)
-    return None
+# Every staff page is in this blueprint, behind the one guard.
+bp.before_request(staff_required)
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
@@ -186,3 +182,25 @@ def clear_region(country: str):
 def conflicts():
     return render_template("admin/conflicts.html", conflicts=services.zone_conflicts(),
                            status_labels=status.STATUS_LABELS)
+
+
+@bp.get("/disputes")
+def disputes():
+    status_filter = request.args.get("status", "open")
+    query = select(Dispute).order_by(Dispute.id.desc())
+    if status_filter in ("open", "answered"):
+        query = query.where(Dispute.status == status_filter)
+    return render_template("admin/disputes.html", disputes=db.session.scalars(query).all(), status=status_filter,
+                           form=DisputeAnswerForm())
+
+
+@bp.post("/disputes/<int:dispute_id>/answer")
+def answer_dispute(dispute_id: int):
+    item = db.session.get(Dispute, dispute_id) or abort(404)
+    form = DisputeAnswerForm()
+    if form.validate_on_submit():
+        conformance_disputes.answer_dispute(item, current_user, form.answer.data)
+        flash(_("Answer sent to %(name)s.", name=item.organisation.name), "success")
+    else:
+        flash(_("Write an answer first."), "error")
+    return redirect(url_for(".disputes"))

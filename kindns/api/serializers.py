@@ -144,10 +144,10 @@ def participant_checks(org: Organisation, conformance, runs: list) -> dict:
             "not_checked": conformance.unchecked,
         },
         "targets": [
-            {"target": target, "kind": kind,
+            {"target": target.label, "kind": target.kind.name,
              "checked_at": iso_utc(run.finished_at) if run else None,
              "checks": [{"id": r.check_id, "verdict": r.verdict, "practices": r.practices, "summary": r.summary}
                         for r in run.results] if run else []}
-            for kind, target, run in runs
+            for target, run in runs
         ],
     }

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..conformance import services as conformance
+from ..conformance import history, standing
 from ..directory import services
 from ..extensions import csrf, limiter
 from . import serializers
@@ -93,8 +93,8 @@ def index():
 def participants():
     filters = services.parse_filters(request.args)
     result = services.search_filters(filters)
-    standing = {org_id: c.status for org_id, c in conformance.conformance_of(result.items).items()}
-    return jsonify(serializers.page(result, standing))
+    statuses = {org_id: c.status for org_id, c in standing.conformance_of(result.items).items()}
+    return jsonify(serializers.page(result, statuses))
 
 
 @bp.get("/participants.csv")
@@ -111,7 +111,7 @@ def participant(slug: str):
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
-    return jsonify(serializers.participant_detail(org, conformance.participant_conformance(org).status))
+    return jsonify(serializers.participant_detail(org, standing.participant_conformance(org).status))
 
 
 @bp.get("/participants/<slug>/checks")
@@ -120,8 +120,8 @@ def participant_checks(slug: str):
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
-    return jsonify(serializers.participant_checks(org, conformance.participant_conformance(org),
-                                                  conformance.public_runs(org)))
+    return jsonify(serializers.participant_checks(org, standing.participant_conformance(org),
+                                                  history.public_runs(org)))
 
 
 @bp.get("/champions")
@@ -129,15 +129,15 @@ def champions():
     filters = services.parse_filters({"region": request.args.get("region", "")})
     groups = services.champions_by_region(filters.region)
     champions = [org for group in groups.values() for org in group]
-    standing = conformance.conformance_of(champions)
-    items = [serializers.champion(org, standing[org.id].status) for org in champions]
+    statuses = standing.conformance_of(champions)
+    items = [serializers.champion(org, statuses[org.id].status) for org in champions]
     return jsonify({"items": items, "total": len(items), "page": 1})
 
 
 @bp.get("/leaderboard")
 def leaderboard():
     return jsonify({"regions": [serializers.standing(s) for s in services.leaderboard()],
-                    "history": [serializers.snapshot(row) for row in conformance.region_history()]})
+                    "history": [serializers.snapshot(row) for row in standing.region_history()]})
 
 
 @bp.get("/regions")

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..mail import absolute_url, send_mail
 from ..models import AuditEvent, Organisation, User
-from .models import WARN, CheckRun
-from .services import Change, changes_since, record_regression
+from ..checks.policy import WARN
+from .history import Change, changes_since, previous_run, record_regression
+from .models import CheckRun
+from .targets import target_of_run
 
 EXPIRY_CHECK = "dnssec-signature-expiry"
 log = logging.getLogger(__name__)
@@ -25,9 +27,11 @@ def organisation_recipients(organisation: Organisation) -> list[str]:
 
 
 def _report_link(run: CheckRun) -> str:
-    endpoint, key = ("conformance.zone_report", "zone_id") if run.zone_id else ("conformance.resolver_report",
-                                                                                 "resolver_id")
-    return absolute_url(endpoint, **{key: run.zone_id or run.resolver_id})
+    target = target_of_run(run)
+    if target is None:  # removed since: the list of checks is the closest page
+        return absolute_url("conformance.overview")
+    endpoint, values = target.report_route()
+    return absolute_url(endpoint, **values)
 
 
 def _send(recipients: list[str], subject: str, body: str) -> bool:
@@ -40,8 +44,9 @@ def _send(recipients: list[str], subject: str, body: str) -> bool:
         return False
 
 
-def after_run(run: CheckRun, previous: CheckRun | None) -> list[str]:
+def after_run(run: CheckRun) -> list[str]:
     """Send what a finished run calls for; returns the subjects sent (for the log and tests)."""
+    previous = previous_run(run)
     sent: list[str] = []
     recipients = organisation_recipients(run.organisation)
     changes = changes_since(run, previous)

@@ -1,9 +1,11 @@
 """The embeddable conformance badge: a small SVG in the familiar two-part shape, drawn here."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from markupsafe import escape
 
+from .standing import Conformance, status_display
+
+# By StatusDisplay.key.
 COLOURS = {"verified": "#1a7f37", "not-verified": "#cf222e", "not-checked": "#6e7781", "pending": "#9a6700"}
 # Approximate width of a character of 11px Verdana, enough for a label without measuring fonts.
 CHAR_WIDTH = 6.5
@@ -32,12 +34,7 @@ def badge_svg(label: str, message: str, status: str) -> str:
     )
 
 
-def badge_state(conformance) -> tuple[str, str]:
-    """(message, colour key) for a participant's services.Conformance."""
-    if conformance.status == "verified":
-        return _("verified"), "verified"
-    if conformance.status == "not-checked":
-        return _("not yet checked"), "not-checked"
-    if conformance.failing:
-        return _("%(count)d failing", count=len(conformance.failing)), "not-verified"
-    return _("pending"), "pending"  # nothing fails, but a declared zone or resolver is not checked yet
+def badge_state(conformance: Conformance) -> tuple[str, str]:
+    """(message, colour key) for a participant's standing."""
+    display = status_display(conformance)
+    return str(display.label), display.key

@@ -10,7 +10,3 @@ class CheckNowForm(FlaskForm):
 
 class DisputeForm(FlaskForm):
     note = TextAreaField(_l("Why is this verdict wrong?"), validators=[DataRequired(), Length(max=4000)])
-
-
-class DisputeAnswerForm(FlaskForm):
-    answer = TextAreaField(_l("Answer to the operator"), validators=[DataRequired(), Length(max=4000)])

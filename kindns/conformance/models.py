@@ -1,6 +1,7 @@
 """Stored check runs and their results, disputes of verdicts, and monthly regional snapshots."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Optional
 
@@ -11,13 +12,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models import Organisation, Resolver, User, Zone, utcnow
 
-# Verdicts, as the check engine gives them.
-PASS, WARN, FAIL, ERROR, NOT_APPLICABLE = "pass", "warn", "fail", "error", "n/a"
 
+
+class RunStatus(str, enum.Enum):
+    """Where a check run stands: queued -> running -> done, or failed (the engine broke, or the run was lost)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# The statuses of a run that is still to finish: at most one such run per target.
+ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 
 # At most one queued or running run per zone and per resolver, enforced by the database itself: two web
-# processes or two schedulers asking at the same moment cannot both queue one (services.request_check).
-_ACTIVE_SQL = text("status IN ('queued', 'running')")
+# processes or two schedulers asking at the same moment cannot both queue one (runs.request_check).
+_ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{status}'" for status in ACTIVE)))
 
 
 class CheckRun(db.Model):
@@ -37,7 +48,8 @@ class CheckRun(db.Model):
     # What the run measured, kept so history stays readable if the zone or resolver is removed later.
     target: Mapped[str] = mapped_column(String(255))
     trigger: Mapped[str] = mapped_column(String(20))  # declared | manual | schedule
-    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED.value,
+                                        server_default=RunStatus.QUEUED.value, index=True)
     error: Mapped[str] = mapped_column(Text, default="", server_default="")
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
@@ -55,6 +67,11 @@ class CheckRun(db.Model):
     @property
     def kind(self) -> str:
         return "zone" if self.zone_id is not None else "resolver"
+
+    @property
+    def target_id(self) -> int | None:
+        """The id of the zone or resolver measured (None once it has been removed)."""
+        return self.zone_id if self.zone_id is not None else self.resolver_id
 
 
 class CheckResult(db.Model):

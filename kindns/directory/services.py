@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, event, func, select
 from sqlalchemy.orm import selectinload
 
 from ..conformance.models import CheckRun
-from ..conformance.services import region_conformance
+from ..conformance.standing import region_conformance
 from ..extensions import db
 from ..models import Organisation, OrganisationCategory, OrganisationStatus
 from ..practices import CATEGORIES

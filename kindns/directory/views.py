@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from ..conformance import services as conformance
+from ..conformance import history, standing
 from ..regions import country_name
 from . import services
 from .charts import bar_chart_svg, history_chart_svg
@@ -27,7 +27,7 @@ def participants():
     page = services.search_filters(filters)
     return render_template("directory/participants.html", filters=filters, page=page, error=None,
                            country_options=_country_options(filters.country),
-                           conformance=conformance.conformance_of(page.items))
+                           conformance=standing.conformance_of(page.items))
 
 
 def _country_options(selected: str | None) -> list[str]:
@@ -45,8 +45,8 @@ def participant(slug: str):
     if organisation is None:
         return render_template("directory/not_found.html"), 404
     return render_template("directory/participant.html", org=organisation,
-                           conformance=conformance.participant_conformance(organisation),
-                           runs=conformance.public_runs(organisation))
+                           conformance=standing.participant_conformance(organisation),
+                           runs=history.public_runs(organisation))
 
 
 @bp.get("/champions")
@@ -59,7 +59,7 @@ def leaderboard():
     standings = services.leaderboard()
     chart = bar_chart_svg([(s.name, s.participants) for s in standings],
                           title=_("Participants by ICANN region"), id_prefix="leaderboard-chart")
-    history = conformance.region_history()
+    history = standing.region_history()
     history_chart = history_chart_svg(
         [(row.month.strftime("%Y-%m"), row.region, row.checks_passing_share) for row in history],
         title=_("Share of checks passing, by region and month"), id_prefix="history-chart",

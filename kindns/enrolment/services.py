@@ -19,14 +19,15 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
-from ..conformance.services import request_check
+from ..conformance.runs import new_run
+from ..conformance.targets import target_of
 from ..extensions import db
 from ..mail import absolute_url, send_mail
 from ..models import (
-    Invitation, Organisation, OrganisationCategory, PracticeAnswer, RegionOverride, Resolver, User, Zone,
+    Invitation, Organisation, OrganisationCategory, PracticeAnswer, Resolver, User, Zone,
 )
-from ..practices import CATEGORIES, Practice, practices_for
-from ..regions import default_country_regions, is_country
+from ..practices import CATEGORIES, Practice, kinds_of, practices_for
+from ..regions import is_country, region_for
 from ..tokens import make_token
 from . import status
 
@@ -90,12 +91,6 @@ class OrganisationDetails:
         if len(self.contact_name) > MAX_NAME_LENGTH or len(self.contact_email) > MAX_EMAIL_LENGTH:
             problems.append(_("The contact's name or address is too long."))
         return problems
-
-
-def region_for(country: str) -> str:
-    """The ICANN region of a country: a staff override when there is one, else the data file."""
-    override = db.session.get(RegionOverride, country)
-    return override.region if override else default_country_regions()[country]
 
 
 def slugify(name: str) -> str:
@@ -187,10 +182,12 @@ def update_organisation(organisation: Organisation, user: User, details: Organis
 
 @dataclass
 class AddResult:
-    """What a successful add did: the stored (normalised) values and those another organisation declares too."""
+    """What a successful add did: the stored (normalised) values, those another organisation declares too,
+    and the check run recorded for each new one (the caller queues them)."""
 
     added: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    runs: list = field(default_factory=list)
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -281,10 +278,15 @@ def add_zones(organisation: Organisation, user: User, text: str) -> AddResult:
     for zone in zones:
         organisation.zones.append(zone)
         record("zone.added", organisation, user, zone=zone.name, conflict=zone.name in conflicts)
+    runs = _first_runs(zones, user)
     db.session.commit()
-    for zone in zones:
-        request_check(zone, "declared", user)
-    return AddResult(added=names, conflicts=sorted(conflicts))
+    return AddResult(added=names, conflicts=sorted(conflicts), runs=runs)
+
+
+def _first_runs(rows: list, user: User) -> list:
+    """A check run for each newly declared zone or resolver, stored with them (one commit)."""
+    db.session.flush()
+    return [new_run(target_of(row), "declared", user) for row in rows]
 
 
 def add_resolvers(organisation: Organisation, user: User, text: str) -> AddResult:
@@ -295,21 +297,9 @@ def add_resolvers(organisation: Organisation, user: User, text: str) -> AddResul
     for resolver in resolvers:
         organisation.resolvers.append(resolver)
         record("resolver.added", organisation, user, address=resolver.address)
+    runs = _first_runs(resolvers, user)
     db.session.commit()
-    for resolver in resolvers:
-        request_check(resolver, "declared", user)
-    return AddResult(added=addresses)
-
-
-def own_zone(organisation: Organisation, zone_id: int) -> Zone | None:
-    """The zone with this id if it belongs to `organisation`; None otherwise (the view answers 404)."""
-    return db.session.scalar(select(Zone).where(Zone.id == zone_id, Zone.organisation_id == organisation.id))
-
-
-def own_resolver(organisation: Organisation, resolver_id: int) -> Resolver | None:
-    return db.session.scalar(
-        select(Resolver).where(Resolver.id == resolver_id, Resolver.organisation_id == organisation.id)
-    )
+    return AddResult(added=addresses, runs=runs)
 
 
 def remove_zone(zone: Zone, user: User) -> None:
@@ -397,7 +387,7 @@ def submission_problems(organisation: Organisation) -> list[str]:
     if not (organisation.name and organisation.country and organisation.contact_name
             and organisation.contact_email):
         problems.append(_("Complete the organisation's details, including the public contact."))
-    kinds = {CATEGORIES[c].kind for c in organisation.category_ids if c in CATEGORIES}
+    kinds = kinds_of(organisation.category_ids)
     if not kinds:
         problems.append(_("Choose at least one operator category."))
     if "zone" in kinds and not organisation.zones:
@@ -434,7 +424,7 @@ def next_step(organisation: Organisation | None) -> str:
         return "wait"
     if organisation.status == status.APPROVED:
         return "approved"
-    kinds = {CATEGORIES[c].kind for c in organisation.category_ids if c in CATEGORIES}
+    kinds = kinds_of(organisation.category_ids)
     if ("zone" in kinds and not organisation.zones) or ("resolver" in kinds and not organisation.resolvers):
         return "declare"
     if submission_problems(organisation):

@@ -11,8 +11,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
+from ..conformance.targets import KINDS, find_target
 from ..extensions import limiter
-from ..practices import CATEGORIES
+from ..jobs import queue_runs
+from ..practices import kinds_of
 from . import services, status
 from .forms import InviteForm, OrganisationForm, ResolversForm, ZonesForm, assessment_form
 
@@ -92,12 +94,13 @@ def _list_page(organisation, kind: str, form, adder):
         except services.EnrolmentError as error:
             form.entries.errors = list(form.entries.errors) + error.messages
         else:
+            queue_runs(result.runs)
             flash(ngettext("%(num)d added.", "%(num)d added.", len(result.added)), "success")
             if result.conflicts:
                 flash(_("Another organisation has declared %(names)s too; staff will review this.",
                         names=", ".join(result.conflicts)), "warning")
             return redirect(url_for(f".{kind}"))
-    wants = {CATEGORIES[c].kind for c in organisation.category_ids if c in CATEGORIES}
+    wants = kinds_of(organisation.category_ids)
     return render_template(
         f"enrolment/{kind}.html", form=form, organisation=organisation,
         relevant=("zone" if kind == "zones" else "resolver") in wants,
@@ -115,7 +118,7 @@ def zones(organisation):
 @bp.post("/dashboard/zones/<int:zone_id>/delete")
 @organisation_required
 def delete_zone(organisation, zone_id: int):
-    zone = services.own_zone(organisation, zone_id) or abort(404)
+    zone = (find_target(KINDS["zone"], zone_id, organisation.id) or abort(404)).row
     services.remove_zone(zone, current_user)
     flash(_("Zone %(name)s removed.", name=zone.name), "success")
     return redirect(url_for(".zones"))
@@ -130,7 +133,7 @@ def resolvers(organisation):
 @bp.post("/dashboard/resolvers/<int:resolver_id>/delete")
 @organisation_required
 def delete_resolver(organisation, resolver_id: int):
-    resolver = services.own_resolver(organisation, resolver_id) or abort(404)
+    resolver = (find_target(KINDS["resolver"], resolver_id, organisation.id) or abort(404)).row
     services.remove_resolver(resolver, current_user)
     flash(_("Resolver %(address)s removed.", address=resolver.address), "success")
     return redirect(url_for(".resolvers"))

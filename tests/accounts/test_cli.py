@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kindns import accounts_cli
+from kindns.accounts import cli as accounts_cli
 from kindns.accounts import services
 from kindns.extensions import db
 from kindns.models import User

@@ -229,3 +229,18 @@ def test_hostile_names_are_escaped_in_the_staff_area(client, staff):
         page = text(client.get(url))
         assert payload not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+
+
+def test_every_staff_page_is_behind_the_staff_guard(app, client, auth):
+    """Every URL under /admin belongs to the staff area's blueprint, whose one guard runs before each of its
+    views: a page added anywhere else under /admin would fail here."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")]
+    assert rules and all(rule.endpoint.startswith("admin.") for rule in rules), \
+        [rule.endpoint for rule in rules if not rule.endpoint.startswith("admin.")]
+    pages = [rule.rule for rule in rules if "GET" in rule.methods and not rule.arguments]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    auth.login_as(make_user())
+    for url in pages:
+        assert client.get(url).status_code == 403, url

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kindns import conformance_cli
+from kindns.conformance import cli as conformance_cli
 from kindns.checks import ZONE_CHECKS, TargetReport, format_json, format_table
 from tests.checks.builders import NS1, NS2, server_snapshot, zone_snapshot
 

@@ -9,8 +9,8 @@ The worker is the registry's own command, `flask --app app kindns worker`, run a
 the SQLite queue it would use in production, with a config.py in an instance folder of the test's own (the
 database of the `app` fixture, the lab's check settings, the test's outbox, a KINDNS_BASE_URL and no
 SERVER_NAME, as a deployment has). The web side is the test client: queueing happens in this process, in
-the real views, and the worker picks the job up from the shared queue file; this process's queue is
-pointed at that file for the test, so jobs other tests left queued never reach this worker. A worker in
+the real views, and the worker picks the job up from the shared queue file: the worker's configuration
+names the queue file of this test's app, so jobs other tests queued never reach this worker. A worker in
 another process, rather than Huey's immediate mode or a consumer thread, is what "the worker checks it"
 means: it has its own app, its own configuration and its own database connections.
 """
@@ -23,11 +23,9 @@ from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
-from huey.storage import SqliteStorage
 
 from kindns.conformance.models import CheckRun
 from kindns.extensions import db
-from kindns.jobs import huey
 from kindns.models import Zone
 from tests.conformance.conftest import registry_environment, write_instance_config
 from tests.factories import make_organisation, make_user
@@ -49,26 +47,27 @@ def broken_zone(dns_lab):
         dns_lab.break_(ROLE)
 
 
-def _worker_instance(app, tmp_path, monkeypatch, check_settings: dict) -> dict[str, str]:
-    """An instance folder for workers and the environment to start them with; this process queues into
-    that folder's jobs.sqlite3 for the test."""
+def _worker_instance(app, tmp_path, check_settings: dict) -> dict[str, str]:
+    """An instance folder for workers, configured to share this test's database, outbox and queue file, and
+    the environment to start them with."""
     instance = tmp_path / "worker-instance"
     write_instance_config(instance, {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": "worker-secret",
         "KINDNS_OUTBOX": app.config["KINDNS_OUTBOX"],
+        "KINDNS_QUEUE_FILE": app.config["KINDNS_QUEUE_FILE"],
+        "KINDNS_QUEUE_NAME": app.config["KINDNS_QUEUE_NAME"],
         "KINDNS_BASE_URL": BASE_URL,
         "KINDNS_SMTP_HOST": "",
         **check_settings,
     })
-    monkeypatch.setattr(huey, "storage", SqliteStorage(huey.name, filename=str(instance / "jobs.sqlite3")))
-    return registry_environment(instance, KINDNS_QUEUE_NAME=huey.name)
+    return registry_environment(instance)
 
 
 @pytest.fixture
-def worker_env(app, tmp_path, monkeypatch, lab_check_settings):
+def worker_env(app, tmp_path, lab_check_settings):
     """Workers that measure the DNS lab."""
-    return _worker_instance(app, tmp_path, monkeypatch, lab_check_settings)
+    return _worker_instance(app, tmp_path, lab_check_settings)
 
 
 def _text(response) -> str:
@@ -135,7 +134,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     token = csrf_token_from(client.get("/dashboard/checks").data)
     again = client.post(f"/dashboard/zones/{zone_id}/check", data={"csrf_token": token}, follow_redirects=True)
     assert "already under way" in _text(again)
-    assert huey.pending_count() == 1
+    assert app.extensions["kindns.jobs"].huey.pending_count() == 1
     assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 1
     db.session.remove()  # nothing of this process's session stands in the worker's way
 
@@ -204,12 +203,12 @@ def _run_status(run_id: int) -> str:
 
 
 def test_a_worker_stopped_mid_check_does_not_keep_the_zone_from_being_checked_again(app, client, auth, tmp_path,
-                                                                                    monkeypatch, workers):
+                                                                                    workers):
     """The root server of this test never answers (nothing listens on its loopback address), so every check
     runs until its deadline: long enough to stop the first worker in the middle of one."""
     hints = tmp_path / "silent-root.hints"
     hints.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
-    env = _worker_instance(app, tmp_path, monkeypatch, {
+    env = _worker_instance(app, tmp_path, {
         "KINDNS_CHECK_ROOT_HINTS": str(hints), "KINDNS_CHECK_ALLOW_PRIVATE": True, "KINDNS_CHECK_ZONE_DEADLINE": 3,
     })
     organisation = make_organisation(name="Restarted Networks", approved=True)

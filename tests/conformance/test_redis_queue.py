@@ -34,7 +34,7 @@ ROLES = {
     "Queue Networks B": ("open-recursion", "bad-ds", "lame", "serial-mismatch", "ns-mismatch"),
 }
 ALL_DONE_TIMEOUT = 90.0
-EXECUTED = re.compile(r"Executing kindns\.jobs\.run_check_job: ")
+EXECUTED = re.compile(r"Executing kindns\.jobs\.run_check: ")
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 from datetime import datetime, timedelta, timezone
 
-from kindns.conformance import alerts, services
+from kindns.conformance import alerts, history, runs, standing
 from kindns.conformance.models import CheckRun, RegionSnapshot
+from kindns.conformance.targets import target_of
 from kindns.extensions import db
-from kindns.jobs import huey
 from kindns.models import AuditEvent
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
@@ -11,15 +11,15 @@ from tests.factories import make_organisation, make_user
 
 def test_not_checked_until_a_run_is_stored(app):
     org = make_organisation(approved=True, zones=("example.org",))
-    assert services.participant_conformance(org).status == "not-checked"
+    assert standing.participant_conformance(org).status == "not-checked"
     make_run(org.zones[0])
-    assert services.participant_conformance(org).status == "verified"
+    assert standing.participant_conformance(org).status == "verified"
 
 
 def test_a_failing_applicable_check_is_named(app):
     org = make_organisation(approved=True, zones=("example.org",), categories=("sld-zones",))
     make_run(org.zones[0], {"axfr-restricted": "fail", "ns-diversity": "warn"})
-    conformance = services.participant_conformance(org)
+    conformance = standing.participant_conformance(org)
     assert conformance.status == "not-verified"
     assert conformance.failing == [("example.org", "axfr-restricted", "fail")]
 
@@ -28,16 +28,16 @@ def test_checks_not_asked_by_the_categories_do_not_count(app):
     # ns-consistency is a practice of critical zones only (KINDNS.md), not of other SLD zones.
     org = make_organisation(approved=True, zones=("example.org",), categories=("sld-zones",))
     make_run(org.zones[0], {"ns-consistency": "fail"})
-    assert services.participant_conformance(org).verified
+    assert standing.participant_conformance(org).verified
     critical = make_organisation(approved=True, zones=("example.net",), categories=("critical-zones",))
     make_run(critical.zones[0], {"ns-consistency": "fail"})
-    assert not services.participant_conformance(critical).verified
+    assert not standing.participant_conformance(critical).verified
 
 
 def test_an_unchecked_second_zone_keeps_a_participant_from_verified(app):
     org = make_organisation(approved=True, zones=("a.example", "b.example"))
     make_run(org.zones[0])
-    conformance = services.participant_conformance(org)
+    conformance = standing.participant_conformance(org)
     assert conformance.status == "not-verified" and conformance.unchecked == ["b.example"]
 
 
@@ -45,8 +45,8 @@ def test_changes_since_the_previous_run(app):
     org = make_organisation(approved=True, zones=("example.org",))
     first = make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
     second = make_run(org.zones[0], {"transport": "fail", "ns-diversity": "warn"})
-    assert services.previous_run(second).id == first.id
-    changes = {c.check_id: c for c in services.changes_since(second, first)}
+    assert history.previous_run(second).id == first.id
+    changes = {c.check_id: c for c in history.changes_since(second, first)}
     assert set(changes) == {"transport", "ns-diversity"}
     assert changes["transport"].is_regression and not changes["ns-diversity"].is_regression
 
@@ -57,7 +57,7 @@ def test_regression_mails_the_organisation_and_is_audited(app, outbox):
     first = make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
     second = make_run(org.zones[0], {"axfr-restricted": "fail"})
     with app.test_request_context():
-        sent = alerts.after_run(second, first)
+        sent = alerts.after_run(second)
     assert len(sent) == 1
     [message] = outbox()
     assert member.email in message["To"] and org.contact_email in message["To"]
@@ -74,7 +74,7 @@ def test_no_mail_when_nothing_regressed(app, outbox):
     first = make_run(org.zones[0], {"transport": "fail"})
     second = make_run(org.zones[0], {"transport": "fail"})
     with app.test_request_context():
-        assert alerts.after_run(second, first) == []
+        assert alerts.after_run(second) == []
     assert outbox() == []
 
 
@@ -82,9 +82,9 @@ def test_signature_expiry_is_announced_once(app, outbox):
     org = make_organisation(approved=True, zones=("example.org",))
     first = make_run(org.zones[0], {"dnssec-signature-expiry": "warn"})
     with app.test_request_context():
-        assert len(alerts.after_run(first, None)) == 1
+        assert len(alerts.after_run(first)) == 1
         second = make_run(org.zones[0], {"dnssec-signature-expiry": "warn"})
-        assert alerts.after_run(second, first) == []
+        assert alerts.after_run(second) == []
     assert "expire within 7 days" in outbox()[0]["Subject"]
 
 
@@ -94,20 +94,20 @@ def test_staff_digest_lists_the_days_regressions(app, outbox):
     first = make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
     second = make_run(org.zones[0], {"transport": "fail"})
     with app.test_request_context():
-        alerts.after_run(second, first)
+        alerts.after_run(second)
     assert alerts.send_staff_digest() is not None
     digest = outbox()[-1]
     assert digest["To"] == "staff@icann.example"
     assert "Regressing Org" in digest.get_content() and "transport" in digest.get_content()
 
 
-def test_request_check_never_queues_two_runs_of_one_zone(app):
+def test_request_check_never_records_two_runs_of_one_zone(app, queued):
     org = make_organisation(approved=True, zones=("example.org",))
-    pending = huey.pending_count()
-    run, created = services.request_check(org.zones[0], "manual")
-    again, created_again = services.request_check(org.zones[0], "manual")
+    run, created = runs.request_check(target_of(org.zones[0]), "manual")
+    again, created_again = runs.request_check(target_of(org.zones[0]), "manual")
     assert created and not created_again and again.id == run.id
-    assert huey.pending_count() == pending + 1
+    assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 1
+    assert queued() == 0  # recording is not queueing: the caller queues what it committed
 
 
 def test_a_stale_run_no_longer_blocks(app):
@@ -116,7 +116,7 @@ def test_a_stale_run_no_longer_blocks(app):
                      status="running", queued_at=datetime.now(timezone.utc) - timedelta(hours=2))
     db.session.add(stale)
     db.session.commit()
-    assert services.active_run(org.zones[0]) is None
+    assert runs.active_run(target_of(org.zones[0])) is None
 
 
 def test_queue_due_checks_takes_the_never_checked_and_the_old(app):
@@ -127,11 +127,12 @@ def test_queue_due_checks_takes_the_never_checked_and_the_old(app):
     make_run(fresh.zones[0])
     old_run = make_run(old.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=2))
     db.session.commit()
-    assert services.queue_due_checks() == 2
-    queued = {r.target for r in db.session.scalars(db.select(CheckRun).where(CheckRun.status == "queued"))}
-    assert queued == {"old.example", "192.0.2.53"}
-    assert services.queue_due_checks() == 0  # both are now queued
-    assert draft.zones[0].name not in queued and never.id
+    due = runs.request_due_checks()
+    assert sorted(r.target for r in due) == ["192.0.2.53", "old.example"]
+    waiting = {r.target for r in db.session.scalars(db.select(CheckRun).where(CheckRun.status == "queued"))}
+    assert waiting == {"old.example", "192.0.2.53"}
+    assert runs.request_due_checks() == []  # both are now queued
+    assert draft.zones[0].name not in waiting and never.id
 
 
 def test_region_figures_and_snapshot(app):
@@ -139,13 +140,13 @@ def test_region_figures_and_snapshot(app):
     make_organisation(approved=True, country="FR")  # nothing declared: counted, never verified
     make_run(lac.zones[0])
     make_run(lac.zones[1], {"dnssec-signed": "fail", "dnssec-valid": "n/a"})
-    figures = services.region_conformance()
+    figures = standing.region_conformance()
     assert figures["LAC"].participants == 1 and figures["LAC"].verified == 0
     assert figures["LAC"].dnssec_signed_share == 0.5
     assert 0.9 < figures["LAC"].checks_passing_share < 1
     assert figures["EU"].participants == 1 and figures["EU"].dnssec_signed_share is None
-    services.take_region_snapshot()
-    services.take_region_snapshot()  # refreshes, never duplicates
+    standing.take_region_snapshot()
+    standing.take_region_snapshot()  # refreshes, never duplicates
     rows = db.session.scalars(db.select(RegionSnapshot)).all()
     assert len(rows) == 5
     assert {r.region: r.dnssec_signed_share for r in rows}["LAC"] == 0.5
@@ -170,7 +171,7 @@ def test_a_lost_run_is_marked_failed_when_the_zone_is_asked_for_again(app):
                     status="running", queued_at=datetime.now(timezone.utc) - timedelta(hours=2))
     db.session.add(lost)
     db.session.commit()
-    run, created = services.request_check(org.zones[0], "manual")
+    run, created = runs.request_check(target_of(org.zones[0]), "manual")
     db.session.refresh(lost)
     assert created and run.id != lost.id
     assert lost.status == "failed" and lost.error.startswith("Lost")
@@ -183,6 +184,6 @@ def test_the_report_finds_the_last_measurement_behind_a_window_of_failed_runs(ap
         db.session.add(CheckRun(organisation_id=org.id, zone_id=org.zones[0].id, target="example.org",
                                 trigger="schedule", status="failed", error="engine crashed"))
     db.session.commit()
-    assert services.report_state(org.zones[0], limit=3).run.id == measured.id
-    state = services.report_state(org.zones[0], limit=5)
+    assert history.report_state(target_of(org.zones[0]), limit=3).run.id == measured.id
+    state = history.report_state(target_of(org.zones[0]), limit=5)
     assert state.run.id == measured.id and state.previous is None and len(state.history) == 4

@@ -53,7 +53,7 @@ def test_regression_alert_reaches_the_smtp_server(app, outbox, smtp_server):
     before = make_run(zone, finished_at=datetime.now(timezone.utc) - timedelta(days=1))
     after = make_run(zone, {"axfr-restricted": "fail", "transport": "fail", "ns-diversity": "warn"})
 
-    sent = alerts.after_run(after, before)  # an app context only, as in the worker
+    sent = alerts.after_run(after)  # an app context only, as in the worker
 
     assert sent == ["KINDNS: mail.example now fails 2 check(s)"]
     [envelope] = handler.envelopes

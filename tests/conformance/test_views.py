@@ -6,7 +6,6 @@ from xml.etree import ElementTree
 
 from kindns.conformance.models import CheckRun, Dispute
 from kindns.extensions import db
-from kindns.jobs import huey
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_token_from, submit_form
@@ -54,11 +53,11 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_check_now_queues_one_run_and_says_so(client, auth):
+def test_check_now_queues_one_run_and_says_so(client, auth, queued):
     user, org = _operator()
     zone_id = org.zones[0].id
     auth.login_as(user)
-    pending = huey.pending_count()
+    pending = queued()
     first = submit_form(client, f"/dashboard/zones/{zone_id}/check", {},
                         form_url=f"/dashboard/zones/{zone_id}/report", follow_redirects=True)
     assert "is queued" in first.get_data(as_text=True)
@@ -67,7 +66,7 @@ def test_check_now_queues_one_run_and_says_so(client, auth):
     second = client.post(f"/dashboard/zones/{zone_id}/check", data={"csrf_token": token}, follow_redirects=True)
     assert "already under way" in second.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 1
-    assert huey.pending_count() == pending + 1
+    assert queued() == pending + 1
 
 
 def test_check_now_needs_the_csrf_token(client, auth):
@@ -174,7 +173,7 @@ def test_api_checks_of_a_participant(client):
 
 
 def test_leaderboard_carries_conformance_figures_and_history(client):
-    from kindns.conformance.services import take_region_snapshot
+    from kindns.conformance.standing import take_region_snapshot
 
     _user, org = _operator(country="BR")
     make_run(org.zones[0])

@@ -1,7 +1,7 @@
 """The demo data commands: seed-demo and purge-demo."""
 from sqlalchemy import func, select
 
-from kindns.demo import DEMO_ORGANISATIONS
+from kindns.demo.seed import DEMO_ORGANISATIONS
 from kindns.directory.services import leaderboard
 from kindns.extensions import db
 from kindns.models import Organisation, Resolver, User, Zone

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from kindns.conformance.targets import KINDS, find_target
 from kindns.enrolment import services, status
 from kindns.extensions import db
 from kindns.models import AuditEvent, Invitation, Organisation, RegionOverride, Zone
@@ -157,13 +158,21 @@ def test_too_many_lines_at_once_are_refused():
     assert organisation.zones == []
 
 
+def test_declaring_records_a_first_run_for_the_caller_to_queue():
+    user, organisation = make_operator()
+    result = services.add_zones(organisation, user, "a.example\nb.example")
+    assert [(r.target, r.status, r.trigger) for r in result.runs] == [("a.example", "queued", "declared"),
+                                                                      ("b.example", "queued", "declared")]
+    assert {r.zone_id for r in result.runs} == {z.id for z in organisation.zones}
+
+
 def test_removing_only_looks_within_the_organisation():
     user, organisation = make_operator()
     other = make_organisation(zones=("theirs.example",), resolvers=("192.0.2.1",))
     services.add_zones(organisation, user, "mine.example")
-    assert services.own_zone(organisation, other.zones[0].id) is None
-    assert services.own_resolver(organisation, other.resolvers[0].id) is None
-    zone = services.own_zone(organisation, organisation.zones[0].id)
+    assert find_target(KINDS["zone"], other.zones[0].id, organisation.id) is None
+    assert find_target(KINDS["resolver"], other.resolvers[0].id, organisation.id) is None
+    zone = find_target(KINDS["zone"], organisation.zones[0].id, organisation.id).row
     services.remove_zone(zone, user)
     assert organisation.zones == []
     assert db.session.scalar(select(db.func.count(Zone.id))) == 1

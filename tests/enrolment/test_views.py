@@ -55,7 +55,7 @@ def test_posts_without_a_csrf_token_are_refused(client, auth):
     assert db.session.scalar(select(db.func.count(Organisation.id))) == 0
 
 
-def test_full_operator_flow(client, auth):
+def test_full_operator_flow(client, auth, queued):
     user = make_user()
     auth.login_as(user)
 
@@ -78,6 +78,7 @@ def test_full_operator_flow(client, auth):
     assert response.status_code == 302
     db.session.expire_all()
     assert [z.name for z in organisation.zones] == ["example.net", "xn--bcher-kva.example"]
+    assert queued() == 2  # each declared zone is checked at once
     assert "xn--bcher-kva.example</code> (bücher.example)" in text(client.get("/dashboard/zones"))
     response = post_form(client, "/dashboard/zones", {"entries": "EXAMPLE.net"})
     assert "already declared by your organisation" in text(response)

@@ -1,4 +1,4 @@
-"""Demo data: `flask --app app kindns seed-demo [--if-empty]` and `flask --app app kindns purge-demo`.
+"""Demo data (commands in kindns.demo.cli): `flask --app app kindns seed-demo [--if-empty]` and `purge-demo`.
 
 The demo shows the registry as it might look: the seven champions ICANN's Latin America and Caribbean
 engagement team thanked in November 2023 ("Security Topics Drive ICANN LAC Engagement in 2023"), NIC.br,
@@ -8,20 +8,15 @@ operators declare no zone or resolver (the checks would probe real names), and n
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import click
-from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .cli import kindns_cli
-from .extensions import db
-from .models import Organisation, OrganisationCategory, OrganisationStatus, User, Zone
-from .regions import region_for_country
+from ..enrolment.services import slugify
+from ..extensions import db
+from ..models import Organisation, OrganisationCategory, OrganisationStatus, User, Zone
+from ..regions import region_for
 
 _LAC_CITATION = ("Thanked by ICANN's Latin America and Caribbean engagement team (November 2023) for "
                  "adopting KINDNS and promoting its practices among operators in the region.")
@@ -79,12 +74,6 @@ DEMO_ORGANISATIONS: tuple[DemoOrganisation, ...] = (
 CHAMPIONS_NAMED = datetime(2023, 11, 29, tzinfo=timezone.utc)
 
 
-def slugify(name: str) -> str:
-    """A URL slug: ASCII letters and digits joined by hyphens ("Solução Network" -> "solucao-network")."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
 def _build(demo: DemoOrganisation) -> Organisation:
     approved_at = datetime.fromisoformat(demo.approved).replace(hour=12, tzinfo=timezone.utc)
     org = Organisation(
@@ -92,7 +81,7 @@ def _build(demo: DemoOrganisation) -> Organisation:
         name=demo.name,
         website=demo.website,
         country=demo.country,
-        region=region_for_country(demo.country),
+        region=region_for(demo.country),
         status=OrganisationStatus.APPROVED.value,
         submitted_at=approved_at,
         approved_at=approved_at,
@@ -129,32 +118,5 @@ def purge_demo() -> tuple[int, int]:
     return len(organisations), len(users)
 
 
-def _organisation_count() -> int:
+def organisation_count() -> int:
     return db.session.scalar(select(func.count(Organisation.id))) or 0
-
-
-@kindns_cli.command("seed-demo")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing (and succeed) when the database already holds an organisation.")
-@with_appcontext
-def seed_demo_command(if_empty: bool) -> None:
-    """Fill an empty database with demo participants (flagged as demo; remove them with purge-demo)."""
-    existing = _organisation_count()
-    if existing:
-        if if_empty:
-            click.echo(_("The database already holds %(n)s organisation(s); no demo data added.", n=existing))
-            return
-        raise click.ClickException(_(
-            "The database already holds %(n)s organisation(s); demo data is only added to an empty "
-            "database. Use purge-demo first if these are demo records.", n=existing))
-    added = seed_demo()
-    click.echo(_("Added %(n)s demo organisations (all approved, flagged as demo).", n=added))
-
-
-@kindns_cli.command("purge-demo")
-@with_appcontext
-def purge_demo_command() -> None:
-    """Delete every demo organisation and demo user."""
-    organisations, users = purge_demo()
-    click.echo(_("Deleted %(organisations)s demo organisation(s) and %(users)s demo user(s).",
-                 organisations=organisations, users=users))

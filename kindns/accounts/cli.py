@@ -4,9 +4,8 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
-
-from .cli import kindns_cli
 
 
 def _stdin_is_terminal() -> bool:
@@ -23,7 +22,8 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-@kindns_cli.command("create-admin")
+@click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 def create_admin_command(email: str) -> None:
     """Create a staff account for EMAIL, or make the existing account staff.
@@ -31,7 +31,7 @@ def create_admin_command(email: str) -> None:
     The password is asked for (or read from one line of stdin) unless a confirmed account exists
     already, which keeps its password.
     """
-    from .accounts.services import AccountError, create_admin, email_problem, needs_password_for_admin
+    from .services import AccountError, create_admin, email_problem, needs_password_for_admin
 
     password = None
     if needs_password_for_admin(email):
@@ -47,3 +47,6 @@ def create_admin_command(email: str) -> None:
         click.echo(_("Created the staff account %(email)s.", email=user.email))
     else:
         click.echo(_("%(email)s is now staff.", email=user.email))
+
+
+commands = [create_admin_command]

@@ -10,11 +10,11 @@ from typing import Any, Callable
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from .checks import CheckConfig, format_json, format_table, run_resolver_checks, run_zone_checks
-from .checks.config import ConfigError, load_root_hints, load_trust_anchors
-from .checks.names import InvalidName, normalise_ip_address, normalise_zone_name
-from .cli import kindns_cli
+from ..checks import CheckConfig, format_json, format_table, run_resolver_checks, run_zone_checks
+from ..checks.config import ConfigError, load_root_hints, load_trust_anchors
+from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
 
 
 def _engine_options(command: Callable) -> Callable:
@@ -57,7 +57,8 @@ def _print(reports: list, as_json: bool) -> None:
     click.echo(format_json(reports) if as_json else format_table(reports))
 
 
-@kindns_cli.command("check")
+@click.command("check")
+@with_appcontext
 @click.argument("zones", nargs=-1, required=True)
 @_engine_options
 def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None, trust_anchor: str | None,
@@ -75,7 +76,8 @@ def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None,
     _print(reports, as_json)
 
 
-@kindns_cli.command("check-resolver")
+@click.command("check-resolver")
+@with_appcontext
 @click.argument("addresses", nargs=-1, required=True)
 @click.option("--category", type=click.Choice(["public", "shared", "private"]), required=True,
               help="The operator category the resolvers are declared under.")
@@ -107,3 +109,6 @@ def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: b
         reports = run_resolver_checks(normalised, category, config,
                                       progress=(lambda _r: bar.update(1)) if bar else None)
     _print(reports, as_json)
+
+
+commands = [check_command, check_resolver_command]

@@ -1,0 +1,35 @@
+"""Disputes: an operator objects to one verdict, staff answer, the organisation hears the answer."""
+from __future__ import annotations
+
+from .. import audit
+from ..extensions import db
+from ..mail import send_mail
+from ..models import User
+from .alerts import organisation_recipients
+from .models import CheckResult, Dispute
+from .runs import now
+
+
+def open_dispute(result: CheckResult, user: User, note: str) -> Dispute:
+    """Record an operator's dispute of one verdict; staff see it in their list."""
+    run = result.run
+    item = Dispute(organisation_id=run.organisation_id, result_id=result.id, target=run.target,
+                   check_id=result.check_id, verdict=result.verdict, note=note.strip(), created_by_id=user.id)
+    db.session.add(item)
+    audit.record("check.disputed", run.organisation, user, target=run.target, check=result.check_id,
+                 verdict=result.verdict)
+    db.session.commit()
+    return item
+
+
+def answer_dispute(item: Dispute, staff: User, answer: str) -> Dispute:
+    """Store staff's answer and mail it to the organisation."""
+    item.answer, item.status = answer.strip(), "answered"
+    item.answered_by_id, item.answered_at = staff.id, now()
+    audit.record("check.dispute-answered", item.organisation, staff, target=item.target, check=item.check_id)
+    db.session.commit()
+    recipients = organisation_recipients(item.organisation)
+    if recipients:
+        send_mail(recipients, f"KINDNS: {item.check_id} on {item.target}",
+                  f"{item.note}\n\n---\n{item.answer}")
+    return item

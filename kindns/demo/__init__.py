@@ -1,0 +1,1 @@
+"""Demo data: plausible participants for a registry that is shown, not run (seed.py), and its commands."""

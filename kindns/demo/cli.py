@@ -1,0 +1,38 @@
+"""Demo commands: `kindns seed-demo [--if-empty]` and `kindns purge-demo`."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from .seed import organisation_count, purge_demo, seed_demo
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and succeed) when the database already holds an organisation.")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Fill an empty database with demo participants (flagged as demo; remove them with purge-demo)."""
+    existing = organisation_count()
+    if existing:
+        if if_empty:
+            click.echo(_("The database already holds %(n)s organisation(s); no demo data added.", n=existing))
+            return
+        raise click.ClickException(_(
+            "The database already holds %(n)s organisation(s); demo data is only added to an empty "
+            "database. Use purge-demo first if these are demo records.", n=existing))
+    added = seed_demo()
+    click.echo(_("Added %(n)s demo organisations (all approved, flagged as demo).", n=added))
+
+
+@click.command("purge-demo")
+@with_appcontext
+def purge_demo_command() -> None:
+    """Delete every demo organisation and demo user."""
+    organisations, users = purge_demo()
+    click.echo(_("Deleted %(organisations)s demo organisation(s) and %(users)s demo user(s).",
+                 organisations=organisations, users=users))
+
+
+commands = [seed_demo_command, purge_demo_command]
