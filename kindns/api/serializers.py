@@ -27,8 +27,8 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def participant(org: Organisation, conformance: str | None = None) -> dict:
-    """The public fields of one participant, as in lists; `conformance` is verified, not-verified or
-    not-checked (kindns.conformance)."""
+    """The public fields of one participant, as in lists; `conformance` is verified, not-verified,
+    not-measured or not-checked (kindns.conformance.standing)."""
     return {
         "slug": org.slug,
         "name": org.name,
@@ -141,6 +141,7 @@ def participant_checks(org: Organisation, conformance, runs: list) -> dict:
             "status": conformance.status,
             "checked_at": iso_utc(conformance.checked_at),
             "failing": [{"target": t, "id": c, "verdict": v} for t, c, v in conformance.failing],
+            "not_measured": [{"target": t, "id": c} for t, c in conformance.unmeasured],
             "not_checked": conformance.unchecked,
         },
         "targets": [

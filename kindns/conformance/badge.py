@@ -6,7 +6,7 @@ from markupsafe import escape
 from .standing import Conformance, status_display
 
 # By StatusDisplay.key.
-COLOURS = {"verified": "#1a7f37", "not-verified": "#cf222e", "not-checked": "#6e7781", "pending": "#9a6700"}
+COLOURS = {"verified": "#1a7f37", "not-verified": "#cf222e", "not-measured": "#9a6700", "not-checked": "#6e7781"}
 # Approximate width of a character of 11px Verdana, enough for a label without measuring fonts.
 CHAR_WIDTH = 6.5
 PADDING = 10

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -41,11 +42,20 @@ def applicable_check_ids(organisation: Organisation, kind: str) -> set[str]:
 
 @dataclass
 class Conformance:
-    """A participant's standing: "verified" when every applicable automated check of every declared
-    zone and resolver passes (warnings allowed), "not-verified" with what fails, or "not-checked"."""
+    """A participant's standing against the automated checks that its categories ask for:
+
+    - "verified": every declared zone and resolver is checked and none of those checks fails or could not
+      be measured (warnings allowed);
+    - "not-verified": at least one fails;
+    - "not-measured": nothing fails, but something could not be measured (an `error` verdict: a timeout,
+      no delegation, an address the registry may not probe) or a zone or resolver is not checked yet;
+    - "not-checked": nothing is checked yet.
+
+    An `error` says nothing about the operator's servers, so it never counts as a failure."""
 
     status: str
-    failing: list[tuple[str, str, str]] = field(default_factory=list)  # (target, check id, verdict)
+    failing: list[tuple[str, str, str]] = field(default_factory=list)  # (target, check id, "fail")
+    unmeasured: list[tuple[str, str]] = field(default_factory=list)    # (target, check id) given `error`
     unchecked: list[str] = field(default_factory=list)
     checked_at: datetime | None = None
 
@@ -65,21 +75,34 @@ class StatusDisplay:
     explanation: object
 
 
+def _count_line(conformance: Conformance) -> str:
+    """ "2 checks fail, 13 could not be measured" (the parts that apply)."""
+    parts = []
+    if conformance.failing:
+        parts.append(ngettext("%(num)d check fails", "%(num)d checks fail", len(conformance.failing)))
+    if conformance.unmeasured:
+        parts.append(ngettext("%(num)d could not be measured", "%(num)d could not be measured",
+                              len(conformance.unmeasured)))
+    if conformance.unchecked:
+        parts.append(ngettext("%(num)d zone or resolver not yet checked", "%(num)d zones or resolvers not yet "
+                              "checked", len(conformance.unchecked)))
+    return ", ".join(parts)
+
+
 def status_display(conformance: Conformance) -> StatusDisplay:
     """The one place where a standing becomes words and a colour (badge, directory, participant page,
     dashboard all use it)."""
-    if conformance.status == ConformanceStatus.VERIFIED.value:
+    status = conformance.status
+    if status == ConformanceStatus.VERIFIED.value:
         return StatusDisplay("verified", _l("verified"), _l("Verified"),
                              _l("every automated check that applies passes."))
-    if conformance.status == ConformanceStatus.NOT_CHECKED.value:
+    if status == ConformanceStatus.NOT_CHECKED.value:
         return StatusDisplay("not-checked", _l("not yet checked"), _l("Not yet checked"), "")
-    if conformance.failing:
-        return StatusDisplay("not-verified", _l("%(count)d failing", count=len(conformance.failing)),
-                             _l("Not verified"),
-                             _l("%(count)d check(s) failing", count=len(conformance.failing)))
-    # Nothing fails, but a declared zone or resolver is not checked yet.
-    return StatusDisplay("pending", _l("pending"), _l("Not verified"),
-                         _l("not every zone and resolver is checked yet."))
+    if status == ConformanceStatus.NOT_VERIFIED.value:
+        return StatusDisplay("not-verified", ngettext("%(num)d failing", "%(num)d failing", len(conformance.failing)),
+                             _l("Not verified"), _count_line(conformance))
+    return StatusDisplay("not-measured", _l("not measured"), _l("Not measured"),
+                         _l("nothing fails, but %(what)s.", what=_count_line(conformance)))
 
 
 def _latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, int], tuple]]:
@@ -115,6 +138,7 @@ def conformance_of(organisations: list[Organisation], verdicts: dict | None = No
     for organisation in organisations:
         measured = verdicts.get(organisation.id, {})
         failing: list[tuple[str, str, str]] = []
+        unmeasured: list[tuple[str, str]] = []
         unchecked: list[str] = []
         checked_at: datetime | None = None
         applicable = {kind: applicable_check_ids(organisation, kind) for kind in ("zone", "resolver")}
@@ -125,13 +149,22 @@ def conformance_of(organisations: list[Organisation], verdicts: dict | None = No
                 continue
             name, finished_at, results = measured[key]
             checked_at = max(filter(None, (checked_at, finished_at)), default=None)
-            failing += [(name, check_id, verdict) for check_id, verdict in sorted(results.items())
-                        if check_id in applicable[target.kind.name] and verdict in (FAIL, ERROR)]
+            for check_id, verdict in sorted(results.items()):
+                if check_id not in applicable[target.kind.name]:
+                    continue
+                if verdict == FAIL:
+                    failing.append((name, check_id, verdict))
+                elif verdict == ERROR:
+                    unmeasured.append((name, check_id))
         if checked_at is None:
-            standing[organisation.id] = Conformance(ConformanceStatus.NOT_CHECKED.value, unchecked=unchecked)
+            status = ConformanceStatus.NOT_CHECKED
+        elif failing:
+            status = ConformanceStatus.NOT_VERIFIED
+        elif unmeasured or unchecked:
+            status = ConformanceStatus.NOT_MEASURED
         else:
-            status = ConformanceStatus.VERIFIED if not failing and not unchecked else ConformanceStatus.NOT_VERIFIED
-            standing[organisation.id] = Conformance(status.value, failing, unchecked, checked_at)
+            status = ConformanceStatus.VERIFIED
+        standing[organisation.id] = Conformance(status.value, failing, unmeasured, unchecked, checked_at)
     return standing
 
 
@@ -156,7 +189,8 @@ def _share(numerator: int, denominator: int) -> float | None:
 
 def region_conformance() -> dict[str, RegionConformance]:
     """Per region: approved participants, how many are verified, the share of checked zones whose
-    `dnssec-signed` passes, and the share of applicable verdicts that pass or warn (n/a left out)."""
+    `dnssec-signed` passes, and the share of applicable verdicts that pass or warn (n/a and errors left out:
+    neither says anything about the operator's servers)."""
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
         .options(selectinload(Organisation.categories), selectinload(Organisation.zones),
@@ -174,11 +208,12 @@ def region_conformance() -> dict[str, RegionConformance]:
         region.verified += standing[organisation.id].verified
         applicable = {kind: applicable_check_ids(organisation, kind) for kind in ("zone", "resolver")}
         for (kind, _target_id), (_name, _when, results) in verdicts.get(organisation.id, {}).items():
-            if "dnssec-signed" in results:
+            if results.get("dnssec-signed", ERROR) != ERROR:
                 count["zones"] += 1
                 count["signed"] += results["dnssec-signed"] == PASS
             for check_id, verdict in results.items():
-                if check_id in applicable[kind] and verdict != NOT_APPLICABLE:
+                # Only what was measured is judged: n/a does not apply, and an error measured nothing.
+                if check_id in applicable[kind] and verdict not in (NOT_APPLICABLE, ERROR):
                     count["judged"] += 1
                     count["passing"] += verdict in (PASS, WARN)
     for code, region in stats.items():

@@ -38,7 +38,29 @@ def test_an_unchecked_second_zone_keeps_a_participant_from_verified(app):
     org = make_organisation(approved=True, zones=("a.example", "b.example"))
     make_run(org.zones[0])
     conformance = standing.participant_conformance(org)
-    assert conformance.status == "not-verified" and conformance.unchecked == ["b.example"]
+    assert conformance.status == "not-measured" and conformance.unchecked == ["b.example"]
+
+
+def test_an_error_is_not_a_failure(app):
+    org = make_organisation(approved=True, zones=("a.example", "b.example"), categories=("sld-zones",))
+    make_run(org.zones[0], default="error")  # e.g. not delegated: nothing could be measured
+    make_run(org.zones[1])
+    conformance = standing.participant_conformance(org)
+    assert conformance.status == "not-measured" and conformance.failing == []
+    assert ("a.example", "transport") in conformance.unmeasured
+    make_run(org.zones[1], {"axfr-restricted": "fail"})
+    conformance = standing.participant_conformance(org)
+    assert conformance.status == "not-verified"
+    assert conformance.failing == [("b.example", "axfr-restricted", "fail")]
+
+
+def test_regional_shares_leave_errors_out(app):
+    org = make_organisation(approved=True, country="BR", zones=("a.br", "b.br"))
+    make_run(org.zones[0], default="error")
+    make_run(org.zones[1], {"axfr-restricted": "fail"})
+    figures = standing.region_conformance()["LAC"]
+    assert figures.dnssec_signed_share == 1.0  # the unmeasured zone is not counted as unsigned
+    assert figures.checks_passing_share < 1 and figures.verified == 0
 
 
 def test_changes_since_the_previous_run(app):

@@ -126,13 +126,30 @@ def _badge_text(client, slug):
     return svg.get("aria-label")
 
 
+def _badge_colour(client, slug):
+    svg = ElementTree.fromstring(client.get(f"/badge/{slug}.svg").data)
+    return svg.findall("{http://www.w3.org/2000/svg}rect")[1].get("fill")
+
+
 def test_badge_follows_the_status(client):
     _user, org = _operator()
     assert _badge_text(client, org.slug) == "KINDNS: not yet checked"
     make_run(org.zones[0], {"dnssec-signed": "fail", "dnssec-valid": "n/a"})
     assert _badge_text(client, org.slug) == "KINDNS: 1 failing"
+    assert _badge_colour(client, org.slug) == "#cf222e"
+    make_run(org.zones[0], default="error")
+    assert _badge_text(client, org.slug) == "KINDNS: not measured"  # never "failing" when nothing failed
+    assert _badge_colour(client, org.slug) != "#cf222e"
     make_run(org.zones[0])
     assert _badge_text(client, org.slug) == "KINDNS: verified"
+
+
+def test_status_lines_count_failures_and_errors_apart(client, auth):
+    user, org = _operator()
+    make_run(org.zones[0], {"transport": "fail", "axfr-restricted": "fail", "ns-count": "error"})
+    auth.login_as(user)
+    page = client.get("/dashboard/checks").get_data(as_text=True)
+    assert "Not verified</strong>: 2 checks fail, 1 could not be measured" in page
 
 
 def test_badge_of_unknown_or_unapproved_is_404(client):
