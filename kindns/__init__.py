@@ -100,12 +100,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .conformance.standing import status_display
-    from .practices import CATEGORIES
+    from .practices import CATEGORIES, check_title
     from .regions import REGIONS, country_name, region_name
 
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
-        get_locale=get_locale, status_display=status_display,
+        get_locale=get_locale, status_display=status_display, check_title=check_title,
     )
 
 

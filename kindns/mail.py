@@ -43,6 +43,17 @@ def send_mail(to: str | list[str], subject: str, body: str) -> EmailMessage:
     return message
 
 
+def try_send_mail(to: str | list[str], subject: str, body: str) -> bool:
+    """Send, and log rather than raise when the mail server fails: what the mail tells of is stored already,
+    and a lost mail must neither undo it nor stop the next one."""
+    try:
+        send_mail(to, subject, body)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("mail %r to %s not sent: %s", subject, to if isinstance(to, str) else ", ".join(to), exc)
+        return False
+    return True
+
+
 def read_outbox(outbox: str | Path) -> list[EmailMessage]:
     """Messages in an outbox folder, oldest first (for tests and for operators without SMTP)."""
     from email import policy

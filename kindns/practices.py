@@ -24,6 +24,14 @@ def _checks_by_practice() -> dict[str, tuple[str, ...]]:
     return {practice_id: tuple(ids) for practice_id, ids in found.items()}
 
 
+def check_title(check_id: str) -> str:
+    """A check's title for people, from the engine's catalogue (its id when it has none)."""
+    from .checks import RESOLVER_CHECKS, ZONE_CHECKS
+
+    spec = ZONE_CHECKS.get(check_id) or RESOLVER_CHECKS.get(check_id)
+    return str(getattr(spec, "title", "") or check_id)
+
+
 @dataclass(frozen=True)
 class Practice:
     id: str

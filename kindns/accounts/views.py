@@ -25,8 +25,10 @@ def _post_limit(config_key: str, default: str):
 
 
 def _after_login(target: str | None):
-    """Redirect to `target` when it is a path on this site, else to the dashboard."""
-    return redirect(target if services.is_safe_next(target) else url_for(DASHBOARD))
+    """Redirect to `target` when it is a path on this site, else to the staff area (staff) or the dashboard."""
+    if services.is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for("admin.index") if current_user.is_staff else url_for(DASHBOARD))
 
 
 def _invalid_link(message: str, action_url: str, action_label: str):

@@ -23,11 +23,28 @@ class DecisionMessageForm(FlaskForm):
     ])
 
 
-class ChampionForm(FlaskForm):
-    organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
+class WelcomeForm(FlaskForm):
+    """Approve: a welcome to the operator is optional."""
+
+    message = TextAreaField(_l("Welcome message (optional)"), validators=[Length(max=MAX_MESSAGE_LENGTH)])
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "") else None
+
+
+class CitationForm(FlaskForm):
+    """A champion's public citation (designating one, or changing it)."""
+
     citation = TextAreaField(_l("Citation (shown publicly)"), validators=[
         DataRequired(message=_l("Write a short citation.")), Length(max=MAX_CITATION_LENGTH),
     ])
+
+
+class ChampionForm(CitationForm):
+    # No organisation is chosen until staff choose one: a preselected first name was easy to designate by mistake.
+    organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=True,
+                               validators=[DataRequired(message=_l("Choose an organisation."))])
 
 
 class DisputeAnswerForm(FlaskForm):

@@ -4,7 +4,6 @@ Like the enrolment services, each change validates first, records audit events a
 """
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,7 +15,8 @@ from ..audit import record
 from ..enrolment import status
 from ..enrolment.services import EnrolmentError
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import try_send_mail
+from ..recipients import enrolment_contacts
 from ..models import AuditEvent, Organisation, RegionOverride, User, Zone, utcnow
 from ..regions import REGIONS, default_country_regions, is_country, region_for
 
@@ -30,23 +30,14 @@ class StaffActionError(EnrolmentError):
 
 # --- Review decisions ------------------------------------------------------------------------------------
 
-def _recipients(organisation: Organisation) -> list[str]:
-    """Who hears about a decision: the members, or the public contact when nobody has joined yet."""
-    emails = sorted(m.email for m in organisation.members)
-    return emails or ([organisation.contact_email] if organisation.contact_email else [])
-
-
 def _notify(organisation: Organisation, template: str, subject: str, message: str = "") -> None:
-    recipients = _recipients(organisation)
+    recipients = enrolment_contacts(organisation)
     if not recipients:
         return
     body = render_template(template, organisation=organisation, message=message,
                            base_url=current_app.config.get("KINDNS_BASE_URL", ""))
-    try:
-        send_mail(recipients, subject, body)
-    except (smtplib.SMTPException, OSError) as exc:
-        # The decision is stored and shown on the operator's dashboard; a lost mail must not undo it.
-        current_app.logger.warning("decision mail for %s failed: %s", organisation.slug, exc)
+    # The decision is stored and shown on the operator's dashboard; a lost mail must not undo it.
+    try_send_mail(recipients, subject, body)
 
 
 def _decide(name: str, organisation: Organisation, staff: User, message: str = "", *,
@@ -65,11 +56,12 @@ def _decide(name: str, organisation: Organisation, staff: User, message: str = "
     db.session.commit()
 
 
-def approve(organisation: Organisation, staff: User) -> None:
-    """submitted -> approved: the organisation is listed publicly from now on."""
-    _decide("approve", organisation, staff, message_required=False)
+def approve(organisation: Organisation, staff: User, message: str = "") -> None:
+    """submitted -> approved: the organisation is listed publicly from now on; `message` is an optional
+    welcome the members receive with the news."""
+    _decide("approve", organisation, staff, message, message_required=False)
     _notify(organisation, "admin/mail/approved.txt",
-            _("%(name)s is enrolled in KINDNS", name=organisation.name))
+            _("%(name)s is enrolled in KINDNS", name=organisation.name), organisation.review_message)
 
 
 def request_changes(organisation: Organisation, staff: User, message: str) -> None:

@@ -7,7 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.guards import staff_required
+from ..confirmation import confirmation_page, confirmed
 from ..conformance import disputes as conformance_disputes
+from ..conformance import standing
 from ..conformance.models import Dispute
 from ..enrolment import services as enrolment
 from ..enrolment import status
@@ -15,7 +17,8 @@ from ..enrolment.forms import as_choices
 from ..extensions import db
 from ..models import Organisation
 from . import services
-from .forms import ActionForm, ChampionForm, DecisionMessageForm, DisputeAnswerForm, RegionOverrideForm
+from .forms import (ActionForm, ChampionForm, CitationForm, DecisionMessageForm, DisputeAnswerForm, RegionOverrideForm,
+                    WelcomeForm)
 
 bp = Blueprint("admin", __name__)
 # Every staff page is in this blueprint, behind the one guard.
@@ -51,7 +54,7 @@ def organisations():
     )
 
 
-def _render_organisation(organisation: Organisation, changes_form=None, reject_form=None):
+def _render_organisation(organisation: Organisation, **forms):
     return render_template(
         "admin/organisation.html",
         organisation=organisation,
@@ -63,9 +66,10 @@ def _render_organisation(organisation: Organisation, changes_form=None, reject_f
         declarers=services.other_declarers(organisation),
         events=services.audit_events(organisation.id, page=1),
         can_decide=status.can("approve", organisation),
-        approve_form=ActionForm(),
-        changes_form=changes_form or DecisionMessageForm(prefix="changes"),
-        reject_form=reject_form or DecisionMessageForm(prefix="reject"),
+        conformance=standing.participant_conformance(organisation),
+        contradictions=standing.contradictions(organisation),
+        **{"approve_form": WelcomeForm(prefix="approve"), "changes_form": DecisionMessageForm(prefix="changes"),
+           "reject_form": DecisionMessageForm(prefix="reject"), **forms},
     )
 
 
@@ -74,52 +78,55 @@ def organisation(organisation_id: int):
     return _render_organisation(_organisation_or_404(organisation_id))
 
 
-@bp.post("/organisations/<int:organisation_id>/approve")
-def approve(organisation_id: int):
+def _decide(organisation_id: int, prefix: str, form_class, decide, done_message: str):
+    """Each decision is its own form with its own message box: a message typed for one never reaches another."""
     organisation = _organisation_or_404(organisation_id)
-    try:
-        services.approve(organisation, current_user)
-    except services.StaffActionError as error:
-        _flash_errors(error)
-    else:
-        flash(_("%(name)s is approved and now listed publicly.", name=organisation.name), "success")
-    return redirect(url_for(".organisation", organisation_id=organisation.id))
-
-
-def _decision_with_message(organisation_id: int, prefix: str, decide, done_message: str):
-    organisation = _organisation_or_404(organisation_id)
-    form = DecisionMessageForm(prefix=prefix)
+    form = form_class(prefix=prefix)
     if form.validate_on_submit():
         try:
-            decide(organisation, current_user, form.message.data)
+            decide(organisation, current_user, form.message.data or "")
         except services.StaffActionError as error:
             _flash_errors(error)
         else:
-            flash(done_message, "success")
+            flash(done_message % {"name": organisation.name}, "success")
         return redirect(url_for(".organisation", organisation_id=organisation.id))
-    forms = {"changes_form": form} if prefix == "changes" else {"reject_form": form}
-    return _render_organisation(organisation, **forms), 400
+    return _render_organisation(organisation, **{f"{prefix}_form": form}), 400
+
+
+@bp.post("/organisations/<int:organisation_id>/approve")
+def approve(organisation_id: int):
+    return _decide(organisation_id, "approve", WelcomeForm, services.approve,
+                   _("%(name)s is approved and now listed publicly."))
 
 
 @bp.post("/organisations/<int:organisation_id>/request-changes")
 def request_changes(organisation_id: int):
-    return _decision_with_message(organisation_id, "changes", services.request_changes,
-                                  _("Changes requested; the operator has been told."))
+    return _decide(organisation_id, "changes", DecisionMessageForm, services.request_changes,
+                   _("Changes requested; the operator has been told."))
 
 
 @bp.post("/organisations/<int:organisation_id>/reject")
 def reject(organisation_id: int):
-    return _decision_with_message(organisation_id, "reject", services.reject,
-                                  _("Enrolment rejected; the operator has been told."))
+    return _decide(organisation_id, "reject", DecisionMessageForm, services.reject,
+                   _("Enrolment rejected; the operator has been told."))
 
 
 @bp.route("/champions", methods=["GET", "POST"])
 def champions():
     form = ChampionForm()
     candidates = services.approved_non_champions()
-    form.organisation.choices = as_choices((o.id, o.name) for o in candidates)
+    form.organisation.choices = as_choices([("", _("Choose an organisation"))] + [(o.id, o.name) for o in candidates])
     if form.validate_on_submit():
         organisation = _organisation_or_404(form.organisation.data)
+        conformance = standing.participant_conformance(organisation)
+        if not conformance.verified and not confirmed():
+            return confirmation_page(
+                _("Designate %(name)s although it is not verified?", name=organisation.name),
+                _("%(name)s is %(status)s by the automated checks. A champion is held up as an example to its "
+                  "region: designate it anyway?", name=organisation.name,
+                  status=standing.status_display(conformance).label),
+                _("Designate anyway"), url_for(".champions"),
+                hidden={"organisation": organisation.id, "citation": form.citation.data})
         try:
             services.designate_champion(organisation, current_user, form.citation.data)
         except services.StaffActionError as error:
@@ -131,9 +138,33 @@ def champions():
                            has_candidates=bool(candidates)), (400 if form.errors else 200)
 
 
+@bp.route("/champions/<int:organisation_id>", methods=["GET", "POST"])
+def champion(organisation_id: int):
+    """Change a champion's citation."""
+    organisation = _organisation_or_404(organisation_id)
+    if not organisation.is_champion:
+        abort(404)
+    form = CitationForm(data={"citation": organisation.champion_citation} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.designate_champion(organisation, current_user, form.citation.data)
+        except services.StaffActionError as error:
+            _flash_errors(error)
+        else:
+            flash(_("The citation of %(name)s is saved.", name=organisation.name), "success")
+            return redirect(url_for(".champions"))
+    return render_template("admin/champion.html", form=form, organisation=organisation), (400 if form.errors else 200)
+
+
 @bp.post("/champions/<int:organisation_id>/revoke")
 def revoke_champion(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
+    if organisation.is_champion and not confirmed():
+        return confirmation_page(
+            _("Revoke %(name)s as a champion?", name=organisation.name),
+            _("%(name)s will no longer be listed among the champions, and its citation will be deleted.",
+              name=organisation.name),
+            _("Revoke"), url_for(".champions"), danger=True)
     try:
         services.revoke_champion(organisation, current_user)
     except services.StaffActionError as error:

@@ -2,28 +2,22 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..extensions import db
-from ..mail import absolute_url, send_mail
-from ..models import AuditEvent, Organisation, User
 from ..checks.policy import WARN
+from ..extensions import db
+from ..mail import absolute_url, send_mail, try_send_mail
+from ..models import AuditEvent
+from ..recipients import operations_contacts, staff as staff_addresses
 from .history import Change, changes_since, previous_run, record_regression
 from .models import CheckRun
 from .targets import target_of_run
 
 EXPIRY_CHECK = "dnssec-signature-expiry"
 log = logging.getLogger(__name__)
-
-
-def organisation_recipients(organisation: Organisation) -> list[str]:
-    """The public contact and every member, once each."""
-    addresses = [organisation.contact_email] + [m.email for m in organisation.members]
-    return list(dict.fromkeys(a for a in addresses if a))
 
 
 def _report_link(run: CheckRun) -> str:
@@ -34,28 +28,18 @@ def _report_link(run: CheckRun) -> str:
     return absolute_url(endpoint, **values)
 
 
-def _send(recipients: list[str], subject: str, body: str) -> bool:
-    # The run is stored whatever happens here: a mail server that fails must not lose the next alert.
-    try:
-        send_mail(recipients, subject, body)
-        return True
-    except (smtplib.SMTPException, OSError) as exc:
-        log.warning("alert %r to %s not sent: %s", subject, ", ".join(recipients), exc)
-        return False
-
-
 def after_run(run: CheckRun) -> list[str]:
     """Send what a finished run calls for; returns the subjects sent (for the log and tests)."""
     previous = previous_run(run)
     sent: list[str] = []
-    recipients = organisation_recipients(run.organisation)
+    recipients = operations_contacts(run.organisation)
     changes = changes_since(run, previous)
     regressions = [c for c in changes if c.is_regression]
     if regressions:
         record_regression(run, regressions)
         if recipients:
             subject = _("KINDNS: %(target)s now fails %(count)d check(s)", target=run.target, count=len(regressions))
-            if _send(recipients, subject, _regression_body(run, regressions)):
+            if try_send_mail(recipients, subject, _regression_body(run, regressions)):
                 sent.append(subject)
     expiry = next((r for r in run.results if r.check_id == EXPIRY_CHECK), None)
     # Warn once as the zone enters the window, not on every run while it stays there.
@@ -63,7 +47,7 @@ def after_run(run: CheckRun) -> list[str]:
         if previous is not None else None
     if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN and recipients:
         subject = _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target)
-        if _send(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])):
+        if try_send_mail(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])):
             sent.append(subject)
     return sent
 
@@ -86,7 +70,7 @@ def send_staff_digest(now: datetime | None = None) -> str | None:
         .where(AuditEvent.action == "check.regressed", AuditEvent.created_at >= now - timedelta(days=1))
         .order_by(AuditEvent.created_at)
     ).all()
-    staff = [u.email for u in db.session.scalars(select(User).where(User.is_staff)).all()]
+    staff = staff_addresses()
     if not events or not staff:
         return None
     subject = _("KINDNS digest: %(count)d regression(s) in the last day", count=len(events))

@@ -1,11 +1,12 @@
 """Disputes: an operator objects to one verdict, staff answer, the organisation hears the answer."""
 from __future__ import annotations
 
-from .. import audit
+from .. import audit, notices
 from ..extensions import db
 from ..mail import send_mail
 from ..models import User
-from .alerts import organisation_recipients
+from ..practices import check_title
+from ..recipients import operations_contacts
 from .models import CheckResult, Dispute
 from .runs import now
 
@@ -19,6 +20,7 @@ def open_dispute(result: CheckResult, user: User, note: str) -> Dispute:
     audit.record("check.disputed", run.organisation, user, target=run.target, check=result.check_id,
                  verdict=result.verdict)
     db.session.commit()
+    notices.verdict_disputed(run.organisation, run.target, check_title(result.check_id), item.note)
     return item
 
 
@@ -28,7 +30,7 @@ def answer_dispute(item: Dispute, staff: User, answer: str) -> Dispute:
     item.answered_by_id, item.answered_at = staff.id, now()
     audit.record("check.dispute-answered", item.organisation, staff, target=item.target, check=item.check_id)
     db.session.commit()
-    recipients = organisation_recipients(item.organisation)
+    recipients = operations_contacts(item.organisation)
     if recipients:
         send_mail(recipients, f"KINDNS: {item.check_id} on {item.target}",
                   f"{item.note}\n\n---\n{item.answer}")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
 from ..extensions import db
 from ..models import Organisation, OrganisationStatus
-from ..practices import CATEGORIES
+from ..practices import CATEGORIES, Practice
 from ..regions import REGIONS
 from .models import CheckResult, CheckRun, RegionSnapshot, RunStatus
 from .runs import aware, now
@@ -170,6 +170,31 @@ def conformance_of(organisations: list[Organisation], verdicts: dict | None = No
 
 def participant_conformance(organisation: Organisation) -> Conformance:
     return conformance_of([organisation])[organisation.id]
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """The operator says it does a practice, and a measurement of that practice fails."""
+
+    practice: Practice
+    target: str
+    check_id: str
+
+
+def contradictions(organisation: Organisation) -> list[Contradiction]:
+    """Where the self-assessment says "yes, we do this" beside a failing check of that practice (on the
+    latest run of each zone and resolver): worth a second look by the operator and by staff."""
+    said_yes = {answer.practice_id for answer in organisation.answers if answer.implemented}
+    practices = [practice for category_id in organisation.category_ids if category_id in CATEGORIES
+                 for practice in CATEGORIES[category_id].practices if practice.id in said_yes]
+    if not practices:
+        return []
+    measured = _latest_verdicts([organisation.id]).get(organisation.id, {})
+    found = []
+    for name, _when, results in sorted(measured.values(), key=lambda entry: entry[0]):
+        found += [Contradiction(practice, name, check_id) for practice in practices
+                  for check_id in practice.check_ids if results.get(check_id) == FAIL]
+    return found
 
 
 # --- regions --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 Staff's list of disputes lives in the staff area (kindns.admin)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -41,7 +41,8 @@ def overview():
         return redirect(url_for("enrolment.dashboard"))
     rows = [(target, history.latest_run(target), runs.active_run(target)) for target in targets_of(organisation)]
     return render_template("conformance/overview.html", organisation=organisation, rows=rows,
-                           conformance=standing.participant_conformance(organisation), form=CheckNowForm())
+                           conformance=standing.participant_conformance(organisation), form=CheckNowForm(),
+                           contradictions=standing.contradictions(organisation))
 
 
 @bp.get(f"{TARGET_URL}/report")
@@ -61,6 +62,20 @@ def report(kinds: str, target_id: int):
         applicable=standing.applicable_check_ids(target.organisation, target.kind.name), disputes=target_disputes,
         form=CheckNowForm(), dispute_form=DisputeForm(),
     )
+
+
+@bp.get(f"{TARGET_URL}/status")
+@login_required
+def status(kinds: str, target_id: int):
+    """Whether a check of the target is under way, for the report page's refresh script: it reloads the
+    report once the run it waits for is no longer queued or running."""
+    target = _own_target(kinds, target_id)
+    active = runs.active_run(target)
+    latest = history.latest_run(target)
+    response = jsonify(active={"id": active.id, "status": active.status} if active else None,
+                       latest_run=latest.id if latest else None, report=target.report_url)
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.post(f"{TARGET_URL}/check")

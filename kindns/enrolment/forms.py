@@ -117,14 +117,15 @@ def assessment_form(practices: list[Practice], *args, **kwargs) -> FlaskForm:
 
     for practice in practices:
         key = _field_key(practice.id)
+        # The description names the practice where the field's own label cannot (the error summary).
         setattr(AssessmentForm, f"implemented_{key}", RadioField(
-            _l("Do you do this?"),
+            _l("Do you do this?"), description=practice.title,
             choices=as_choices([("yes", _l("Yes, we do this")), ("no", _l("Not yet"))]),
             validators=[Optional()],
             validate_choice=False,
         ))
         setattr(AssessmentForm, f"how_{key}", TextAreaField(
-            _l("How? (If not yet: what you plan.)"),
+            _l("How? (If not yet: what you plan.)"), description=practice.title,
             validators=[Length(max=MAX_HOW_LENGTH)],
         ))
     return AssessmentForm(*args, **kwargs)

@@ -17,6 +17,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import notices
 from ..audit import record
 from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
 from ..conformance.runs import new_run
@@ -339,6 +340,14 @@ def answers_by_practice(organisation: Organisation) -> dict[str, PracticeAnswer]
     return {a.practice_id: a for a in organisation.answers}
 
 
+def missing_answers(organisation: Organisation) -> list[Practice]:
+    """The practices of the organisation's assessment still without an answer that says how (or, if not
+    yet, what is planned): a yes or no alone does not count."""
+    stored = answers_by_practice(organisation)
+    return [practice for _title, practices in assessment_sections(organisation) for practice in practices
+            if practice.id not in stored or not stored[practice.id].how.strip()]
+
+
 def save_assessment(organisation: Organisation, user: User, answers: dict[str, Answer]) -> list[str]:
     """Store the answers to the organisation's practices; returns the ids of the practices that changed.
 
@@ -394,9 +403,7 @@ def submission_problems(organisation: Organisation) -> list[str]:
         problems.append(_("Declare at least one zone you operate."))
     if "resolver" in kinds and not organisation.resolvers:
         problems.append(_("Declare at least one resolver address you operate."))
-    stored = answers_by_practice(organisation)
-    missing = [pid for pid in assessment_practice_ids(organisation)
-               if pid not in stored or not stored[pid].how.strip()]
+    missing = missing_answers(organisation)
     if missing:
         problems.append(_(
             "Answer every practice of the self-assessment: say how you do it, or, if you do not yet, "
@@ -414,6 +421,7 @@ def submit(organisation: Organisation, user: User) -> None:
         raise EnrolmentError(problems)
     status.apply_transition("submit", organisation, user)
     db.session.commit()
+    notices.enrolment_submitted(organisation)
 
 
 def next_step(organisation: Organisation | None) -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
+from ..confirmation import confirmation_page, confirmed
 from ..conformance.targets import KINDS, find_target
 from ..extensions import limiter
 from ..jobs import queue_runs
@@ -52,6 +53,7 @@ def dashboard():
         organisation=organisation,
         next_step=services.next_step(organisation),
         problems=services.submission_problems(organisation) if organisation else [],
+        missing=services.missing_answers(organisation) if organisation else [],
         can_submit=organisation is not None and status.can("submit", organisation),
         status_labels=status.STATUS_LABELS,
         conflicts=services.zones_declared_elsewhere(organisation) if organisation else set(),
@@ -119,6 +121,12 @@ def zones(organisation):
 @organisation_required
 def delete_zone(organisation, zone_id: int):
     zone = (find_target(KINDS["zone"], zone_id, organisation.id) or abort(404)).row
+    if not confirmed():
+        return confirmation_page(
+            _("Remove %(name)s?", name=zone.name),
+            _("The zone %(name)s and its check history will be removed from your organisation. You can declare it "
+              "again later, but its history will not come back.", name=zone.name),
+            _("Remove the zone"), url_for(".zones"), danger=True)
     services.remove_zone(zone, current_user)
     flash(_("Zone %(name)s removed.", name=zone.name), "success")
     return redirect(url_for(".zones"))
@@ -134,6 +142,12 @@ def resolvers(organisation):
 @organisation_required
 def delete_resolver(organisation, resolver_id: int):
     resolver = (find_target(KINDS["resolver"], resolver_id, organisation.id) or abort(404)).row
+    if not confirmed():
+        return confirmation_page(
+            _("Remove %(address)s?", address=resolver.address),
+            _("The resolver %(address)s and its check history will be removed from your organisation.",
+              address=resolver.address),
+            _("Remove the resolver"), url_for(".resolvers"), danger=True)
     services.remove_resolver(resolver, current_user)
     flash(_("Resolver %(address)s removed.", address=resolver.address), "success")
     return redirect(url_for(".resolvers"))
@@ -159,7 +173,16 @@ def assessment(organisation):
             _flash_errors(error)
         else:
             flash(_("Self-assessment saved.") if changed else _("Nothing changed."), "success")
-            return redirect(url_for(".dashboard"))
+            missing = services.missing_answers(organisation)
+            if not missing:
+                return redirect(url_for(".dashboard"))
+            flash(ngettext("%(num)d answer is still missing; it is marked below.",
+                           "%(num)d answers are still missing; they are marked below.", len(missing)), "warning")
+            return redirect(url_for(".assessment", missing=1))
+    elif request.args.get("missing"):
+        # Just saved with gaps: name and mark each practice still to answer, where it stands.
+        for practice in services.missing_answers(organisation):
+            form.how_field(practice).errors = [_("Say how you do this or, if you do not yet, what you plan.")]
     return render_template("enrolment/assessment.html", form=form, sections=sections, organisation=organisation)
 
 

@@ -158,6 +158,14 @@ def test_login_does_not_redirect_off_site(client, target):
     assert response.headers["Location"] == "/dashboard"
 
 
+def test_staff_land_in_the_staff_area(client):
+    from tests.factories import make_user
+
+    make_user(email="staff@icann.example", is_staff=True)
+    response = login(client, "staff@icann.example", "correct horse battery staple")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+
+
 def test_login_follows_a_local_next(client):
     make_user(email="alice@example.net")
     response = submit_form(client, "/login", {"email": "alice@example.net", "password": DEFAULT_PASSWORD,

@@ -26,30 +26,44 @@ def submitted():
     return organisation
 
 
+@pytest.fixture
+def operator_mail(outbox, staff):
+    """The messages sent to anyone but staff (who hear of every submission)."""
+    return lambda: [m for m in outbox() if m["To"] != staff.email]
+
+
+def test_staff_hear_of_a_submission(staff, outbox):
+    user, organisation = ready_to_submit("Eager Networks")
+    enrolment.submit(organisation, user)
+    (notice,) = outbox()
+    assert notice["To"] == staff.email and "Eager Networks submitted its enrolment" in notice["Subject"]
+    assert f"/admin/organisations/{organisation.id}" in notice.get_content()
+
+
 def last_event(action: str) -> AuditEvent:
     return db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())
     ).first()
 
 
-def test_approve(staff, submitted, outbox):
+def test_approve(staff, submitted, operator_mail):
     services.approve(submitted, staff)
     assert submitted.status == "approved" and submitted.approved_at is not None
     event = last_event("organisation.approved")
     assert event.user_id == staff.id and event.organisation_id == submitted.id
     assert event.detail == {"old_status": "submitted", "new_status": "approved"}
-    (message,) = outbox()
+    (message,) = operator_mail()
     assert message["To"] == submitted.members[0].email and "enrolled" in message["Subject"]
     with pytest.raises(services.StaffActionError):
         services.approve(submitted, staff)
 
 
-def test_request_changes_mails_the_message_to_every_member(staff, submitted, outbox):
+def test_request_changes_mails_the_message_to_every_member(staff, submitted, operator_mail):
     colleague = make_user(organisation=submitted)
     services.request_changes(submitted, staff, "  Please declare your secondary zones.  ")
     assert submitted.status == "changes_requested"
     assert submitted.review_message == "Please declare your secondary zones."
-    (message,) = outbox()
+    (message,) = operator_mail()
     assert colleague.email in message["To"] and submitted.members[0].email in message["To"]
     assert "Please declare your secondary zones." in message.get_content()
     assert last_event("organisation.changes_requested").detail["message"] == "Please declare your secondary zones."
@@ -60,13 +74,13 @@ def test_request_changes_mails_the_message_to_every_member(staff, submitted, out
     assert submitted.status == "submitted"
 
 
-def test_reject_needs_a_message(staff, submitted, outbox):
+def test_reject_needs_a_message(staff, submitted, operator_mail):
     with pytest.raises(services.StaffActionError):
         services.reject(submitted, staff, "   ")
-    assert submitted.status == "submitted" and outbox() == []
+    assert submitted.status == "submitted" and operator_mail() == []
     services.reject(submitted, staff, "Not a DNS operator.")
     assert submitted.status == "rejected"
-    assert "Not a DNS operator." in outbox()[0].get_content()
+    assert "Not a DNS operator." in operator_mail()[0].get_content()
     with pytest.raises(services.StaffActionError):
         services.request_changes(submitted, staff, "Too late.")
 

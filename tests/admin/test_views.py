@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from kindns.extensions import db
 from kindns.models import AuditEvent, Organisation, RegionOverride
+from tests.conformance.factories import make_run
 from tests.enrolment.helpers import answer_everything, post_form
 from tests.factories import make_organisation, make_user
 
@@ -91,13 +92,38 @@ def test_organisation_list_filters_by_status(client, staff, submitted):
 
 
 def test_approve(client, staff, submitted, outbox):
-    response = post_form(client, organisation_url(submitted, "approve"), page=organisation_url(submitted))
+    response = post_form(client, organisation_url(submitted, "approve"), prefix="approve",
+                         data={"approve-message": "Welcome aboard, and thank you for the DNSSEC work."},
+                         page=organisation_url(submitted))
     assert response.status_code == 302
     db.session.expire_all()
     assert submitted.status == "approved" and submitted.approved_at is not None
-    assert outbox()[0]["To"] == "owner@example.net"
+    (message,) = [m for m in outbox() if m["To"] == "owner@example.net"]
+    assert "Welcome aboard, and thank you for the DNSSEC work." in message.get_content()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.approved"))
-    assert event.user_id == staff.id
+    assert event.user_id == staff.id and event.detail["message"].startswith("Welcome aboard")
+
+
+def test_each_decision_has_its_own_message_box(client, staff, submitted):
+    page = text(client.get(organisation_url(submitted)))
+    for prefix in ("approve", "changes", "reject"):
+        assert page.count(f'name="{prefix}-message"') == 1, prefix
+    # A message typed in one decision's box is not another's: rejecting with only a welcome typed is refused.
+    response = post_form(client, organisation_url(submitted, "reject"), prefix="reject",
+                         data={"approve-message": "Welcome!"}, page=organisation_url(submitted))
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert submitted.status == "submitted"
+
+
+def test_the_review_page_shows_where_answers_and_measurements_disagree(client, staff, submitted):
+    zone = submitted.zones[0]
+    make_run(zone, {"axfr-restricted": "fail"})
+    assert "disagree" not in text(client.get(organisation_url(submitted)))  # no answer said "yes" yet
+    answer_everything(submitted, submitted.members[0])
+    page = text(client.get(organisation_url(submitted)))
+    assert "The self-assessment and the measurements disagree" in page
+    assert f"fails on {zone.name}" in page
 
 
 def test_request_changes_reaches_the_operator_who_resubmits(app, client, auth, staff, submitted, outbox):
@@ -112,7 +138,7 @@ def test_request_changes_reaches_the_operator_who_resubmits(app, client, auth, s
     assert response.status_code == 302
     db.session.expire_all()
     assert submitted.status == "changes_requested"
-    (message,) = outbox()
+    (message,) = [m for m in outbox() if m["To"] == "owner@example.net"]
     assert "Please list your secondary zones." in message.get_content()
 
     # The operator sees the message, edits and submits again.
@@ -147,10 +173,14 @@ def test_reject_needs_a_message(client, staff, submitted, outbox):
 
 
 def test_champions_designate_and_revoke(client, staff):
-    organisation = make_organisation("Approved Networks", approved=True)
+    organisation = make_organisation("Approved Networks", approved=True, zones=("approved.example",))
+    make_run(organisation.zones[0])  # verified: designated without a second question
     draft = make_organisation("Draft Networks")
     page = text(client.get("/admin/champions"))
     assert "Approved Networks" in page and "Draft Networks" not in page
+    assert '<option selected value="">Choose an organisation</option>' in page  # nobody preselected
+    response = post_form(client, "/admin/champions", {"citation": "Picked nobody."}, page="/admin/champions")
+    assert response.status_code == 400 and "Choose an organisation." in text(response)
     response = post_form(client, "/admin/champions", {"organisation": draft.id, "citation": "No."},
                          page="/admin/champions")
     assert response.status_code == 400
@@ -165,11 +195,40 @@ def test_champions_designate_and_revoke(client, staff):
     assert organisation.is_champion and organisation.champion_citation == "Ran DNSSEC training in 2026."
     assert not draft.is_champion
     assert "Ran DNSSEC training in 2026." in text(client.get("/admin/champions"))
-    assert post_form(client, f"/admin/champions/{organisation.id}/revoke").status_code == 302
+
+    # The citation can be corrected.
+    response = post_form(client, f"/admin/champions/{organisation.id}", {"citation": "Taught DNSSEC in 2026."},
+                         page=f"/admin/champions/{organisation.id}")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.champion_citation == "Taught DNSSEC in 2026."
+
+    # Revoking asks first; only the confirmed post revokes.
+    asked = post_form(client, f"/admin/champions/{organisation.id}/revoke")
+    assert asked.status_code == 200 and "Revoke Approved Networks as a champion?" in text(asked)
+    db.session.expire_all()
+    assert organisation.is_champion
+    assert post_form(client, f"/admin/champions/{organisation.id}/revoke", {"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     assert not organisation.is_champion
     actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions == ["champion.designated", "champion.revoked"]
+    assert actions == ["champion.designated", "champion.designated", "champion.revoked"]
+
+
+def test_designating_a_participant_that_is_not_verified_asks_first(client, staff):
+    organisation = make_organisation("Failing Networks", approved=True, zones=("failing.example",))
+    make_run(organisation.zones[0], {"axfr-restricted": "fail"})
+    data = {"organisation": organisation.id, "citation": "Great outreach."}
+    asked = post_form(client, "/admin/champions", data, page="/admin/champions")
+    assert asked.status_code == 200
+    assert "Designate Failing Networks although it is not verified?" in text(asked)
+    assert "1 failing" in text(asked)
+    db.session.expire_all()
+    assert not organisation.is_champion
+    response = post_form(client, "/admin/champions", {**data, "confirmed": "1"}, page="/admin/champions")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.is_champion and organisation.champion_citation == "Great outreach."
 
 
 def test_region_override_and_clear(client, staff):
@@ -192,11 +251,11 @@ def test_audit_log_page_filters_and_paginates(app, client, staff):
     app.config["KINDNS_PAGE_SIZE"] = 2
     first = make_organisation("First Networks", approved=True)
     second = make_organisation("Second Networks", approved=True)
-    post_form(client, "/admin/champions", {"organisation": first.id, "citation": "First citation."},
-              page="/admin/champions")
-    post_form(client, "/admin/champions", {"organisation": second.id, "citation": "Second citation."},
-              page="/admin/champions")
-    post_form(client, f"/admin/champions/{first.id}/revoke")
+    post_form(client, "/admin/champions", {"organisation": first.id, "citation": "First citation.",
+                                           "confirmed": "1"}, page="/admin/champions")
+    post_form(client, "/admin/champions", {"organisation": second.id, "citation": "Second citation.",
+                                           "confirmed": "1"}, page="/admin/champions")
+    post_form(client, f"/admin/champions/{first.id}/revoke", {"confirmed": "1"})
     page = text(client.get("/admin/audit"))
     assert "champion.revoked" in page and "Second citation." in page
     assert "staff@example.org" in page and "Page 1 of 2" in page

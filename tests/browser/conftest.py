@@ -48,6 +48,7 @@ def live_server(sqlite_template, tmp_path):
         "SECRET_KEY": "browser-test",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "KINDNS_OUTBOX": str(outbox),
+        "KINDNS_QUEUE_FILE": str(tmp_path / "jobs.sqlite3"),
         "KINDNS_SMTP_HOST": "",
         "RATELIMIT_STORAGE_URI": "memory://",
     })

@@ -1,6 +1,7 @@
 """Conformance pages through the test client, with stored runs (measuring is tested against the DNS lab)."""
 from __future__ import annotations
 
+import html
 import re
 from xml.etree import ElementTree
 
@@ -97,6 +98,9 @@ def test_dispute_reaches_staff_and_the_answer_reaches_the_operator(client, auth,
                            {"note": "Our two servers are in different ASes <b>really</b>"}, form_url=report,
                            follow_redirects=True)
     assert "was sent to staff" in response.get_data(as_text=True)
+    [notice] = outbox()  # staff hear of it at once
+    assert notice["To"] == staff.email and "disputes a verdict on example.org" in notice["Subject"]
+    assert "different ASes" in notice.get_content() and "/admin/disputes" in notice.get_content()
     auth.logout()
     auth.login_as(staff)
     listing = client.get("/admin/disputes").get_data(as_text=True)
@@ -104,7 +108,7 @@ def test_dispute_reaches_staff_and_the_answer_reaches_the_operator(client, auth,
     dispute_id = db.session.scalar(db.select(Dispute.id))
     submit_form(client, f"/admin/disputes/{dispute_id}/answer", {"answer": "Confirmed: AS data was stale."},
                 form_url="/admin/disputes")
-    [message] = outbox()
+    message = outbox()[-1]
     assert user.email in message["To"] and "Confirmed: AS data was stale." in message.get_content()
     auth.logout()
     auth.login_as(user)
@@ -203,3 +207,48 @@ def test_leaderboard_carries_conformance_figures_and_history(client):
     assert {h["region"] for h in body["history"]} == {"AF", "AP", "EU", "LAC", "NA"}
     page = client.get("/leaderboard").get_data(as_text=True)
     assert "history-chart" in page and "100 %" in page
+
+
+def test_the_status_endpoint_says_whether_a_check_is_under_way(client, auth):
+    user, org = _operator()
+    zone = org.zones[0]
+    auth.login_as(user)
+    status_url = f"/dashboard/zones/{zone.id}/status"
+    assert client.get(status_url).get_json()["active"] is None
+    submit_form(client, f"/dashboard/zones/{zone.id}/check", {}, form_url=f"/dashboard/zones/{zone.id}/report")
+    body = client.get(status_url).get_json()
+    assert body["active"]["status"] == "queued" and body["report"] == f"/dashboard/zones/{zone.id}/report"
+    page = client.get(f"/dashboard/zones/{zone.id}/report").get_data(as_text=True)
+    assert f'data-status-url="{status_url}"' in page and "js/report-refresh.js" in page
+    intruder, _ = _operator(name="Nosy Networks")
+    auth.login_as(intruder)
+    assert client.get(status_url).status_code == 404
+
+
+def test_past_the_limit_the_page_says_how_long_to_wait_and_leads_back(app, client, auth):
+    app.config["KINDNS_CHECK_NOW_LIMIT"] = "1 per hour"
+    user, org = _operator(zones=("a.example", "b.example"))
+    auth.login_as(user)
+    report = f"/dashboard/zones/{org.zones[1].id}/report"
+    token = csrf_token_from(client.get(report).data)
+    client.post(f"/dashboard/zones/{org.zones[0].id}/check", data={"csrf_token": token})
+    refused = client.post(f"/dashboard/zones/{org.zones[1].id}/check", data={"csrf_token": token},
+                          headers={"Referer": f"http://registry.test{report}"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert re.search(r"Try again in (60|59) minutes\.", page), page
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert f'<a href="{report}">Back to the page you came from</a>' in page
+
+
+def test_the_checks_page_flags_answers_that_measurements_contradict(client, auth):
+    from kindns.enrolment import services as enrolment
+
+    user, org = _operator(categories=("sld-zones",))
+    with client.application.test_request_context():
+        enrolment.save_assessment(org, user, {"sld-zones-2": enrolment.Answer(True, "ACL on every server.")})
+    make_run(org.zones[0], {"axfr-restricted": "fail"})
+    auth.login_as(user)
+    page = client.get("/dashboard/checks").get_data(as_text=True)
+    assert "The self-assessment and the measurements disagree" in page
+    assert "the self-assessment says yes, but “axfr-restricted” fails on example.org" in html.unescape(page)

@@ -34,10 +34,10 @@ def test_another_operators_objects_answer_404(client, first, second, outbox):
     for url in (f"/dashboard/zones/{zone.id}/delete",
                 f"/dashboard/resolvers/{resolver.id}/delete",
                 f"/dashboard/members/invitations/{invitation.id}/cancel"):
-        assert post_form(client, url).status_code == 404, url
+        assert post_form(client, url, {"confirmed": "1"}).status_code == 404, url
     for url in ("/dashboard/zones/999999/delete", "/dashboard/resolvers/999999/delete",
                 "/dashboard/members/invitations/999999/cancel"):
-        assert post_form(client, url).status_code == 404, url
+        assert post_form(client, url, {"confirmed": "1"}).status_code == 404, url
     db.session.expire_all()
     assert db.session.get(Zone, zone.id) and db.session.get(Resolver, resolver.id)
     assert db.session.get(Invitation, invitation.id)

@@ -89,7 +89,11 @@ def test_full_operator_flow(client, auth, queued):
 
     # Remove one.
     zone = next(z for z in organisation.zones if z.name == "shared.example")
-    assert post_form(client, f"/dashboard/zones/{zone.id}/delete").status_code == 302
+    asked = post_form(client, f"/dashboard/zones/{zone.id}/delete")  # first: are you sure?
+    assert asked.status_code == 200 and "Remove shared.example?" in text(asked)
+    db.session.expire_all()
+    assert "shared.example" in [z.name for z in organisation.zones]
+    assert post_form(client, f"/dashboard/zones/{zone.id}/delete", {"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     assert "shared.example" not in [z.name for z in organisation.zones]
 
@@ -108,9 +112,22 @@ def test_full_operator_flow(client, auth, queued):
     assert all(f'id="practice-{p.id}"' in page for p in practices)
     assert str(practices[0].title) in page
     first = practices[0].id.replace("-", "_")
-    post_form(client, "/dashboard/assessment", {f"implemented_{first}": "yes", f"how_{first}": "ECDSA, HSM."},
-              page="/dashboard/assessment")
-    assert "Submit for review" not in text(client.get("/dashboard"))
+    second = practices[1].id.replace("-", "_")
+    saved = post_form(client, "/dashboard/assessment", {f"implemented_{first}": "yes", f"how_{first}": "ECDSA, HSM.",
+                                                         f"implemented_{second}": "yes"},
+                      page="/dashboard/assessment", follow_redirects=True)
+    # Saved, and what is still missing is named and marked where it stands ("yes" without "how" included).
+    page = text(saved)
+    assert "Self-assessment saved." in page and f"{len(practices) - 1} answers are still missing" in page
+    assert f'<a href="#how_{second}">{practices[1].title}: Say how you do this' in page
+    textarea = re.search(rf'<textarea[^>]*id="how_{second}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in textarea and f'aria-describedby="how_{second}-errors"' in textarea
+    assert f'<a href="#how_{first}">' not in page
+    dashboard = text(client.get("/dashboard"))
+    assert "Submit for review" not in dashboard
+    assert "Self-assessment answers still missing" in dashboard
+    assert f'#practice-{practices[1].id}">{practices[1].title}</a>' in dashboard
+    assert f'#practice-{practices[0].id}"' not in dashboard
     response = post_form(client, "/dashboard/submit", follow_redirects=True)
     assert "Answer every practice" in text(response)
     db.session.expire_all()
