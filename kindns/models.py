@@ -65,6 +65,9 @@ class Organisation(db.Model):
     approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     is_champion: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     champion_citation: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # An approved organisation's new name or website waits here for staff; the public keeps the approved ones.
+    pending_name: Mapped[Optional[str]] = mapped_column(String(200))
+    pending_website: Mapped[Optional[str]] = mapped_column(String(500))
     champion_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())

@@ -27,3 +27,9 @@ def verdict_disputed(organisation: Organisation, target: str, check_title: str, 
     return _notify(_("KINDNS: %(name)s disputes a verdict on %(target)s", name=organisation.name, target=target),
                    "mail/staff_disputed.txt", organisation=organisation, target=target, check=check_title,
                    note=note, link=absolute_url("admin.disputes"))
+
+
+def change_to_review(organisation: Organisation) -> bool:
+    return _notify(_("KINDNS: %(name)s asks to change its public name or website", name=organisation.name),
+                   "mail/staff_change.txt", organisation=organisation,
+                   link=absolute_url("admin.organisation", organisation_id=organisation.id))

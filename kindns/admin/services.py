@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..audit import record
 from ..enrolment import status
-from ..enrolment.services import EnrolmentError
+from ..enrolment.services import REVIEWED_FIELDS, EnrolmentError
 from ..extensions import db
 from ..mail import try_send_mail
 from ..recipients import enrolment_contacts
@@ -76,6 +76,51 @@ def reject(organisation: Organisation, staff: User, message: str) -> None:
     _decide("reject", organisation, staff, message, message_required=True)
     _notify(organisation, "admin/mail/rejected.txt",
             _("KINDNS enrolment of %(name)s: not accepted", name=organisation.name), organisation.review_message)
+
+
+# --- Changes of approved organisations ---------------------------------------------------------------
+
+def pending_changes(organisation: Organisation) -> dict[str, dict]:
+    """{field: {"old", "new"}} of the name and website changes that wait for staff."""
+    return {name: {"old": getattr(organisation, name), "new": getattr(organisation, f"pending_{name}")}
+            for name in REVIEWED_FIELDS if getattr(organisation, f"pending_{name}") is not None}
+
+
+def organisations_with_pending_changes() -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.pending_name.is_not(None) | Organisation.pending_website.is_not(None))
+        .order_by(Organisation.name, Organisation.id)
+    ))
+
+
+def accept_pending_changes(organisation: Organisation, staff: User) -> dict[str, dict]:
+    """Make the waiting name and website public; returns what changed."""
+    changes = pending_changes(organisation)
+    if not changes:
+        raise StaffActionError(_("This organisation has no change waiting."))
+    for name, change in changes.items():
+        setattr(organisation, name, change["new"])
+        setattr(organisation, f"pending_{name}", None)
+    record("organisation.change_accepted", organisation, staff, changes=changes)
+    db.session.commit()
+    return changes
+
+
+def decline_pending_changes(organisation: Organisation, staff: User, message: str) -> dict[str, dict]:
+    """Drop the waiting name and website, telling the members why; returns what was declined."""
+    message = message.strip()
+    if not message:
+        raise StaffActionError(_("Write a message to the operator."))
+    changes = pending_changes(organisation)
+    if not changes:
+        raise StaffActionError(_("This organisation has no change waiting."))
+    for name in changes:
+        setattr(organisation, f"pending_{name}", None)
+    record("organisation.change_declined", organisation, staff, changes=changes, message=message)
+    db.session.commit()
+    _notify(organisation, "admin/mail/change_declined.txt",
+            _("KINDNS: the change to %(name)s was not accepted", name=organisation.name), message)
+    return changes
 
 
 # --- Champions -------------------------------------------------------------------------------------------

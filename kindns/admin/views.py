@@ -38,6 +38,7 @@ def _flash_errors(error: services.StaffActionError) -> None:
 def index():
     return render_template(
         "admin/index.html", queue=services.review_queue(), counts=services.status_counts(),
+        pending_changes=services.organisations_with_pending_changes(),
         status_labels=status.STATUS_LABELS, recent=services.recent_changes_to_approved(),
         conflict_count=len(services.zone_conflicts()),
     )
@@ -67,9 +68,11 @@ def _render_organisation(organisation: Organisation, **forms):
         events=services.audit_events(organisation.id, page=1),
         can_decide=status.can("approve", organisation),
         conformance=standing.participant_conformance(organisation),
+        pending=services.pending_changes(organisation), accept_form=ActionForm(),
         contradictions=standing.contradictions(organisation),
         **{"approve_form": WelcomeForm(prefix="approve"), "changes_form": DecisionMessageForm(prefix="changes"),
-           "reject_form": DecisionMessageForm(prefix="reject"), **forms},
+           "reject_form": DecisionMessageForm(prefix="reject"), "decline_form": DecisionMessageForm(prefix="decline"),
+           **forms},
     )
 
 
@@ -109,6 +112,35 @@ def request_changes(organisation_id: int):
 def reject(organisation_id: int):
     return _decide(organisation_id, "reject", DecisionMessageForm, services.reject,
                    _("Enrolment rejected; the operator has been told."))
+
+
+@bp.post("/organisations/<int:organisation_id>/changes/accept")
+def accept_changes(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_pending_changes(organisation, current_user)
+        except services.StaffActionError as error:
+            _flash_errors(error)
+        else:
+            flash(_("The change is public now."), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/changes/decline")
+def decline_changes(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    form = DecisionMessageForm(prefix="decline")
+    if form.validate_on_submit():
+        try:
+            services.decline_pending_changes(organisation, current_user, form.message.data)
+        except services.StaffActionError as error:
+            _flash_errors(error)
+        else:
+            flash(_("Change declined; the operator has been told."), "success")
+        return redirect(url_for(".organisation", organisation_id=organisation.id))
+    return _render_organisation(organisation, decline_form=form), 400
 
 
 @bp.route("/champions", methods=["GET", "POST"])

@@ -147,19 +147,33 @@ def create_organisation(user: User, details: OrganisationDetails) -> Organisatio
     return organisation
 
 
+# What the public reads as the organisation's identity: once approved, a change waits for staff.
+REVIEWED_FIELDS = ("name", "website")
+
+
 def update_organisation(organisation: Organisation, user: User, details: OrganisationDetails) -> dict:
     """Apply changed details; returns {field: {"old", "new"}} (empty when nothing changed).
 
     The status does not change: an approved organisation stays approved and staff see the edit in the audit log.
+    Its name and website are what the public reads, though: a change of either waits for staff
+    (`pending_name`, `pending_website`; see kindns.admin.services.accept_pending_changes) and the public
+    keeps the approved values until then. The returned changes then hold {"pending": True}.
     """
     details = details.cleaned()
     problems = details.problems()
     if problems:
         raise EnrolmentError(problems)
     changes: dict[str, dict] = {}
+    held = organisation.is_approved
     for name in ("name", "website", "country", "contact_name", "contact_email"):
         old, new = getattr(organisation, name), getattr(details, name)
-        if old != new:
+        if held and name in REVIEWED_FIELDS:
+            pending = getattr(organisation, f"pending_{name}")
+            wanted = None if new == old else new
+            if wanted != pending:
+                changes[name] = {"old": pending if pending is not None else old, "new": new, "pending": True}
+                setattr(organisation, f"pending_{name}", wanted)
+        elif old != new:
             changes[name] = {"old": old, "new": new}
             setattr(organisation, name, new)
     if "country" in changes:
@@ -176,6 +190,9 @@ def update_organisation(organisation: Organisation, user: User, details: Organis
     if changes:
         record("organisation.updated", organisation, user, changes=changes, status=organisation.status)
         db.session.commit()
+        if any(change.get("pending") and change["new"] != getattr(organisation, name)
+               for name, change in changes.items()):
+            notices.change_to_review(organisation)
     return changes
 
 

@@ -69,6 +69,11 @@ def organisation():
     form = OrganisationForm(obj=existing)
     if existing is not None and not form.is_submitted():
         form.categories.data = existing.category_ids
+        # The operator edits what it asked for last, even while staff have not accepted it yet.
+        for name in services.REVIEWED_FIELDS:
+            pending = getattr(existing, f"pending_{name}")
+            if pending is not None:
+                form[name].data = pending
     if form.validate_on_submit():
         details = services.OrganisationDetails(
             name=form.name.data, website=form.website.data or "", country=form.country.data,
@@ -82,6 +87,9 @@ def organisation():
             else:
                 changes = services.update_organisation(existing, current_user, details)
                 flash(_("Saved.") if changes else _("Nothing changed."), "success")
+                if any(change.get("pending") for change in changes.values()):
+                    flash(_("A new name or website of an approved organisation is shown once KINDNS staff accept "
+                            "it; until then the public sees the approved one."), "info")
             return redirect(url_for(".dashboard"))
         except services.EnrolmentError as error:
             _flash_errors(error)

@@ -303,3 +303,53 @@ def test_every_staff_page_is_behind_the_staff_guard(app, client, auth):
     auth.login_as(make_user())
     for url in pages:
         assert client.get(url).status_code == 403, url
+
+
+def test_an_approved_organisations_new_name_waits_for_staff(client, auth, staff, outbox):
+    organisation = make_organisation("Old Name Networks", approved=True)
+    owner = make_user("owner@oldname.example", organisation=organisation)
+    auth.logout()
+    auth.login_as(owner)
+    fields = {"name": "New Name Networks", "website": "https://new.example", "country": "BR",
+              "categories": "sld-zones", "contact_name": "NOC", "contact_email": "noc@oldname.example"}
+    response = post_form(client, "/dashboard/organisation", fields, page="/dashboard/organisation",
+                         follow_redirects=True)
+    assert "shown once KINDNS staff accept it" in text(response)
+    db.session.expire_all()
+    assert organisation.name == "Old Name Networks" and organisation.pending_name == "New Name Networks"
+    assert "Old Name Networks" in text(client.get(f"/participants/{organisation.slug}"))
+    assert "New Name Networks" not in text(client.get(f"/participants/{organisation.slug}"))
+    assert 'value="New Name Networks"' in text(client.get("/dashboard/organisation"))  # the operator sees its ask
+    (notice,) = [m for m in outbox() if m["To"] == staff.email]
+    assert "asks to change its public name or website" in notice["Subject"]
+    assert "New Name Networks" in notice.get_content()
+
+    auth.logout()
+    auth.login_as(staff)
+    assert "Old Name Networks" in text(client.get("/admin/"))  # listed among the changes to review
+    page = text(client.get(organisation_url(organisation)))
+    assert "Changes waiting for review" in page and "New Name Networks" in page
+    response = post_form(client, organisation_url(organisation, "changes/accept"), page=organisation_url(organisation))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.name == "New Name Networks" and organisation.pending_name is None
+    assert organisation.website == "https://new.example"
+    assert "New Name Networks" in text(client.get(f"/participants/{organisation.slug}"))
+
+
+def test_staff_decline_a_change_with_a_reason(client, staff, outbox):
+    organisation = make_organisation("Steady Networks", approved=True)
+    make_user("owner@steady.example", organisation=organisation)
+    organisation.pending_name = "Spam Networks"
+    db.session.commit()
+    url = organisation_url(organisation, "changes/decline")
+    response = post_form(client, url, prefix="decline", data={"decline-message": ""},
+                         page=organisation_url(organisation))
+    assert response.status_code == 400
+    response = post_form(client, url, prefix="decline", data={"decline-message": "This is not your name."},
+                         page=organisation_url(organisation))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert organisation.name == "Steady Networks" and organisation.pending_name is None
+    (message,) = [m for m in outbox() if m["To"] == "owner@steady.example"]
+    assert "This is not your name." in message.get_content()

@@ -79,7 +79,9 @@ def test_update_records_each_changed_field_and_keeps_approval():
     db.session.commit()
     changes = services.update_organisation(organisation, user, details(
         name="Renamed", country="DE", categories=["sld-zones", "public-resolvers"]))
-    assert changes["name"] == {"old": "Example Networks", "new": "Renamed"}
+    # The public name of an approved organisation waits for staff; the other details change at once.
+    assert changes["name"] == {"old": "Example Networks", "new": "Renamed", "pending": True}
+    assert organisation.name == "Example Networks" and organisation.pending_name == "Renamed"
     assert changes["country"] == {"old": "BR", "new": "DE"}
     assert changes["region"] == {"old": "LAC", "new": "EU"}
     assert changes["categories"] == {"old": ["sld-zones"], "new": ["public-resolvers", "sld-zones"]}
