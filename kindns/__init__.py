@@ -103,6 +103,9 @@ def register_template_helpers(app: Flask) -> None:
     from .practices import CATEGORIES, check_title
     from .regions import REGIONS, country_name, region_name
 
+    from .enrolment.services import display_zone_name
+
+    app.jinja_env.filters["unicode_name"] = display_zone_name
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
         get_locale=get_locale, status_display=status_display, check_title=check_title,

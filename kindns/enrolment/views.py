@@ -115,7 +115,6 @@ def _list_page(organisation, kind: str, form, adder):
         f"enrolment/{kind}.html", form=form, organisation=organisation,
         relevant=("zone" if kind == "zones" else "resolver") in wants,
         conflicts=services.zones_declared_elsewhere(organisation) if kind == "zones" else set(),
-        display_zone_name=services.display_zone_name,
     )
 
 

@@ -67,7 +67,8 @@ def test_pagination_links_keep_the_filters(client, app):
 
 
 def test_participant_page_shows_categories_zones_resolvers_champion_and_contact(client):
-    org = make_organisation("NIC Example", approved=True, categories=("critical-zones",), zones=("br",),
+    org = make_organisation("NIC Example", approved=True, categories=("critical-zones",),
+                            zones=("br", "xn--bcher-kva.example"),
                             resolvers=("192.0.2.53",), champion="Promotes KINDNS in the region")
     org.contact_name = "Ana Souza"
     from kindns.extensions import db
@@ -75,7 +76,9 @@ def test_participant_page_shows_categories_zones_resolvers_champion_and_contact(
     html = text(client.get(f"/participants/{org.slug}"))
     assert "NIC Example" in html
     assert "Authoritative: critical zones" in html
-    assert "<li>br</li>" in html and "<li>192.0.2.53</li>" in html
+    assert "<li><code>br</code></li>" in html and "<li>192.0.2.53</li>" in html
+    # An internationalised name reads in Unicode, with its A-label beside.
+    assert 'bücher.example <code class="a-label">xn--bcher-kva.example</code>' in html
     assert "Promotes KINDNS in the region" in html and "Champion" in html
     assert "Ana Souza" in html and org.contact_email in html
     assert "<time datetime=" in html
