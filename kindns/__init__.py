@@ -100,7 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .conformance.standing import status_display
-    from .practices import CATEGORIES, check_title
+    from .practices import CATEGORIES, check_title, practice_title
     from .regions import REGIONS, country_name, region_name
 
     from .enrolment.services import display_zone_name
@@ -109,6 +109,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
         get_locale=get_locale, status_display=status_display, check_title=check_title,
+        practice_title=practice_title,
     )
 
 

@@ -21,3 +21,13 @@ def test_each_category_is_measured_by_the_checks_of_its_kind():
 def test_every_zone_check_counts_for_critical_zones():
     measured = {c for p in CATEGORIES["critical-zones"].practices for c in p.check_ids}
     assert measured == set(ZONE_CHECKS)
+
+
+def test_every_practice_says_why_it_matters_and_is_found_by_its_id():
+    from kindns.practices import all_practice_ids, practice, practice_title
+
+    for practice_id in all_practice_ids():
+        found = practice(practice_id)
+        assert found.id == practice_id and str(found.why), practice_id
+        assert practice_title(practice_id) == str(found.title)
+    assert practice_title("retired-9") == "retired-9"  # an old stored id still reads
