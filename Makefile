@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run test bench install install-dev system-deps migrate messages clean
+.PHONY: run test bench install install-dev system-deps migrate messages translations clean
+LANGUAGES := es pt_BR fr
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,12 @@ install-dev: $(VENV)/.installed-dev
 system-deps:
 	./scripts/install-system-deps.sh
 
-migrate: install
+migrate: install translations
 	$(FLASK) db upgrade
+
+## Compile the message catalogues (translations/*/LC_MESSAGES/messages.po -> .mo); make run and make test do it.
+translations: install
+	$(BIN)/pybabel -q compile -d translations
 
 ## Start the registry on the embedded default (SQLite and files in instance/), with demo data on first run.
 run: migrate
@@ -34,7 +39,7 @@ run: migrate
 	./scripts/run-local.sh $(PORT)
 
 ## The whole suite: SQLite always, PostgreSQL too when KINDNS_TEST_DATABASE_URL is set, real DNS servers, chromium.
-test: install-dev system-deps
+test: install-dev system-deps translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks of the check engine (prints figures; never part of `make test`).
@@ -42,10 +47,15 @@ bench: install-dev
 	./scripts/install-system-deps.sh --bench
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
-## Extract every translatable string into translations/messages.pot (then `pybabel init/update -d translations`).
+## Update the catalogues from the code: extract every translatable string into translations/messages.pot,
+## then merge it into each language's messages.po (new strings arrive untranslated; see the README).
 messages: install
-	mkdir -p translations
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k N_ -c "Translators:" --sort-by-file \
+	  --add-location=file --width 120 --project "KINDNS Registry" -o translations/messages.pot .
+	for lang in $(LANGUAGES); do \
+	  $(BIN)/pybabel -q update --init-missing -N --ignore-obsolete --width 120 -d translations \
+	    -i translations/messages.pot -l $$lang || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache

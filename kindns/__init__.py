@@ -49,9 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask import has_request_context, request
     from flask_babel import lazy_gettext
 
+    from . import i18n
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -60,9 +60,10 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    # Outside a request (CLI commands, worker jobs) there is no Accept-Language: use the default locale.
-    babel.init_app(app, locale_selector=lambda: (
-        request.accept_languages.best_match(app.config["KINDNS_LANGUAGES"]) if has_request_context() else None))
+    # Outside a request (CLI commands, worker jobs) the default locale, unless a mail is rendered for a
+    # recipient in theirs (i18n.in_language).
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")

@@ -79,7 +79,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
-        "KINDNS_LANGUAGES": ["en"],
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Catalogues live at the project's top, beside the templates (see translations/ and `make messages`).
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "KINDNS_LANGUAGES": ["en", "es", "pt_BR", "fr"],
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
         "KINDNS_API_RATE_LIMIT": os.environ.get("KINDNS_API_RATE_LIMIT", "300/minute"),

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The language the user chose (a Babel locale name such as "pt_BR"): pages and the mail sent to them.
+    language: Mapped[Optional[str]] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     organisation: Mapped[Optional["Organisation"]] = relationship(back_populates="members")

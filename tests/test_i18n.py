@@ -1,0 +1,55 @@
+"""Choosing the language: negotiated from the browser, chosen with the switcher (kept in a cookie and on the
+account), announced in <html lang> and in hreflang alternates."""
+from __future__ import annotations
+
+import re
+
+from kindns.extensions import db
+from tests.factories import make_user
+
+
+def _lang(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_the_browsers_language_is_honoured(client):
+    assert _lang(client.get("/", headers={"Accept-Language": "es-PY,es;q=0.9,en;q=0.5"})) == "es"
+    assert _lang(client.get("/", headers={"Accept-Language": "pt-BR"})) == "pt-BR"
+    assert _lang(client.get("/", headers={"Accept-Language": "fr-SN, fr"})) == "fr"
+    assert _lang(client.get("/", headers={"Accept-Language": "de-DE"})) == "en"
+    assert _lang(client.get("/")) == "en"
+
+
+def test_the_switcher_keeps_the_visitor_on_the_page_and_remembers(client):
+    page = client.get("/participants?region=LAC", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" hreflang="pt-BR"', page).group(1)
+    assert link.startswith("/participants?") and "region=LAC" in link and "lang=pt_BR" in link
+    response = client.get(link.replace("&amp;", "&"))
+    assert _lang(response) == "pt-BR"
+    assert "kindns_lang=pt_BR" in response.headers["Set-Cookie"]
+    # The cookie keeps it, whatever the browser says, until another choice.
+    assert _lang(client.get("/champions", headers={"Accept-Language": "fr"})) == "pt-BR"
+    assert _lang(client.get("/champions?lang=fr")) == "fr"
+    assert _lang(client.get("/")) == "fr"
+
+
+def test_a_logged_in_users_choice_is_saved_on_the_account(client, auth):
+    user = make_user()
+    auth.login_as(user)
+    client.get("/dashboard?lang=es")
+    db.session.expire_all()
+    assert user.language == "es"
+    client.delete_cookie("kindns_lang", domain="registry.test")
+    assert _lang(client.get("/dashboard", headers={"Accept-Language": "fr"})) == "es"
+
+
+def test_every_page_names_its_alternates(client):
+    page = client.get("/leaderboard").get_data(as_text=True)
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page))
+    assert set(alternates) == {"en", "es", "pt-BR", "fr", "x-default"}
+    assert alternates["es"] == "http://registry.test/leaderboard?lang=es"
+    assert alternates["x-default"] == "http://registry.test/leaderboard"
+
+
+def test_an_unknown_language_falls_back(client):
+    assert _lang(client.get("/?lang=tlh")) == "en"
