@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.dates import format_skeleton
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import force_locale, format_date, format_datetime, format_decimal, format_percent, get_locale
 
@@ -119,6 +120,11 @@ def as_date(moment: date | datetime | None, width: str = "medium") -> str:
     if moment is None:
         return ""
     return format_date(moment, width)
+
+
+def month_label(month: date) -> str:
+    """A month as the reader's locale writes it briefly ("Dec 2026", "déc. 2026", "dez. de 2026")."""
+    return format_skeleton("yMMM", month, locale=get_locale())
 
 
 def as_percent(share: float | None) -> str:

@@ -61,10 +61,11 @@ MONTH_LABELS = 4  # at most, spread over the months shown, so that they never ov
 
 
 def history_chart_svg(points: Sequence[tuple[str, str, float | None]], title: str = "", *,
-                      id_prefix: str = "history") -> Markup:
+                      id_prefix: str = "history", percent=lambda share: f"{round(share * 100)} %") -> Markup:
     """A line per region of (month "YYYY-MM", region code, share in [0, 1] or None) points, months in
     the order given, the y axis from 0 % to 100 %. A None share (nothing measured) breaks the line.
-    Accessible like `bar_chart_svg`: a `<title>`, and each point has its own "region month: N %" title."""
+    Accessible like `bar_chart_svg`: a `<title>`, and each point has its own "region month: N %" title.
+    `percent` writes a share for people (the page passes the reader's locale's way)."""
     months = list(dict.fromkeys(month for month, _, _ in points))
     regions = list(dict.fromkeys(region for _, region, _ in points))
     plot_width = WIDTH - AXIS - 2 * PADDING
@@ -88,7 +89,7 @@ def history_chart_svg(points: Sequence[tuple[str, str, float | None]], title: st
         parts.append(f'<line x1="{PADDING + AXIS}" x2="{PADDING + AXIS + plot_width}" y1="{y(share)}" '
                      f'y2="{y(share)}" stroke="#d0d7de"/><text x="{PADDING + AXIS - 4}" y="{y(share)}" '
                      f'text-anchor="end" dominant-baseline="middle" font-size="{FONT}" fill="currentColor">'
-                     f'{int(share * 100)} %</text>')
+                     f'{escape(percent(share))}</text>')
     every = max(1, -(-len(months) // MONTH_LABELS))
     labelled = set(range(0, len(months), every))
     if months and len(months) - 1 - max(labelled) >= every / 2:  # the latest month, unless a label is too near
@@ -110,7 +111,7 @@ def history_chart_svg(points: Sequence[tuple[str, str, float | None]], title: st
                 continue
             segments[-1].append(f"{x(month)},{y(share)}")
             parts.append(f'<circle cx="{x(month)}" cy="{y(share)}" r="3" fill="{colour}">'
-                         f'<title>{escape(region)} {escape(month)}: {round(share * 100)} %</title></circle>')
+                         f'<title>{escape(region)} {escape(month)}: {escape(percent(share))}</title></circle>')
         for segment in segments:
             if len(segment) > 1:
                 parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(segment)}"/>')

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from ..conformance import history, standing
 from ..regions import country_name
+from ..i18n import as_percent, month_label
 from . import services
 from .charts import bar_chart_svg, history_chart_svg
 
@@ -61,8 +62,8 @@ def leaderboard():
                           title=_("Participants by ICANN region"), id_prefix="leaderboard-chart")
     history = standing.region_history()
     history_chart = history_chart_svg(
-        [(row.month.strftime("%Y-%m"), row.region, row.checks_passing_share) for row in history],
-        title=_("Share of checks passing, by region and month"), id_prefix="history-chart",
+        [(month_label(row.month), row.region, row.checks_passing_share) for row in history],
+        title=_("Share of checks passing, by region and month"), id_prefix="history-chart", percent=as_percent,
     ) if history else None
     return render_template("directory/leaderboard.html", standings=standings, chart=chart,
                            history=history, history_chart=history_chart)

@@ -206,7 +206,9 @@ def test_leaderboard_carries_conformance_figures_and_history(client):
     assert (eu["verified"], eu["dnssec_signed_share"]) == (0, None)
     assert {h["region"] for h in body["history"]} == {"AF", "AP", "EU", "LAC", "NA"}
     page = client.get("/leaderboard").get_data(as_text=True)
-    assert "history-chart" in page and "100 %" in page
+    assert "history-chart" in page and ">100%</text>" in page  # the axis, as English writes a percentage
+    french = client.get("/leaderboard?lang=fr").get_data(as_text=True)
+    assert "100\u00a0%</text>" in french or "100\u202f%</text>" in french  # as French writes it
 
 
 def test_the_status_endpoint_says_whether_a_check_is_under_way(client, auth):
