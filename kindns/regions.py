@@ -6,14 +6,16 @@ dependent territory moved to its sovereign's region. Staff corrections (RegionOv
 from __future__ import annotations
 
 import csv
+import gettext
 from functools import lru_cache
 from pathlib import Path
 
 import pycountry
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from .extensions import db
 from .models import RegionOverride
+from .text import collation_key
 
 REGIONS: dict[str, object] = {
     "AF": _l("Africa"),
@@ -37,14 +39,43 @@ def region_name(code: str) -> str:
     return str(REGIONS[code])
 
 
-def country_name(alpha_2: str) -> str:
+@lru_cache(maxsize=None)
+def _country_names(locale: str) -> gettext.NullTranslations:
+    # pycountry ships the ISO 3166 names in many languages (its gettext domain "iso3166-1").
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+
+
+def _current_locale() -> str:
+    from flask import has_app_context
+
+    return str(get_locale() or "en") if has_app_context() else "en"
+
+
+def country_name(alpha_2: str, locale: str | None = None) -> str:
+    """A country's name in the reader's language (or `locale`), from pycountry's translations."""
     country = pycountry.countries.get(alpha_2=alpha_2)
-    return getattr(country, "common_name", None) or country.name if country else alpha_2
+    if country is None:
+        return alpha_2
+    name = getattr(country, "common_name", None) or country.name
+    return _country_names(locale or _current_locale()).gettext(name)
+
+
+def sorted_countries(codes, locale: str | None = None) -> list[str]:
+    """Country codes in the order of their names in the reader's language, as a reader expects them."""
+    locale = locale or _current_locale()
+    return sorted(codes, key=lambda code: collation_key(country_name(code, locale)))
+
+
+@lru_cache(maxsize=None)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    return tuple((code, country_name(code, locale))
+                 for code in sorted_countries((c.alpha_2 for c in pycountry.countries), locale))
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """(alpha_2, name) for every ISO 3166-1 country, sorted by name, for select fields."""
-    return sorted(((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries), key=lambda p: p[1])
+    """(alpha_2, name) for every ISO 3166-1 country, in the reader's language and order, for select fields;
+    built once per language."""
+    return list(_country_choices(_current_locale()))
 
 
 def is_country(alpha_2: str) -> bool:

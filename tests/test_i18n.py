@@ -53,3 +53,28 @@ def test_every_page_names_its_alternates(client):
 
 def test_an_unknown_language_falls_back(client):
     assert _lang(client.get("/?lang=tlh")) == "en"
+
+
+def test_countries_are_named_and_sorted_in_the_readers_language(app):
+    from kindns.regions import country_choices, country_name, sorted_countries
+
+    assert country_name("BR", "pt_BR") == "Brasil" and country_name("BR", "fr") == "Brésil"
+    assert country_name("CI", "fr") == "Côte d'Ivoire" and country_name("DE", "es") == "Alemania"
+    assert country_name("BO") == "Bolivia"  # English: the common name
+    # Åland sorts beside Albania and Côte d'Ivoire among the Cs, not after Z as a byte order would have it.
+    assert sorted_countries(["ZW", "AX", "AL", "CI", "CU"], "en") == ["AX", "AL", "CI", "CU", "ZW"]
+    assert sorted_countries(["ES", "EC", "EG"], "fr") == ["EG", "EC", "ES"]  # Égypte, Équateur, Espagne
+    with app.test_request_context("/?lang=es"):
+        from flask_babel import refresh
+
+        refresh()
+        names = [name for _code, name in country_choices()]
+        assert names.index("Alemania") < names.index("Brasil") < names.index("Zimbabue")
+
+
+def test_text_folding_and_collation():
+    from kindns.text import collation_key, fold, folded_words
+
+    assert fold("Solução Network") == "solucao network"
+    assert folded_words("Solução  Network – SOLUÇÃO") == ["solucao", "network"]
+    assert sorted(["Zorro", "Éclair", "eclair", "Apple"], key=collation_key)[:2] == ["Apple", "eclair"]

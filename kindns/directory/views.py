@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from ..conformance import history, standing
-from ..regions import country_name
+from ..regions import sorted_countries
 from ..i18n import as_percent, month_label
 from . import services
 from .charts import bar_chart_svg, history_chart_svg
@@ -37,7 +37,7 @@ def _country_options(selected: str | None) -> list[str]:
     codes = {c.country for standing in services.leaderboard() for c in standing.breakdown}
     if selected:
         codes.add(selected)
-    return sorted(codes, key=country_name)
+    return sorted_countries(codes)
 
 
 @bp.get("/participants/<slug>")
