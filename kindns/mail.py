@@ -7,10 +7,12 @@ import uuid
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Callable
 
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import get_locale
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,9 @@ def send_mail(to: str | list[str], subject: str, body: str) -> EmailMessage:
     message["Date"] = datetime.now(timezone.utc)
     message["Message-ID"] = f"<{uuid.uuid4()}@kindns-registry>"
     message.set_content(body)
+    # The language it is written in (mail to several people is written once per language); after
+    # set_content, which replaces the Content-* headers.
+    message["Content-Language"] = str(get_locale() or "en").replace("_", "-")
     if config["KINDNS_SMTP_HOST"]:
         with smtplib.SMTP(config["KINDNS_SMTP_HOST"], config["KINDNS_SMTP_PORT"], timeout=30) as smtp:
             if config["KINDNS_SMTP_STARTTLS"]:
@@ -52,6 +57,24 @@ def try_send_mail(to: str | list[str], subject: str, body: str) -> bool:
         log.warning("mail %r to %s not sent: %s", subject, to if isinstance(to, str) else ", ".join(to), exc)
         return False
     return True
+
+
+def mail_each_language(recipients, compose: Callable[[], tuple[str, str]]) -> list[str]:
+    """One message per language among `recipients` (kindns.recipients.Recipient), each written by `compose`
+    (which returns the subject and the body) in that language; returns the subjects sent. A mail server
+    that fails is logged, as by try_send_mail."""
+    from .i18n import in_language
+
+    by_language: dict[str | None, list[str]] = {}
+    for recipient in recipients:
+        by_language.setdefault(recipient.language, []).append(recipient.address)
+    sent = []
+    for language, addresses in by_language.items():
+        with in_language(language):
+            subject, body = compose()
+        if try_send_mail(addresses, subject, body):
+            sent.append(subject)
+    return sent
 
 
 def read_outbox(outbox: str | Path) -> list[EmailMessage]:

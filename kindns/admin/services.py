@@ -8,14 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..audit import record
 from ..enrolment import status
 from ..enrolment.services import REVIEWED_FIELDS, EnrolmentError
 from ..extensions import db
-from ..mail import try_send_mail
+from ..mail import mail_each_language
 from ..recipients import enrolment_contacts
 from ..models import AuditEvent, Organisation, RegionOverride, User, Zone, utcnow
 from ..regions import REGIONS, default_country_regions, is_country, region_for
@@ -30,14 +30,12 @@ class StaffActionError(EnrolmentError):
 
 # --- Review decisions ------------------------------------------------------------------------------------
 
-def _notify(organisation: Organisation, template: str, subject: str, message: str = "") -> None:
-    recipients = enrolment_contacts(organisation)
-    if not recipients:
-        return
-    body = render_template(template, organisation=organisation, message=message,
-                           base_url=current_app.config.get("KINDNS_BASE_URL", ""))
+def _notify(organisation: Organisation, template: str, subject, message: str = "") -> None:
+    """Mail the members about a decision, each in their language (`subject` is a lazy string)."""
     # The decision is stored and shown on the operator's dashboard; a lost mail must not undo it.
-    try_send_mail(recipients, subject, body)
+    mail_each_language(enrolment_contacts(organisation), lambda: (str(subject), render_template(
+        template, organisation=organisation, message=message,
+        base_url=current_app.config.get("KINDNS_BASE_URL", ""))))
 
 
 def _decide(name: str, organisation: Organisation, staff: User, message: str = "", *,
@@ -61,21 +59,21 @@ def approve(organisation: Organisation, staff: User, message: str = "") -> None:
     welcome the members receive with the news."""
     _decide("approve", organisation, staff, message, message_required=False)
     _notify(organisation, "admin/mail/approved.txt",
-            _("%(name)s is enrolled in KINDNS", name=organisation.name), organisation.review_message)
+            _l("%(name)s is enrolled in KINDNS", name=organisation.name), organisation.review_message)
 
 
 def request_changes(organisation: Organisation, staff: User, message: str) -> None:
     """submitted -> changes_requested, with a message the members receive by mail and see on the dashboard."""
     _decide("request_changes", organisation, staff, message, message_required=True)
     _notify(organisation, "admin/mail/changes_requested.txt",
-            _("KINDNS enrolment of %(name)s: changes requested", name=organisation.name), organisation.review_message)
+            _l("KINDNS enrolment of %(name)s: changes requested", name=organisation.name), organisation.review_message)
 
 
 def reject(organisation: Organisation, staff: User, message: str) -> None:
     """submitted -> rejected, with a message; the operator may still edit and submit again."""
     _decide("reject", organisation, staff, message, message_required=True)
     _notify(organisation, "admin/mail/rejected.txt",
-            _("KINDNS enrolment of %(name)s: not accepted", name=organisation.name), organisation.review_message)
+            _l("KINDNS enrolment of %(name)s: not accepted", name=organisation.name), organisation.review_message)
 
 
 # --- Changes of approved organisations ---------------------------------------------------------------
@@ -119,7 +117,7 @@ def decline_pending_changes(organisation: Organisation, staff: User, message: st
     record("organisation.change_declined", organisation, staff, changes=changes, message=message)
     db.session.commit()
     _notify(organisation, "admin/mail/change_declined.txt",
-            _("KINDNS: the change to %(name)s was not accepted", name=organisation.name), message)
+            _l("KINDNS: the change to %(name)s was not accepted", name=organisation.name), message)
     return changes
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from ..checks.policy import WARN
 from ..extensions import db
-from ..mail import absolute_url, send_mail, try_send_mail
+from ..mail import absolute_url, mail_each_language
 from ..models import AuditEvent
+from ..practices import check_title
 from ..recipients import operations_contacts, staff as staff_addresses
 from .history import Change, changes_since, previous_run, record_regression
 from .models import CheckRun
@@ -29,26 +30,26 @@ def _report_link(run: CheckRun) -> str:
 
 
 def after_run(run: CheckRun) -> list[str]:
-    """Send what a finished run calls for; returns the subjects sent (for the log and tests)."""
+    """Send what a finished run calls for, to each recipient in their language; returns the subjects sent
+    (for the log and tests)."""
     previous = previous_run(run)
     sent: list[str] = []
     recipients = operations_contacts(run.organisation)
-    changes = changes_since(run, previous)
-    regressions = [c for c in changes if c.is_regression]
+    regressions = [c for c in changes_since(run, previous) if c.is_regression]
     if regressions:
         record_regression(run, regressions)
-        if recipients:
-            subject = _("KINDNS: %(target)s now fails %(count)d check(s)", target=run.target, count=len(regressions))
-            if try_send_mail(recipients, subject, _regression_body(run, regressions)):
-                sent.append(subject)
+        sent += mail_each_language(recipients, lambda: (
+            ngettext("KINDNS: %(target)s now fails %(num)d check", "KINDNS: %(target)s now fails %(num)d checks",
+                     len(regressions), target=run.target),
+            _regression_body(run, regressions)))
     expiry = next((r for r in run.results if r.check_id == EXPIRY_CHECK), None)
     # Warn once as the zone enters the window, not on every run while it stays there.
     previous_expiry = next((r.verdict for r in previous.results if r.check_id == EXPIRY_CHECK), None) \
         if previous is not None else None
-    if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN and recipients:
-        subject = _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target)
-        if try_send_mail(recipients, subject, "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])):
-            sent.append(subject)
+    if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN:
+        sent += mail_each_language(recipients, lambda: (
+            _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target),
+            "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])))
     return sent
 
 
@@ -57,27 +58,27 @@ def _regression_body(run: CheckRun, regressions: list[Change]) -> str:
     lines = [_("These checks of %(target)s passed before and fail now:", target=run.target), ""]
     for change in regressions:
         result = results[change.check_id]
-        lines += [f"* {change.check_id}: {result.summary}", f"  {result.advice}", ""]
+        lines += [f"* {check_title(change.check_id)}: {result.summary}", f"  {result.advice}", ""]
     lines += [_("The full report, with the evidence:"), _report_link(run)]
     return "\n".join(lines)
 
 
-def send_staff_digest(now: datetime | None = None) -> str | None:
-    """Mail staff the regressions of the last day; nothing when there were none."""
+def send_staff_digest(now: datetime | None = None) -> list[str]:
+    """Mail staff the regressions of the last day, each in their language; nothing when there were none.
+    Returns the subjects sent."""
     now = now or datetime.now(timezone.utc)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.action == "check.regressed", AuditEvent.created_at >= now - timedelta(days=1))
         .order_by(AuditEvent.created_at)
     ).all()
-    staff = staff_addresses()
-    if not events or not staff:
-        return None
-    subject = _("KINDNS digest: %(count)d regression(s) in the last day", count=len(events))
-    lines = [
-        f"* {e.organisation.name if e.organisation else '?'}: {e.detail.get('target')} "
-        f"({', '.join(e.detail.get('checks', []))})"
-        for e in events
-    ]
-    send_mail(staff, subject, "\n".join(lines))
-    return subject
+    if not events:
+        return []
+
+    def compose() -> tuple[str, str]:
+        lines = [f"* {e.organisation.name if e.organisation else '?'}: {e.detail.get('target')} "
+                 f"({', '.join(check_title(c) for c in e.detail.get('checks', []))})" for e in events]
+        return (ngettext("KINDNS digest: %(num)d regression in the last day",
+                         "KINDNS digest: %(num)d regressions in the last day", len(events)), "\n".join(lines))
+
+    return mail_each_language(staff_addresses(), compose)

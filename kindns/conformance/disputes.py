@@ -1,9 +1,12 @@
 """Disputes: an operator objects to one verdict, staff answer, the organisation hears the answer."""
 from __future__ import annotations
 
+from flask import render_template
+from flask_babel import gettext as _
+
 from .. import audit, notices
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import mail_each_language
 from ..models import User
 from ..practices import check_title
 from ..recipients import operations_contacts
@@ -30,8 +33,8 @@ def answer_dispute(item: Dispute, staff: User, answer: str) -> Dispute:
     item.answered_by_id, item.answered_at = staff.id, now()
     audit.record("check.dispute-answered", item.organisation, staff, target=item.target, check=item.check_id)
     db.session.commit()
-    recipients = operations_contacts(item.organisation)
-    if recipients:
-        send_mail(recipients, f"KINDNS: {item.check_id} on {item.target}",
-                  f"{item.note}\n\n---\n{item.answer}")
+    mail_each_language(operations_contacts(item.organisation), lambda: (
+        _("KINDNS: your dispute of “%(check)s” on %(target)s is answered", check=check_title(item.check_id),
+          target=item.target),
+        render_template("conformance/mail/dispute_answered.txt", item=item, check=check_title(item.check_id))))
     return item

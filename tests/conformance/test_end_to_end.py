@@ -183,7 +183,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     assert len(mails) == 1, f"expected one regression mail, got {len(mails)}\n{workers.logs()}"
     mail = mails[0]
     assert {address.addr_spec for address in mail["To"].addresses} == recipients
-    assert mail["Subject"] == f"KINDNS: {broken_zone} now fails 1 check(s)"
+    assert mail["Subject"] == f"KINDNS: {broken_zone} now fails 1 check"
     body = mail.get_content()
     assert f"* {CHECK}: " in body and "the serials differ" in body and "Bring the secondaries up to date" in body
     assert f"{BASE_URL}/dashboard/zones/{zone_id}/report" in body

@@ -110,6 +110,21 @@ def test_signature_expiry_is_announced_once(app, outbox):
     assert "expire within 7 days" in outbox()[0]["Subject"]
 
 
+def test_mail_goes_to_each_recipient_in_their_language(app, outbox):
+    org = make_organisation(approved=True, zones=("example.org",))
+    org.contact_email = "noc@example.org"  # no account: the owner's language
+    make_user(email="dono@example.org", organisation=org).language = "pt_BR"
+    colleague = make_user(email="colleague@example.org", organisation=org)
+    colleague.organisation_role, colleague.language = "member", "fr"
+    db.session.commit()
+    make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
+    alerts.after_run(make_run(org.zones[0], {"axfr-restricted": "fail"}))
+    by_address = {m["To"]: m for m in outbox()}
+    assert set(by_address) == {"noc@example.org, dono@example.org", "colleague@example.org"}
+    assert by_address["colleague@example.org"]["Content-Language"] == "fr"
+    assert by_address["noc@example.org, dono@example.org"]["Content-Language"] == "pt-BR"
+
+
 def test_staff_digest_lists_the_days_regressions(app, outbox):
     make_user(email="staff@icann.example", is_staff=True)
     org = make_organisation(name="Regressing Org", approved=True, zones=("example.org",))
@@ -117,7 +132,7 @@ def test_staff_digest_lists_the_days_regressions(app, outbox):
     second = make_run(org.zones[0], {"transport": "fail"})
     with app.test_request_context():
         alerts.after_run(second)
-    assert alerts.send_staff_digest() is not None
+    assert alerts.send_staff_digest() == ["KINDNS digest: 1 regression in the last day"]
     digest = outbox()[-1]
     assert digest["To"] == "staff@icann.example"
     assert "Regressing Org" in digest.get_content() and "transport" in digest.get_content()

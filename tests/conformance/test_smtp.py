@@ -55,12 +55,12 @@ def test_regression_alert_reaches_the_smtp_server(app, outbox, smtp_server):
 
     sent = alerts.after_run(after)  # an app context only, as in the worker
 
-    assert sent == ["KINDNS: mail.example now fails 2 check(s)"]
+    assert sent == ["KINDNS: mail.example now fails 2 checks"]
     [envelope] = handler.envelopes
     assert envelope.mail_from == "alerts@registry.example.net"
     assert sorted(envelope.rcpt_tos) == sorted([organisation.contact_email, member.email])
     message = message_from_bytes(envelope.content, policy=policy.default)
-    assert message["Subject"] == "KINDNS: mail.example now fails 2 check(s)"
+    assert message["Subject"] == "KINDNS: mail.example now fails 2 checks"
     assert message["From"] == "KINDNS Registry <alerts@registry.example.net>"
     body = message.get_content()
     assert "These checks of mail.example passed before and fail now:" in body
