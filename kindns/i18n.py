@@ -99,6 +99,9 @@ def html_lang(code: str | None = None) -> str:
 @contextlib.contextmanager
 def in_language(code: str | None):
     """Render in `code` (a recipient's saved language), or in the default when it has none."""
+    # Flask-Babel's force_locale does nothing while `g` is empty (it tests `if not g`), as in a worker's
+    # fresh app context: give it something to hold.
+    g.setdefault("kindns_rendering_mail", True)
     with force_locale(supported(code) or DEFAULT):
         yield
 

@@ -72,8 +72,8 @@ def mail_each_language(recipients, compose: Callable[[], tuple[str, str]]) -> li
     for language, addresses in by_language.items():
         with in_language(language):
             subject, body = compose()
-        if try_send_mail(addresses, subject, body):
-            sent.append(subject)
+            if try_send_mail(addresses, subject, body):
+                sent.append(subject)
     return sent
 
 
