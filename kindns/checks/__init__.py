@@ -12,7 +12,7 @@ which finding is which verdict.
 """
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS, CheckSpec, Finding, check
 from .config import CheckConfig, ConfigError, RootServer, load_root_hints, load_trust_anchors
-from .report import CheckResult, TargetReport, format_json, format_table
+from .report import CheckOutcome, TargetReport, format_json, format_table
 from .runner import (
     check_resolvers, check_zones, iter_zone_checks, iter_zone_reports, run_resolver_checks, run_zone_checks,
 )
@@ -22,5 +22,5 @@ __all__ = [
     "run_zone_checks", "run_resolver_checks", "check_zones", "check_resolvers", "iter_zone_checks",
     "iter_zone_reports",
     "ZONE_CHECKS", "RESOLVER_CHECKS", "CheckSpec", "Finding", "check",
-    "CheckResult", "TargetReport", "format_json", "format_table",
+    "CheckOutcome", "TargetReport", "format_json", "format_table",
 ]
