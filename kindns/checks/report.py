@@ -1,5 +1,5 @@
-"""Results as callers see them: one CheckOutcome per check (the registry stores each as its own CheckResult row), one TargetReport per zone or resolver,
-and the two ways the command line prints them (a table, JSON)."""
+"""Results as callers see them: one CheckOutcome per check (the registry stores each as a CheckResult
+row), one TargetReport per zone or resolver, and the two ways the command line prints them (a table, JSON)."""
 from __future__ import annotations
 
 import json
