@@ -6,15 +6,17 @@ separate `dnssec-algorithm` check, so dnspython's own algorithm policy is not ap
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import dns.dnssec
 import dns.rdatatype
 import dns.rrset
 
 from .query import Probe
-from .snapshot import ZoneSnapshot
+from .snapshot import ChainLink, ZoneSnapshot
 
 ANY_ALGORITHM = dns.dnssec.allow_all_policy
 
@@ -114,16 +116,48 @@ def _step(owner: str, keys: dns.rrset.RRset, ds_probe: Probe | None, dnskey_prob
     return ChainResult("secure", f"{owner} validates", used, child_keys)
 
 
+class ValidationCache:
+    """Validation results of the zone cuts above the checked zones, for one judging run.
+
+    Every zone under a cut shares its chain links within a run, so each chain prefix is validated once
+    per minute of `now` (all that signature windows need). The cache belongs to the run, not to the
+    snapshots, which judges only read; it keeps the links it has seen alive, so their identities hold.
+    """
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[tuple[ChainLink, ...], int], ChainResult] = {}
+
+    def get(self, links: tuple[ChainLink, ...], minute: int) -> ChainResult | None:
+        return self._results.get((links, minute))
+
+    def put(self, links: tuple[ChainLink, ...], minute: int, result: ChainResult) -> None:
+        self._results[(links, minute)] = result
+
+
+_run_cache: contextvars.ContextVar[ValidationCache | None] = contextvars.ContextVar("validation_cache", default=None)
+
+
+@contextlib.contextmanager
+def judging_with(cache: ValidationCache | None) -> Iterator[None]:
+    """Let the judges called inside share `cache` (a judging run's); None: validate everything afresh."""
+    token = _run_cache.set(cache)
+    try:
+        yield
+    finally:
+        _run_cache.reset(token)
+
+
 def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
-    """Validate the cuts above the zone, root first. Cuts are shared by every zone under them in a run,
-    so each link remembers its result (per minute of `now`, which is all signature windows need)."""
-    links = list(snapshot.chain)
+    """Validate the cuts above the zone, root first (each prefix once per judging run, see ValidationCache)."""
+    links = tuple(snapshot.chain)
     if not links or links[0].zone != ".":
         return ChainResult("bogus", "the root zone's keys were not collected")
+    cache = _run_cache.get()
     minute = int(snapshot.now // 60)
     result: ChainResult | None = None
     for index, link in enumerate(links):
-        cached = link.memo.get(minute)
+        prefix = links[:index + 1]
+        cached = cache.get(prefix, minute) if cache is not None else None
         if cached is None:
             if index == 0:
                 keys, problem = _trusted_keys(".", link.dnskey, list(snapshot.trust_anchors), snapshot.now,
@@ -133,7 +167,8 @@ def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
                     ChainResult("bogus", f"the root: {problem}", used)
             else:
                 cached = _step(link.zone, result.keys, link.ds, link.dnskey, snapshot.now)
-            link.memo[minute] = cached
+            if cache is not None:
+                cache.put(prefix, minute, cached)
         result = cached
         if result.status != "secure":
             return result

@@ -30,6 +30,9 @@ class TargetReport:
     checked_at: str              # ISO 8601, UTC
     duration_ms: int
     checks: list[CheckOutcome] = field(default_factory=list)
+    # What was collected, as JSON-safe data (serialise.snapshot_to_dict): store it with the run and
+    # `rejudge` it later without asking the servers again. Not part of to_dict(), which is what people read.
+    snapshot: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"target": self.target, "checked_at": self.checked_at, "duration_ms": self.duration_ms,

@@ -39,15 +39,16 @@ class ServerSnapshot:
         return f"{self.ns_name} ({self.address})"
 
 
-@dataclass
+@dataclass(eq=False)
 class ChainLink:
-    """One zone cut above the checked zone: its DNSKEY set, and its DS set as its parent serves it."""
+    """One zone cut above the checked zone: its DNSKEY set, and its DS set as its parent serves it.
+
+    Compared by identity: in one run every zone below a cut shares the same link object, which is what
+    lets a judging run validate each ancestor once (dnssec.ValidationCache)."""
 
     zone: str
     dnskey: Probe | None = None
     ds: Probe | None = None   # None for the root, whose DS is the trust anchor
-    # Validation result per minute, kept by the judge: every zone below this cut shares the link.
-    memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class ZoneSnapshot:
     asn: dict[str, AsnAnswer] = field(default_factory=dict)
     asn_source: str = ""
     incomplete: str | None = None                # why collection stopped early (the zone deadline)
+    duration_ms: int = 0                         # how long collection took
 
     def answered(self, attribute: str) -> list[tuple[ServerSnapshot, Probe]]:
         """(server, probe) for every server whose probe of that kind got an answer."""
@@ -104,3 +106,5 @@ class ResolverSnapshot:
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
     incomplete: str | None = None
+    now: float = 0.0                  # Unix time of collection
+    duration_ms: int = 0              # how long collection took

@@ -117,3 +117,13 @@ def test_the_cli_checks_resolvers(app, runner, dns_lab):
                         "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "pass",
                         "resolver-count": "pass"}
     assert {c["id"]: c["verdict"] for c in validating["checks"]}["resolver-encrypted-transport"] == "fail"
+
+
+def test_resolver_reports_rejudged_from_their_stored_snapshots_are_the_same(dns_lab, lab_config, monkeypatch):
+    from kindns.checks import rejudge
+    from kindns.checks.query import Prober
+
+    reports = run_resolver_checks([dns_lab.resolvers["dot"], dns_lab.resolvers["closed"]], "shared", lab_config)
+    stored = [json.loads(json.dumps(r.snapshot)) for r in reports]
+    monkeypatch.setattr(Prober, "ask", lambda *a, **k: pytest.fail("re-judging sent a query"))
+    assert [rejudge(data).to_dict() for data in stored] == [r.to_dict() for r in reports]

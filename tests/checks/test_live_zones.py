@@ -9,29 +9,12 @@ import pytest
 
 from kindns.checks import ZONE_CHECKS, run_zone_checks
 from tests.checks.labconfig import config_for_lab
+from tests.dnslab.zones import EXPECTED_VERDICTS
 
 pytestmark = pytest.mark.dns
 
-DNSSEC_DETAIL = ("dnssec-valid", "dnssec-algorithm", "dnssec-nsec3-params", "dnssec-signature-expiry")
-
-# role -> the checks whose verdict differs from "pass" on that zone (every other check must pass)
-EXPECTED: dict[str, dict[str, str]] = {
-    "good": {},
-    "unsigned": {"dnssec-signed": "fail", **{c: "n/a" for c in DNSSEC_DETAIL}},
-    "single-ns": {"ns-count": "fail", "ns-diversity": "warn"},
-    "same-subnet": {"ns-diversity": "warn"},
-    "open-axfr": {"axfr-restricted": "fail"},
-    "open-recursion": {"no-open-recursion": "fail"},
-    "expired-sigs": {"dnssec-valid": "fail", "dnssec-signature-expiry": "fail"},
-    "expiring-sigs": {"dnssec-signature-expiry": "warn"},
-    "bad-ds": {"dnssec-valid": "fail"},
-    "deprecated-algorithm": {"dnssec-algorithm": "fail"},
-    "nsec3-iterations": {"dnssec-nsec3-params": "warn"},
-    "serial-mismatch": {"soa-serial-consistency": "fail"},
-    "lame": {"ns-authoritative": "fail"},
-    "ns-mismatch": {"ns-consistency": "warn"},
-    "no-tcp": {"transport": "fail"},
-}
+# role -> the checks whose verdict differs from "pass" on that zone: the lab's own table
+EXPECTED = EXPECTED_VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +148,20 @@ def test_a_run_shared_between_worker_processes_gives_the_same_verdicts(dns_lab, 
     assert [r.target for r in reports] == names and sorted(seen) == sorted(names)
     for report, role in zip(reports, ("good", "open-axfr", "lame", "good")):
         assert {c.id: c.verdict for c in report.checks} == {c: EXPECTED[role].get(c, "pass") for c in ZONE_CHECKS}
+
+
+def test_every_lab_report_rejudged_from_its_stored_snapshot_is_the_same_without_a_query(lab_reports, monkeypatch):
+    import socket
+
+    from kindns.checks import rejudge
+    from kindns.checks.query import Prober
+
+    stored = {role: json.loads(json.dumps(report.snapshot)) for role, report in lab_reports.items()}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("re-judging tried to use the network")
+    monkeypatch.setattr(Prober, "ask", refuse)
+    monkeypatch.setattr(socket, "socket", refuse)
+    for role, report in lab_reports.items():
+        again = rejudge(stored[role])
+        assert again.to_dict() == report.to_dict(), role

@@ -10,7 +10,7 @@
         lab.bogus_name        # a name whose chain of trust is broken (validating resolvers SERVFAIL)
         lab.qname_min_name, lab.qname_min_marker   # TXT answer contains the marker only with minimisation
         lab.asn_zone_v4       # TXT "<reversed IPv4>.<asn_zone_v4>" -> "64501 | 127.x.y.0/24 | ZZ | lab | ..."
-        lab.expected_verdicts # role -> {check id: "warn"/"fail"} for the zone checks its zone must not pass
+        lab.expected_verdicts # role -> {check id: verdict} for every zone check that does not pass on its zone
         lab.nameservers(role) # NS host -> address as the parent delegates the role's zone
         lab.mutable_zones     # role -> zone name of the zones tests may change, e.g. "mutable" -> "mutable.test"
         lab.fix("mutable"), lab.break_("mutable")   # rewrite and reload that zone; return once it is served

@@ -70,7 +70,7 @@ class DnsLab:
     qname_min_name: str
     qname_min_marker: str
     asn_zone_v4: str
-    expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of the checks it fails
+    expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of every check that does not pass
     tld: str
     root_server: str  # address of the lab root's only server
     tld_server: str  # address of the TLD's server
