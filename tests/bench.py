@@ -30,7 +30,7 @@ def lab_description(lab) -> dict:
     return {
         "root_hints": str(lab.root_hints), "trust_anchor": str(lab.trust_anchor),
         "asn_zone_v4": lab.asn_zone_v4, "signed_name": lab.signed_name, "bogus_name": lab.bogus_name,
-        "qname_min_name": lab.qname_min_name, "qname_min_marker": lab.qname_min_marker,
+        "qname_min_name": lab.qname_min_name, "qname_min_marker": lab.qname_min_marker, "tls_ca": str(lab.tls_ca),
         "zones": list(lab.zones.values()),
     }
 

@@ -19,6 +19,9 @@ POLICY: dict[str, str] = {
     "NO_DELEGATION": ERROR,           # the parent does not delegate the zone; nothing can be measured
     "UNSIGNED": NOT_APPLICABLE,
     "NOT_AUTHORITATIVE": NOT_APPLICABLE,  # a lame server's answer says nothing about the zone (see ns-authoritative)
+    "NOT_HEARD": NOT_APPLICABLE,      # a silent server is left out of zone-wide facts (see transport, ns-authoritative)
+    # a server silent while the zone's others answer: our vantage point works, so this is measured
+    "NO_ANSWER": FAIL,
     # dnssec-signed
     "SIGNED": PASS,
     "NO_DNSKEY": FAIL,
@@ -75,6 +78,7 @@ POLICY: dict[str, str] = {
     # transport
     "TRANSPORT_OK": PASS,
     "NO_EDNS": FAIL,
+    "BREAKS_ON_EDNS": FAIL,
     "NO_UDP": FAIL,
     "NO_TCP": FAIL,
     # resolver-access-control
@@ -92,6 +96,9 @@ POLICY: dict[str, str] = {
     "NOT_MINIMISING": FAIL,
     # resolver-encrypted-transport
     "DOT_AVAILABLE": PASS,
+    "DOH_AVAILABLE": PASS,
+    "CERTIFICATE_INVALID": WARN,      # the service is there, but a verifying client would refuse it
+    "DOH_UNAVAILABLE": WARN,          # declared but not answering (DoT may still meet the practice)
     "NO_ENCRYPTED_TRANSPORT": FAIL,
     "NO_ENCRYPTED_TRANSPORT_RECOMMENDED": WARN,
     # resolver-count

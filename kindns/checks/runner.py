@@ -15,7 +15,7 @@ import queue
 import time
 import traceback
 from datetime import datetime, timezone
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator, Callable, Iterator, Mapping
 
 from . import resolver_checks, zone_checks  # noqa: F401  (importing them fills the catalogue)
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
@@ -115,6 +115,7 @@ async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterat
     finally:
         for task in running:
             task.cancel()
+        collector.close()
 
 
 class _InOrder:
@@ -149,21 +150,29 @@ async def check_zones(names: list[str], config: CheckConfig, progress: Progress 
 
 
 async def check_resolvers(addresses: list[str], category: str, config: CheckConfig,
-                          progress: Progress | None = None) -> list[TargetReport]:
-    """Check declared resolver addresses of one operator (the count check looks at them together)."""
+                          progress: Progress | None = None,
+                          doh_urls: Mapping[str, str] | None = None) -> list[TargetReport]:
+    """Check declared resolver addresses of one operator (the count check looks at them together).
+
+    `doh_urls` maps an address to the DNS over HTTPS URL declared for it (e.g.
+    "https://dns.example.net/dns-query"); that URL is then asked over a connection to the address."""
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     collector = Collector(config)
     gate = asyncio.Semaphore(max(1, config.concurrency))
     declared = list(dict.fromkeys(addresses))
-    snapshots = [ResolverSnapshot(address, category, declared) for address in declared]
+    urls = dict(doh_urls or {})
+    snapshots = [ResolverSnapshot(address, category, declared, doh_url=urls.get(address, "")) for address in declared]
 
     async def one(snapshot: ResolverSnapshot) -> None:
         async with gate:
             snapshot.now = time.time()
             await _within_deadline(collector.collect_resolver, snapshot, config.zone_deadline)
 
-    await asyncio.gather(*(one(s) for s in snapshots))
+    try:
+        await asyncio.gather(*(one(s) for s in snapshots))
+    finally:
+        collector.close()
     answering = {s.address: resolver_checks.serves_us(s.access) for s in snapshots}
     reports = []
     for snapshot in snapshots:
@@ -277,6 +286,7 @@ def run_zone_checks(names: list[str], config: CheckConfig, progress: Progress | 
 
 
 def run_resolver_checks(addresses: list[str], category: str, config: CheckConfig,
-                        progress: Progress | None = None) -> list[TargetReport]:
+                        progress: Progress | None = None,
+                        doh_urls: Mapping[str, str] | None = None) -> list[TargetReport]:
     """Synchronous `check_resolvers`, for callers without an event loop."""
-    return asyncio.run(check_resolvers(addresses, category, config, progress))
+    return asyncio.run(check_resolvers(addresses, category, config, progress, doh_urls))

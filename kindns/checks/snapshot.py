@@ -18,7 +18,8 @@ class ServerSnapshot:
     ns_name: str
     address: str
     soa: Probe | None = None          # SOA over UDP with EDNS and DO, no recursion
-    soa_tcp: Probe | None = None      # SOA over TCP, asked only when the AXFR got no DNS answer
+    soa_plain: Probe | None = None    # SOA over UDP without EDNS, asked only when `soa` got no answer
+    soa_tcp: Probe | None = None      # SOA over TCP, asked when `soa` or the AXFR got no DNS answer
     ns: Probe | None = None           # apex NS
     dnskey: Probe | None = None       # apex DNSKEY
     nsec3param: Probe | None = None   # apex NSEC3PARAM; when absent, the denial shows NSEC or NSEC3
@@ -26,13 +27,29 @@ class ServerSnapshot:
     recursion: Probe | None = None    # a name outside the zone, with RD=1
 
     def probes(self) -> list[Probe]:
-        return [p for p in (self.soa, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
+        return [p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
                             self.axfr, self.recursion) if p is not None]
 
     @property
     def tcp(self) -> Probe | None:
         """The evidence about TCP: the SOA over TCP if asked, else the AXFR (any DNS answer will do)."""
         return self.soa_tcp if self.soa_tcp is not None else self.axfr
+
+    @property
+    def soa_answer(self) -> Probe | None:
+        """The first SOA answer the server gave: over UDP with EDNS, else without, else over TCP."""
+        return next((p for p in (self.soa, self.soa_plain, self.soa_tcp) if p is not None and p.answered), None)
+
+    @property
+    def heard(self) -> bool:
+        """The server answered at least one of our questions."""
+        return any(p.answered for p in self.probes())
+
+    @property
+    def unanswered(self) -> bool:
+        """Asked (not held back by the address policy) and gave no answer to SOA over UDP with EDNS."""
+        soa = self.soa
+        return soa is not None and not (soa.answered or soa.truncated_retry) and soa.error != "refused-by-policy"
 
     @property
     def label(self) -> str:
@@ -102,7 +119,11 @@ class ResolverSnapshot:
     signed: Probe | None = None       # the signed name with DO: is AD set?
     bogus: Probe | None = None        # the broken name: SERVFAIL expected
     qname_min: Probe | None = None    # the QNAME-minimisation test name (TXT)
-    dot: Probe | None = None          # the signed name over DNS over TLS
+    dot: Probe | None = None          # the signed name over DNS over TLS, certificate verified
+    dot_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
+    doh_url: str = ""                 # the DNS over HTTPS URL declared for this address, if any
+    doh: Probe | None = None          # the signed name over DoH (RFC 8484) at doh_url, certificate verified
+    doh_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
     incomplete: str | None = None

@@ -109,7 +109,8 @@ def test_the_cli_checks_resolvers(app, runner, dns_lab):
         "kindns", "check-resolver", dns_lab.resolvers["dot"], dns_lab.resolvers["validating"],
         "--category", "public", "--allow-private", "--root-hints", str(dns_lab.root_hints),
         "--trust-anchor", str(dns_lab.trust_anchor), "--signed-name", dns_lab.signed_name,
-        "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name, "--json"])
+        "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name,
+        "--tls-ca-file", str(dns_lab.tls_ca), "--json"])
     assert result.exit_code == 0, result.output
     dot, validating = json.loads(result.stdout)
     verdicts = {c["id"]: c["verdict"] for c in dot["checks"]}

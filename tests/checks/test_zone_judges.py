@@ -204,17 +204,56 @@ def test_no_edns_fails_transport():
     assert outcome.verdict == "fail" and "without EDNS" in outcome.summary
 
 
-def test_a_dead_server_is_an_error_with_the_timeout_in_the_evidence():
+def dead_server():
     dead = server_snapshot(*NS2)
-    for attribute in ("soa", "soa_tcp", "ns", "dnskey", "nsec3param", "axfr", "recursion"):
+    for attribute in ("soa", "soa_plain", "soa_tcp", "ns", "dnskey", "nsec3param", "axfr", "recursion"):
         setattr(dead, attribute, probe(NS2[1], APEX, "SOA", error="timeout"))
-    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), dead])
+    return dead
+
+
+def test_one_dead_server_fails_transport_and_authority_and_the_zone_is_judged_on_the_other():
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), dead_server()])
     got = verdicts(snapshot)
+    assert got["transport"] == got["ns-authoritative"] == "fail"
+    assert {v for c, v in got.items() if c not in ("transport", "ns-authoritative")} == {"pass"}
+    for check_id in ("transport", "ns-authoritative"):
+        outcome = result(snapshot, check_id)
+        assert "ns2.example.test." in outcome.summary and "did not answer" in outcome.summary
+        assert any(p.get("error") == "timeout" for e in outcome.evidence for p in e.get("probes", []))
+    signed = result(snapshot, "dnssec-signed")
+    left_out = [e for e in signed.evidence if e["finding"] == "NOT_HEARD"]
+    assert left_out and "ns2.example.test." in left_out[0]["detail"] and left_out[0]["verdict"] == "n/a"
+
+
+def test_when_no_server_answers_nothing_is_measured():
+    dead = [dead_server(), dead_server()]
+    got = verdicts(zone_snapshot(servers=dead))
     for check_id in ("axfr-restricted", "soa-serial-consistency", "no-open-recursion", "ns-authoritative",
-                     "transport"):
+                     "transport", "dnssec-signed"):
         assert got[check_id] == "error", check_id
-    evidence = result(snapshot, "transport").evidence
-    assert any(p.get("error") == "timeout" for e in evidence for p in e.get("probes", []))
+
+
+def test_a_server_that_drops_edns_fails_transport_with_both_answers_as_evidence():
+    breaking = server_snapshot(*NS2)
+    plain_answer = breaking.soa
+    for attribute in ("soa", "ns", "dnskey", "nsec3param", "recursion"):
+        setattr(breaking, attribute, probe(NS2[1], APEX, "SOA", error="timeout"))
+    breaking.soa_plain = plain_answer
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), breaking])
+    got = verdicts(snapshot)
+    assert got["transport"] == "fail" and "only queries without EDNS" in result(snapshot, "transport").summary
+    assert {v for c, v in got.items() if c != "transport"} == {"pass"}
+    evidence = [e for e in result(snapshot, "transport").evidence if e["finding"] == "BREAKS_ON_EDNS"][0]
+    assert [p.get("error") for p in evidence["probes"]] == ["timeout", None]
+
+
+def test_a_truncated_answer_retried_over_tcp_is_an_answer_and_the_evidence_says_so():
+    server = server_snapshot(*NS1)
+    server.soa.truncated_retry = True
+    snapshot = zone_snapshot(servers=[server, server_snapshot(*NS2)])
+    assert verdicts(snapshot) == {check_id: "pass" for check_id in ZONE_CHECKS}
+    evidence = result(snapshot, "transport").evidence[0]["probes"][0]
+    assert evidence["transport"] == "udp+tcp" and "truncated" in evidence["note"]
 
 
 def test_an_address_refused_by_policy_is_an_error_that_says_why():

@@ -37,7 +37,8 @@ from .zones import (
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
 RELOAD_TIMEOUT = 10.0  # seconds for named to serve a rewritten zone; a reload takes some milliseconds
 RELOAD_RETRY = 2.0  # seconds after which the file is touched and named signalled once more
-RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
+FRONTS_SCRIPT = Path(__file__).with_name("fronts.py")
+FRONTS = ("udp-only", "drop-edns", "silent")
 
 # How the servers log that they could not listen on an address (named carries on without it).
 BIND_FAILURES = ("address in use", "interface ignored", "cannot bind", "can't bind")
@@ -70,6 +71,8 @@ class DnsLab:
     qname_min_name: str
     qname_min_marker: str
     asn_zone_v4: str
+    tls_ca: Path  # PEM of the lab's CA, which issued the DoT/DoH certificate of the dot resolver
+    doh_url: str  # the dot resolver's DNS over HTTPS URL (its host name is not in the lab's DNS: connect to the address)
     expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of every check that does not pass
     tld: str
     root_server: str  # address of the lab root's only server
@@ -227,6 +230,8 @@ def _start(keep_workdir: bool) -> DnsLab:
         qname_min_name=plan.qname_min_name,
         qname_min_marker=QNAME_MIN_YES.split(" ")[0],
         asn_zone_v4=plan.asn_zone_v4,
+        tls_ca=workdir / "lab-ca.pem",
+        doh_url=f"https://{unbound.DOH_HOST}/dns-query",
         expected_verdicts={role: dict(v) for role, v in EXPECTED_VERDICTS.items()},
         tld=TLD,
         root_server=plan.root_address,
@@ -271,6 +276,9 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
     # happens in the dnssec-keygen and dnssec-signzone processes.
     with ThreadPoolExecutor(max_workers=2 * len(plan.zones) + 2) as pool:
         keys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, z.signing) for z in signed}
+        # Keys beyond the first (the truncating zone's): they sign too, the parent's DS names only the first.
+        extra = {z.name: [pool.submit(generate_key, key_dir, z.fqdn, z.signing) for _ in range(z.signing.keys - 1)]
+                 for z in signed}
         # bad-ds: the parent publishes the DS of a key the zone never uses.
         decoys = {
             z.name: pool.submit(generate_key, key_dir, z.fqdn, Signing()) for z in signed if not z.signing.ds_matches
@@ -278,7 +286,7 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
         jobs: dict[str, Future] = {}
         for zone in sorted(plan.zones, key=lambda z: -z.depth):
             children = [jobs[c.name] for c in plan.children(zone.name)]
-            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, decoys, children, zone_dir)
+            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, extra, decoys, children, zone_dir)
         files: dict[tuple[str, int], Path] = {}
         for job in jobs.values():
             files.update(job.result())
@@ -286,8 +294,8 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
 
 
 def _write_zone(
-    plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], decoys: dict[str, Future], children: list[Future],
-    zone_dir: Path,
+    plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], extra: dict[str, list[Future]],
+    decoys: dict[str, Future], children: list[Future], zone_dir: Path,
 ) -> dict:
     """Write (and sign) every serial's copy of one zone, once its children are done."""
     for child_job in children:
@@ -304,10 +312,10 @@ def _write_zone(
         text = zone.text(serial, delegations)
         unsigned = zone_dir / f"{stem}.{serial}.zone"
         if zone.signing:
-            key = keys[zone.name].result()
-            unsigned.write_text(text + key.dnskey_line() + "\n")
+            all_keys = [keys[zone.name].result()] + [job.result() for job in extra[zone.name]]
+            unsigned.write_text(text + "".join(k.dnskey_line() + "\n" for k in all_keys))
             path = zone_dir / f"{stem}.{serial}.signed"
-            sign_zone(unsigned, path, zone.fqdn, key, zone.signing)
+            sign_zone(unsigned, path, zone.fqdn, all_keys, zone.signing)
         else:
             unsigned.write_text(text)
             path = unsigned
@@ -335,7 +343,7 @@ def _sign_version(zone: ZoneSpec, serial: int, key: ZoneKey, zone_dir: Path) -> 
     unsigned = zone_dir / f"{stem}.{serial}.zone"
     unsigned.write_text(zone.text(serial, []) + key.dnskey_line() + "\n")
     signed = zone_dir / f"{stem}.{serial}.signed"
-    sign_zone(unsigned, signed, zone.fqdn, key, zone.signing)
+    sign_zone(unsigned, signed, zone.fqdn, [key], zone.signing)
     return signed
 
 
@@ -366,7 +374,7 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
     views: dict[str, bind.BindView] = {}
     knot_zones: dict[str, Path] = {}
     knot_address = None
-    relays: list[tuple[str, str]] = []
+    fronts: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
             if ns.program == "knot":
@@ -374,8 +382,10 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
                 if ns.serves_zone:
                     knot_zones[zone.fqdn] = files[(zone.name, ns.serial)]
                 continue
-            if ns.program == "udp-relay":
-                relays.append((ns.address, ns.backend))
+            if ns.program in FRONTS:
+                fronts.append(",".join([ns.program, ns.address] + ([ns.backend] if ns.backend else [])))
+                if ns.backend is None:
+                    continue  # a silent front has nothing behind it
             view = views.setdefault(ns.serving_address, bind.BindView(ns.serving_address))
             view.recursion = view.recursion or ns.recursion
             if ns.serves_zone and not any(z.name == zone.fqdn for z in view.zones):
@@ -390,19 +400,15 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
         knot_dir = lab.workdir / "knot"
         knot_dir.mkdir()
         lab._processes.append(knot.knot_process(knot_dir, knot.write_config(knot_dir, knot_address, knot_zones)))
+    ca = unbound.make_ca(lab.workdir)
     for role, address in plan.resolvers.items():
         directory = lab.workdir / f"unbound-{role}"
         directory.mkdir()
-        conf = unbound.write_config(directory, role, address, TLD, lab.root_hints, lab.trust_anchor)
+        conf = unbound.write_config(directory, role, address, TLD, lab.root_hints, lab.trust_anchor, ca)
         lab._processes.append(unbound.unbound_process(directory, role, conf))
-    for listen, backend in relays:
-        lab._processes.append(
-            ServerProcess(
-                f"udp relay {listen}",
-                [sys.executable, str(RELAY_SCRIPT), listen, backend],
-                lab.workdir / f"udprelay-{listen}.log",
-            )
-        )
+    if fronts:
+        lab._processes.append(ServerProcess("fronts", [sys.executable, str(FRONTS_SCRIPT), *fronts],
+                                            lab.workdir / "fronts.log"))
     for process in lab._processes:
         process.start()
 
@@ -410,27 +416,32 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
 def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     """Poll until every address serves its zones authoritatively and every resolver answers."""
     pending: list[tuple[str, str, bool]] = []  # (address, query name, must be authoritative)
+    silent: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
-            pending.append((ns.address, zone.fqdn, ns.serves_zone))
+            if ns.program == "silent":
+                silent.append(ns.address)  # it never answers: ready once it accepts a TCP connection
+            else:
+                pending.append((ns.address, zone.fqdn, ns.serves_zone))
     for address in plan.resolvers.values():
         pending.append((address, "localhost.", False))  # answered by Unbound itself, no recursion needed
     pending = list(dict.fromkeys(pending))
     dot_address = plan.resolvers["dot"]
-    dot_ready = False
+    tcp_ready: set[tuple[str, int]] = set()
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         for process in lab._processes:
             process.check_alive()
             _check_addresses_free(process)
         pending = _still_silent(pending)
-        if not dot_ready:
-            with contextlib.suppress(OSError), socket.create_connection((dot_address, unbound.DOT_PORT), 0.2):
-                dot_ready = True
-        if not pending and dot_ready:
+        listening = [(dot_address, unbound.DOT_PORT), (dot_address, unbound.DOH_PORT)] + [(a, 53) for a in silent]
+        for address, port in listening:
+            with contextlib.suppress(OSError), socket.create_connection((address, port), 0.2):
+                tcp_ready.add((address, port))
+        if not pending and tcp_ready >= set(listening):
             return
         if time.monotonic() > deadline:
-            waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"DoT on {dot_address}"
+            waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"TCP on {set(listening) - tcp_ready}"
             raise LabError(f"lab servers not answering after {START_TIMEOUT:.0f}s: {waiting}\n{lab.log_tails()}")
         time.sleep(0.05)
 

@@ -5,7 +5,8 @@ Every role zone starts from the same well-run baseline — signed with ECDSAP256
 parent, two nameservers in different /24s of different AS numbers, AXFR refused, recursion off — and
 changes exactly one thing, so a check that flags anything else on it has a bug (EXPECTED_VERDICTS).
 Every address is a view of the one `named`, except ns2 of the good zone (Knot: software diversity) and
-ns2 of no-tcp (a UDP-only relay in front of a BIND view).
+ns2 of no-tcp, edns-drop and silent (fronts.py: a UDP-only relay and an EDNS-dropping one in front of a
+BIND view, and a server that reads and never answers).
 
 QNAME minimisation (after internet.nl): server 1 holds `qnamemin.<tld>`, which delegates `b.qnamemin` to
 server 2 (TXT HOORAY at `a.b.qnamemin`), and also a zone `a.b.qnamemin` of its own (TXT NO). Asked for the
@@ -17,7 +18,7 @@ Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.1.1        a.root-servers.<tld>          127.N.2.1    ns1.nic.<tld> (the TLD)
   127.N.10.i       ns1.<role>.<tld>  (AS 64501)  127.N.20.i   ns2.<role>.<tld>  (AS 64502)
                    (i from ROLES, then MUTABLE_ROLES)
-  127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the real server behind no-tcp's UDP relay
+  127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the BIND view behind no-tcp's and edns-drop's fronts
   127.N.30.i       ns3 of ns-mismatch (AS 64503)
   127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
   127.N.50.1-4     resolvers: validating, non-validating, dot, closed
@@ -48,6 +49,9 @@ ROLES = {
     "lame": 13,
     "ns-mismatch": 14,
     "no-tcp": 15,
+    "edns-drop": 17,
+    "truncating": 18,
+    "silent": 19,
 }
 
 # Role zones that the tests can fix and break again while the lab runs (DnsLab.fix / DnsLab.break_),
@@ -81,6 +85,10 @@ EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
     "lame": {"ns-authoritative": "fail"},
     "ns-mismatch": {"ns-consistency": "warn"},
     "no-tcp": {"transport": "fail"},
+    "edns-drop": {"transport": "fail"},
+    # Answers too big for UDP are truncated and asked again over TCP: nothing is wrong with the zone.
+    "truncating": {},
+    "silent": {"transport": "fail", "ns-authoritative": "fail"},
 }
 
 
@@ -107,8 +115,8 @@ class Nameserver:
 
     host: str
     address: str
-    program: str = "bind"  # "bind", "knot" or "udp-relay"
-    backend: str | None = None  # udp-relay only: the BIND address it forwards to
+    program: str = "bind"  # "bind", "knot", or a front of fronts.py: "udp-only", "drop-edns", "silent"
+    backend: str | None = None  # udp-only and drop-edns fronts: the BIND address they forward to
     in_parent: bool = True  # listed in the parent's delegation
     in_child: bool = True  # listed in the zone's own apex NS set
     serves_zone: bool = True  # False: the address exists but is not authoritative (lame)
@@ -131,6 +139,7 @@ class Signing:
     inception: int = -DAY
     expiration: int = 30 * DAY
     ds_matches: bool = True  # False: the parent gets the DS of a key the zone never publishes
+    keys: int = 1  # keys that sign every RRset (-z); the DS is of the first
 
 
 @dataclass
@@ -327,6 +336,15 @@ def _role_zone(role: str, n: int, addr) -> ZoneSpec:
     elif role == "ns-mismatch":
         zone.nameservers.append(Nameserver(f"ns3.{name}", addr(30, n), in_parent=False))
     elif role == "no-tcp":
-        ns2.program = "udp-relay"
+        ns2.program = "udp-only"
         ns2.backend = addr(20, 100 + n)
+    elif role == "edns-drop":
+        ns2.program = "drop-edns"
+        ns2.backend = addr(20, 100 + n)
+    elif role == "truncating":
+        # Three RSA keys each sign every RRset: SOA, NS and DNSKEY answers with their RRSIGs outgrow
+        # the 1232 bytes a client offers over UDP.
+        zone.signing = Signing(algorithm="RSASHA256", bits=2048, keys=3)
+    elif role == "silent":
+        ns2.program = "silent"
     return zone
