@@ -6,12 +6,14 @@ separate `dnssec-algorithm` check, so dnspython's own algorithm policy is not ap
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import contextvars
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import dns.dnssec
+import dns.name
 import dns.rdatatype
 import dns.rrset
 
@@ -185,3 +187,88 @@ def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainRe
         result.detail = f"the chain validates from the trust anchor to {snapshot.zone}"
     result.probes = above.probes[-2:] + result.probes
     return result
+
+
+@dataclass
+class DenialProof:
+    """Whether the parent proves the zone has no DS: 'proven', 'unproven', 'parent-insecure' (nothing to
+    prove under an unsigned parent) or 'not-measured', with the sentence and the probes that show it."""
+
+    status: str
+    detail: str
+    probes: list[Probe] = field(default_factory=list)
+
+
+def no_ds_proof(snapshot: ZoneSnapshot) -> DenialProof:
+    """An unsigned zone under a signed parent is insecure, rather than bogus, only when the parent's
+    signed NSEC or NSEC3 records prove there is no DS (RFC 4035 section 5.2, RFC 5155 section 8.6)."""
+    above = _ancestors(snapshot)
+    if above.status != "secure":
+        return DenialProof("parent-insecure", f"no DS to prove absent: {above.detail}", above.probes[-2:])
+    apex = snapshot.zone + "."
+    ds = snapshot.ds
+    if ds is None or not ds.answered:
+        return DenialProof("not-measured", "the parent's answer about the DS set could not be read"
+                           + _no_answer(ds), [ds] if ds else [])
+    owner = dns.name.from_text(apex)
+    for rrset in ds.section("authority"):
+        if rrset.rdtype == dns.rdatatype.NSEC and rrset.name == owner:
+            proof = _denies_ds(rrset, "NSEC", ds, above.keys, snapshot.now)
+            if proof is not None:
+                return proof
+        if rrset.rdtype == dns.rdatatype.NSEC3:
+            proof = _nsec3_denies_ds(rrset, owner, ds, above.keys, snapshot.now)
+            if proof is not None:
+                return proof
+    return DenialProof("unproven", f"the parent {snapshot.parent} answered {ds.rcode} without a DS for "
+                       f"{snapshot.zone} but with no signed NSEC or NSEC3 record proving it has none: validating "
+                       "resolvers cannot tell this from a stripped DS", [ds])
+
+
+def _denies_ds(rrset: dns.rrset.RRset, kind: str, probe: Probe, keys: Any, now: float) -> DenialProof | None:
+    record = rrset[0]
+    if _has_type(record, dns.rdatatype.DS) or not _has_type(record, dns.rdatatype.NS):
+        return None
+    sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers=kind)
+    problem = signature_problem(rrset, sigs, keys, now)
+    if problem:
+        return DenialProof("unproven", f"the parent's {kind} record for the delegation is not validly signed: "
+                           f"{problem}", [probe])
+    return DenialProof("proven", f"the parent proves there is no DS with a signed {kind} record (types "
+                       f"{_types(record)})", [probe])
+
+
+def _nsec3_denies_ds(rrset: dns.rrset.RRset, owner: dns.name.Name, probe: Probe, keys: Any,
+                     now: float) -> DenialProof | None:
+    record = rrset[0]
+    try:
+        hashed = dns.dnssec.nsec3_hash(owner, record.salt, record.iterations, record.algorithm)
+    except (ValueError, dns.dnssec.ValidationFailure):
+        return None
+    label = rrset.name.labels[0].decode("ascii", "replace").upper()
+    if label == hashed:
+        return _denies_ds(rrset, "NSEC3", probe, keys, now)
+    following = base64.b32hexencode(record.next).decode("ascii").rstrip("=")
+    covered = label < hashed < following or (following <= label and (hashed > label or hashed < following))
+    if covered and record.flags & 1:  # opt-out: unsigned delegations in this range need no proof of their own
+        sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers="NSEC3")
+        problem = signature_problem(rrset, sigs, keys, now)
+        if problem is None:
+            return DenialProof("proven", "the parent covers the delegation with an opt-out NSEC3 record (an "
+                               "insecure delegation by design)", [probe])
+    return None
+
+
+def _has_type(record: Any, rdtype: int) -> bool:
+    window, offset = divmod(int(rdtype), 256)
+    for number, bitmap in record.windows:
+        if number == window:
+            octet, bit = divmod(offset, 8)
+            return octet < len(bitmap) and bool(bitmap[octet] & (0x80 >> bit))
+    return False
+
+
+def _types(record: Any) -> str:
+    return " ".join(dns.rdatatype.to_text(window * 256 + octet * 8 + bit)
+                    for window, bitmap in record.windows for octet, byte in enumerate(bitmap)
+                    for bit in range(8) if byte & (0x80 >> bit))

@@ -32,6 +32,7 @@ POLICY: dict[str, str] = {
     "CHAIN_BOGUS": FAIL,
     "CHAIN_INSECURE": FAIL,
     "ANCHOR_UNUSABLE": ERROR,
+    "NO_DS_PROOF": FAIL,              # unsigned under a signed parent that does not prove the DS absent
     # dnssec-algorithm
     "ALGORITHMS_OK": PASS,
     "ALGORITHM_DEPRECATED": FAIL,

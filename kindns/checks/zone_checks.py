@@ -10,7 +10,7 @@ import dns.name
 import dns.rdatatype
 
 from .catalogue import Finding, check
-from .dnssec import ChainResult, answer_rrset, signature_problem, validate_chain
+from .dnssec import ChainResult, answer_rrset, no_ds_proof, signature_problem, validate_chain
 from .query import Probe
 from .snapshot import ServerSnapshot, ZoneSnapshot
 
@@ -176,11 +176,20 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
                           "without it resolvers treat the zone as unsigned.",
         "ANCHOR_UNUSABLE": "The configured trust anchor does not match the root's keys: update the "
                            "trust-anchor file.",
+        "NO_DS_PROOF": "Ask the parent's operator to serve signed NSEC or NSEC3 records in its answers for "
+                       "your zone's DS set (a correctly signed parent does so by itself); until then "
+                       "validating resolvers may treat the unsigned zone as bogus.",
     },
 )
 def dnssec_valid(snapshot: ZoneSnapshot) -> list[Finding]:
     if is_unsigned(snapshot):
-        return [unsigned_finding(snapshot)]
+        proof = no_ds_proof(snapshot)
+        if proof.status == "unproven":
+            return [Finding("NO_DS_PROOF", proof.detail, tuple(proof.probes))]
+        if proof.status == "not-measured":
+            return [Finding("NOT_MEASURED", proof.detail, tuple(proof.probes))]
+        finding = unsigned_finding(snapshot)
+        return [Finding("UNSIGNED", f"{finding.detail}; {proof.detail}", finding.probes)]
     apex = snapshot.zone + "."
     with_keys = [(s, p) for s, p in snapshot.answered("dnskey") if p.find("answer", "DNSKEY", apex)]
     first_keys = with_keys[0][1] if with_keys else (snapshot.servers[0].dnskey if snapshot.servers else None)

@@ -45,6 +45,21 @@ def test_summaries_name_what_is_wrong(dns_lab, lab_reports):
     assert "algorithm 5" in lab_reports["deprecated-algorithm"].result("dnssec-algorithm").summary
     assert "transferred the zone" in lab_reports["open-axfr"].result("axfr-restricted").summary
     assert "AS64501" in lab_reports["good"].result("ns-diversity").summary
+    assert "proves there is no DS with a signed NSEC record" in lab_reports["unsigned"].result("dnssec-valid").summary
+
+
+def test_new_server_classes_are_named_in_the_summaries_and_evidence(dns_lab, lab_reports):
+    silent = dns_lab.nameservers("silent")[f"ns2.{dns_lab.zones['silent']}"]
+    for check_id in ("transport", "ns-authoritative"):
+        assert silent in lab_reports["silent"].result(check_id).summary
+    signed = lab_reports["silent"].result("dnssec-signed")
+    assert any(e["finding"] == "NOT_HEARD" and silent in e["detail"] for e in signed.evidence)
+    assert "only queries without EDNS" in lab_reports["edns-drop"].result("transport").summary
+    truncated = [p for e in lab_reports["truncating"].result("transport").evidence for p in e["probes"]
+                 if p["transport"] == "udp+tcp"]
+    assert truncated and all("truncated" in p["note"] for p in truncated)
+    lame_free = lab_reports["truncating"].result("ns-authoritative")
+    assert lame_free.verdict == "pass" and "lame" not in lame_free.summary
 
 
 def test_evidence_records_server_query_rcode_flags_and_time(lab_reports):

@@ -29,6 +29,22 @@ def test_an_unsigned_zone_fails_signing_and_the_other_dnssec_checks_do_not_apply
     assert "not signed" in result(zone_snapshot(signed=False), "dnssec-signed").summary
 
 
+@pytest.mark.parametrize("proof, why", [
+    ("", "no signed NSEC or NSEC3"),
+    ("NS DS RRSIG NSEC", "no signed NSEC or NSEC3"),   # the NSEC says a DS exists: no proof of absence
+])
+def test_an_unsigned_zone_without_the_parents_proof_of_no_ds_is_not_just_insecure(proof, why):
+    snapshot = zone_snapshot(signed=False, ds_proof=proof)
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "fail" and why in outcome.summary
+    assert result(snapshot, "dnssec-algorithm").verdict == "n/a"
+
+
+def test_an_unsigned_zone_with_the_parents_proof_says_which_record_proves_it():
+    outcome = result(zone_snapshot(signed=False), "dnssec-valid")
+    assert outcome.verdict == "n/a" and "signed NSEC record (types NS RRSIG NSEC)" in outcome.summary
+
+
 def test_no_ds_at_the_parent_fails_signing_and_leaves_the_chain_insecure():
     snapshot = zone_snapshot(ds_key=None)
     signed = result(snapshot, "dnssec-signed")
