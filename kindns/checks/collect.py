@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any, Awaitable, Callable
 
 import dns.name
+import dns.rdatatype
 
 from .config import CheckConfig
 from .query import Probe, Prober
@@ -49,7 +50,11 @@ class Collector:
 
         servers = await self._server_addresses(snapshot)
         snapshot.servers = [ServerSnapshot(ns, address) for ns, address in servers]
-        tasks: list[Awaitable[Any]] = [_fill(snapshot, "ds", partial(self._ask_cut, parent_cut, zone, "DS"))]
+        tasks: list[Awaitable[Any]] = []
+        if walk.referral_to is not None and _carries_ds_answer(walk.probe, zone + "."):
+            snapshot.ds = walk.probe  # a signed parent's referral holds the DS set, or the proof of none
+        else:
+            tasks.append(_fill(snapshot, "ds", partial(self._ask_cut, parent_cut, zone, "DS")))
         tasks += [self._collect_server(zone, server) for server in snapshot.servers]
         tasks.append(self._collect_chain(snapshot, zone))
         tasks.append(self._collect_asns(snapshot, sorted({a for _ns, a in servers})))
@@ -98,10 +103,18 @@ class Collector:
             outside = "."  # the root name: outside every zone below the root
         soa = asyncio.ensure_future(ask(where, apex, "SOA", server_name=name))
 
+        async def apex_ns() -> Probe:
+            # An authoritative SOA answer usually carries the apex NS set (and its RRSIGs) in its
+            # authority section: then that is the server's NS answer, and one question fewer.
+            first = await asyncio.shield(soa)
+            if _carries_apex_ns(first, apex):
+                return first
+            return await ask(where, apex, "NS", server_name=name)
+
         try:
             await asyncio.gather(
                 self._collect_soa(apex, server, soa),
-                _fill(server, "ns", partial(ask, where, apex, "NS", server_name=name)),
+                _fill(server, "ns", apex_ns),
                 _fill(server, "dnskey", partial(ask, where, apex, "DNSKEY", server_name=name)),
                 _fill(server, "nsec3param", partial(ask, where, apex, "NSEC3PARAM", server_name=name)),
                 self._collect_tcp(apex, server, soa),
@@ -206,6 +219,23 @@ class Collector:
         setattr(snapshot, attribute, probe)
         if probe.error == "tls-certificate":
             setattr(snapshot, f"{attribute}_unverified", await ask(verify=False))
+
+
+def _carries_ds_answer(referral: Probe | None, apex: str) -> bool:
+    """The referral holds the zone's DS set or an NSEC/NSEC3 denial of it (RFC 4035 section 3.1.4)."""
+    if referral is None or not referral.answered:
+        return False
+    return any(rrset.rdtype in (dns.rdatatype.DS, dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+               for rrset in referral.section("authority"))
+
+
+def _carries_apex_ns(soa: Probe, apex: str) -> bool:
+    """An authoritative SOA answer whose authority section has the apex NS set, with its RRSIGs when the
+    SOA came signed."""
+    if not soa.answered or not soa.has_flag("AA") or soa.find("authority", "NS", apex) is None:
+        return False
+    signed = soa.find("answer", "RRSIG", apex, covers="SOA") is not None
+    return not signed or soa.find("authority", "RRSIG", apex, covers="NS") is not None
 
 
 async def _nothing() -> None:

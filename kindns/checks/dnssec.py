@@ -35,10 +35,12 @@ class ChainResult:
 
 def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrset.RRset | None,
                                                                          dns.rrset.RRset | None]:
-    """(rrset, its RRSIGs) from a probe's answer section."""
+    """(rrset, its RRSIGs) of `rdtype` at `owner`: from the answer section when that type was asked, else
+    from the authority section (the apex NS set of an authoritative SOA answer, the DS set of a referral)."""
     if probe is None or not probe.answered:
         return None, None
-    return probe.find("answer", rdtype, owner), probe.find("answer", "RRSIG", owner, covers=rdtype)
+    section = "answer" if probe.qtype == rdtype else "authority"
+    return probe.find(section, rdtype, owner), probe.find(section, "RRSIG", owner, covers=rdtype)
 
 
 def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys: dns.rrset.RRset,

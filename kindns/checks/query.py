@@ -33,9 +33,10 @@ MAX_EVIDENCE_RECORDS = 12   # records listed per probe in a report; the judges s
 MAX_RECORD_TEXT = 160
 
 
-@dataclass
+@dataclass(eq=False)
 class Probe:
-    """One question asked of one server, and what happened.
+    """One question asked of one server, and what happened. Compared by identity: one probe may stand
+    for several questions (an SOA answer that also showed the apex NS set).
 
     `message` holds the parsed answer for the judges; it is not part of the evidence dict, which
     carries the records that matter as text.

@@ -20,15 +20,15 @@ class ServerSnapshot:
     soa: Probe | None = None          # SOA over UDP with EDNS and DO, no recursion
     soa_plain: Probe | None = None    # SOA over UDP without EDNS, asked only when `soa` got no answer
     soa_tcp: Probe | None = None      # SOA over TCP, asked when `soa` or the AXFR got no DNS answer
-    ns: Probe | None = None           # apex NS
+    ns: Probe | None = None           # apex NS; the SOA probe itself when its authority section held them
     dnskey: Probe | None = None       # apex DNSKEY
     nsec3param: Probe | None = None   # apex NSEC3PARAM; when absent, the denial shows NSEC or NSEC3
     axfr: Probe | None = None         # AXFR over TCP (first message only); any answer also proves TCP
     recursion: Probe | None = None    # a name outside the zone, with RD=1
 
     def probes(self) -> list[Probe]:
-        return [p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
-                            self.axfr, self.recursion) if p is not None]
+        return list(dict.fromkeys(p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey,
+                                              self.nsec3param, self.axfr, self.recursion) if p is not None))
 
     @property
     def tcp(self) -> Probe | None:
@@ -93,7 +93,9 @@ class ZoneSnapshot:
     delegation_error: str | None = None
     parent_ns: list[str] = field(default_factory=list)
     glue: dict[str, list[str]] = field(default_factory=dict)
-    ds: Probe | None = None                      # the zone's DS asked of the parent
+    # The zone's DS set as the parent serves it: the referral when it carried the DS (or the NSEC/NSEC3
+    # proving there is none), else an explicit DS query.
+    ds: Probe | None = None
     address_errors: dict[str, str] = field(default_factory=dict)  # nameserver name -> why no address
     servers: list[ServerSnapshot] = field(default_factory=list)
     chain: list[ChainLink] = field(default_factory=list)          # root first, down to the parent

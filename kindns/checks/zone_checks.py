@@ -103,7 +103,7 @@ def is_unsigned(snapshot: ZoneSnapshot) -> bool:
     """No server showed a DNSKEY at the apex and the parent has no DS: DNSSEC checks do not apply."""
     apex = snapshot.zone + "."
     has_keys = any(p.find("answer", "DNSKEY", apex) for _s, p in snapshot.answered("dnskey"))
-    has_ds = snapshot.ds is not None and snapshot.ds.find("answer", "DS", apex) is not None
+    has_ds = answer_rrset(snapshot.ds, apex, "DS")[0] is not None
     return not has_keys and not has_ds
 
 
@@ -153,7 +153,7 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
     if ds is None or not ds.answered:
         findings.append(Finding("NOT_MEASURED", "the parent's DS set could not be read"
                                 + (f" ({ds.error}: {ds.error_detail})" if ds else ""), (ds,) if ds else ()))
-    elif ds.find("answer", "DS", apex) is None:
+    elif answer_rrset(ds, apex, "DS")[0] is None:
         findings.append(Finding("NO_DS", f"the parent {snapshot.parent} has no DS for {snapshot.zone}", (ds,)))
     if not any(f.code not in ("NOT_MEASURED", "NOT_AUTHORITATIVE") for f in findings):
         probes = tuple(p for _s, p in snapshot.answered("dnskey")[:1]) + ((ds,) if ds else ())
@@ -253,7 +253,7 @@ def dnssec_algorithm(snapshot: ZoneSnapshot) -> list[Finding]:
                                     f"({DISCOURAGED_ALGORITHMS[algorithm]})", (probe,)))
         elif algorithm not in RECOMMENDED_ALGORITHMS:
             findings.append(Finding("ALGORITHM_UNKNOWN", f"a DNSKEY uses algorithm {algorithm}", (probe,)))
-    ds_set = snapshot.ds.find("answer", "DS", apex) if snapshot.ds is not None else None
+    ds_set = answer_rrset(snapshot.ds, apex, "DS")[0]
     digests = sorted({int(ds.digest_type) for ds in ds_set}) if ds_set else []
     if digests and not set(digests) & set(GOOD_DIGESTS):
         findings.append(Finding("DIGEST_DEPRECATED", f"the parent's DS records use only digest type(s) "
@@ -335,7 +335,7 @@ def dnssec_signature_expiry(snapshot: ZoneSnapshot) -> list[Finding]:
     worst: dict[tuple[str, str], tuple[float, Finding]] = {}
     earliest: tuple[float, Probe] | None = None
     for server in snapshot.servers:
-        for probe in (server.soa, server.ns, server.dnskey, server.nsec3param):
+        for probe in dict.fromkeys((server.soa, server.ns, server.dnskey, server.nsec3param)):
             if probe is None or not probe.answered:
                 continue
             for rrset in probe.section("answer") + probe.section("authority"):
@@ -552,7 +552,7 @@ def ns_consistency(snapshot: ZoneSnapshot) -> list[Finding]:
     parent = sorted(set(snapshot.parent_ns))
     sets: dict[tuple[str, ...], list[tuple[ServerSnapshot, Probe]]] = {}
     for server, probe in snapshot.answered("ns"):
-        rrset = probe.find("answer", "NS", apex)
+        rrset = answer_rrset(probe, apex, "NS")[0]
         if rrset is not None and probe.has_flag("AA"):
             sets.setdefault(tuple(sorted(r.target.to_text() for r in rrset)), []).append((server, probe))
     if not sets:

@@ -80,6 +80,7 @@ class DnsLab:
     plan: LabPlan
     mutable_zones: dict[str, str] = field(default_factory=dict)  # mutable role -> zone name
     mutable_verdicts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    bench_zones: list[str] = field(default_factory=list)  # the benchmark's well-run copies of the good zone
     keep_workdir: bool = False
     _block: AddressBlock | None = None
     _processes: list[ServerProcess] = field(default_factory=list)
@@ -196,19 +197,20 @@ class DnsLab:
 
 
 @contextlib.contextmanager
-def start_lab(keep_workdir: bool = False) -> Iterator[DnsLab]:
+def start_lab(keep_workdir: bool = False, bench_zones: int = 0) -> Iterator[DnsLab]:
     """Start the whole lab, yield it, and stop it (also on errors and, via atexit, at interpreter exit).
 
+    `bench_zones` well-run signed copies of the good zone are added for the benchmark (`lab.bench_zones`).
     Call it from the thread that will outlive the lab: the servers die with the thread that started them.
     """
-    lab = _start(keep_workdir)
+    lab = _start(keep_workdir, bench_zones)
     try:
         yield lab
     finally:
         lab.stop()
 
 
-def _start(keep_workdir: bool) -> DnsLab:
+def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
     for program, package in REQUIRED.items():
         require_binary(program, package)
     keep_workdir = keep_workdir or os.environ.get("KINDNS_DNSLAB_KEEP", "") not in ("", "0")
@@ -218,7 +220,7 @@ def _start(keep_workdir: bool) -> DnsLab:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    plan = build_plan(block.octet)
+    plan = build_plan(block.octet, bench_zones)
     lab = DnsLab(
         workdir=workdir,
         root_hints=workdir / "root.hints",
@@ -238,6 +240,7 @@ def _start(keep_workdir: bool) -> DnsLab:
         tld_server=plan.zone(TLD).nameservers[0].address,
         plan=plan,
         mutable_zones=dict(plan.mutable_roles),
+        bench_zones=[z.name for z in plan.zones if z.bench],
         mutable_verdicts={role: {state: dict(v) for state, v in states.items()}
                           for role, states in MUTABLE_VERDICTS.items()},
         keep_workdir=keep_workdir,
@@ -272,9 +275,11 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
     signed = [z for z in plan.zones if z.signing]
     # Slowest first: an RSA key takes far longer than the ECDSA ones.
     signed.sort(key=lambda z: z.signing.algorithm.startswith("ECDSA"))
-    # One thread per job, so jobs that wait for others can never starve the pool; the work itself
-    # happens in the dnssec-keygen and dnssec-signzone processes.
-    with ThreadPoolExecutor(max_workers=2 * len(plan.zones) + 2) as pool:
+    # A thread per job of the lab's own zones, so jobs that wait for others can never starve the pool (the
+    # benchmark's copies wait for nothing and queue behind them); the work itself happens in the
+    # dnssec-signzone processes.
+    own = sum(1 for z in plan.zones if not z.bench)
+    with ThreadPoolExecutor(max_workers=2 * own + 2) as pool:
         keys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, z.signing) for z in signed}
         # Keys beyond the first (the truncating zone's): they sign too, the parent's DS names only the first.
         extra = {z.name: [pool.submit(generate_key, key_dir, z.fqdn, z.signing) for _ in range(z.signing.keys - 1)]

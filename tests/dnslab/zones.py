@@ -153,6 +153,7 @@ class ZoneSpec:
     signing: Signing | None = None
     allow_transfer: bool = False
     role: str | None = None
+    bench: bool = False  # one of the benchmark's well-run copies (signed in-process, see signing.py)
 
     @property
     def fqdn(self) -> str:
@@ -233,8 +234,9 @@ class LabPlan:
         return found
 
 
-def build_plan(octet: int) -> LabPlan:
-    """The lab's zones and addresses inside 127.<octet>.0.0/16."""
+def build_plan(octet: int, bench_zones: int = 0) -> LabPlan:
+    """The lab's zones and addresses inside 127.<octet>.0.0/16, with `bench_zones` well-run copies of the
+    good zone for the benchmark (bench-0001.<tld>, ... on the good zone's two servers, BIND and Knot)."""
 
     def addr(third: int, fourth: int) -> str:
         return f"127.{octet}.{third}.{fourth}"
@@ -253,6 +255,12 @@ def build_plan(octet: int) -> LabPlan:
     )
     for role, n in {**ROLES, **MUTABLE_ROLES}.items():
         zones.append(_role_zone(role, n, addr))
+    for number in range(1, bench_zones + 1):
+        bench = _role_zone("good", ROLES["good"], addr)
+        bench.name, bench.role, bench.bench = f"bench-{number:04d}.{TLD}", None, True
+        for ns in bench.nameservers:
+            ns.host = ns.host.replace(f"good.{TLD}", bench.name)
+        zones.append(bench)
 
     # QNAME minimisation test (internet.nl style); unsigned, insecurely delegated.
     qmin = f"qnamemin.{TLD}"
