@@ -95,7 +95,8 @@ class Collector:
 
     async def _collect_server(self, zone: str, server: ServerSnapshot) -> None:
         """Everything the zone checks ask of one nameserver address, all at once."""
-        ask = self.prober.ask
+        # The zone's own servers' glue is never judged: their answers' additional sections go unparsed.
+        ask = partial(self.prober.ask, trim=True)
         where, name = server.address, server.ns_name
         apex = zone + "."
         outside = self.config.recursion_test_name or self.config.root_hints[0].name
@@ -131,7 +132,7 @@ class Collector:
         if server.soa.answered or server.soa.error == "refused-by-policy":
             return
         plain, tcp = await asyncio.gather(
-            self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, edns=False),
+            self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, edns=False, trim=True),
             self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, transport="tcp"))
         server.soa_plain, server.soa_tcp = plain, tcp
 

@@ -60,6 +60,10 @@ class Probe:
     truncated_retry: bool = False   # UDP answer had TC set and the query was repeated over TCP
     tls_verified: bool | None = None  # TLS and HTTPS: whether the certificate was verified (None: not TLS)
     url: str = ""                   # HTTPS: the DoH URL asked (`server` is the address connected to)
+    # The additional section, but for its OPT record, was not parsed (nothing a judge reads is there);
+    # `wire` keeps the answer exactly as received, for storing.
+    trimmed: bool = False
+    wire: bytes | None = field(default=None, repr=False)
     _evidence: dict | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -219,12 +223,13 @@ class Prober:
 
     async def ask(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
                   transport: str = "udp", recursion_desired: bool = False, dnssec_ok: bool = True,
-                  edns: bool = True, verify: bool = True, url: str = "") -> Probe:
+                  edns: bool = True, verify: bool = True, url: str = "", trim: bool = False) -> Probe:
         """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does.
 
         A UDP answer with TC set is asked again over TCP (RFC 7766), and the probe says so. For "tls"
         and "https" the certificate is verified unless `verify` is false; "https" posts to `url`
-        (RFC 8484) on a connection to `server`."""
+        (RFC 8484) on a connection to `server`. With `trim`, a UDP answer's additional section (glue and
+        its signatures: half the parsing of a typical answer) is not parsed, except for its OPT record."""
         port = DEFAULT_PORTS["https"] if transport == "https" else \
             self.config.dot_port if transport == "tls" else self.config.dns_port
         if transport == "https":
@@ -232,7 +237,7 @@ class Prober:
         qname = _name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
-                      dnssec_ok=dnssec_ok and edns, edns=edns, url=url,
+                      dnssec_ok=dnssec_ok and edns, edns=edns, url=url, trimmed=trim and transport == "udp",
                       tls_verified=verify if transport in ("tls", "https") else None)
         refusal = address_refusal(server, self.config.allow_private)
         if refusal:
@@ -257,16 +262,17 @@ class Prober:
         """One attempt; fills the probe's message or its error."""
         self.queries_sent += 1
         timeout = self.config.timeout
-        probe.message, probe.error, probe.error_detail = None, None, ""
+        probe.message, probe.error, probe.error_detail, probe.wire = None, None, "", None
         shape = (probe.qname, probe.qtype, probe.recursion_desired, probe.dnssec_ok, probe.edns,
                  self.config.edns_payload)
         try:
             if transport == "udp":
                 wire, question = _udp_query(*shape)
                 data = await self._udp.exchange(wire, probe.server, probe.port, timeout)
-                response = dns.message.from_wire(data)
+                response = parse_answer(data, probe.trimmed)
                 if not UdpChannel.answers_question(data, question):
                     raise dns.query.BadResponse()
+                probe.wire = data
             elif transport == "tcp":
                 response = await dns.asyncquery.tcp(_make_query(*shape), probe.server, timeout=timeout,
                                                     port=probe.port)
@@ -306,12 +312,60 @@ class Prober:
         except OSError as exc:
             probe.error, probe.error_detail = "network-error", exc.strerror or str(exc)
         else:
-            probe.size = len(response.wire or b"")
+            if transport != "udp":
+                probe.trimmed = False  # TCP, TLS and HTTPS answers are parsed whole by dnspython
+            probe.size = len(probe.wire or response.wire or b"")
             if probe.size > self.config.max_response_size:
                 probe.error = "too-large"
                 probe.error_detail = f"{probe.size} bytes, over the {self.config.max_response_size}-byte limit"
             else:
                 probe.message = response
+
+
+def parse_answer(wire: bytes, trimmed: bool = False) -> dns.message.Message:
+    """An answer's message; `trimmed`: without the additional records other than OPT (see without_glue)."""
+    return dns.message.from_wire(without_glue(wire) if trimmed else wire)
+
+
+def without_glue(wire: bytes) -> bytes:
+    """The message with its additional section cut down to its OPT record (EDNS), or unchanged when its
+    records cannot be walked (then the parser says what is wrong with it)."""
+    try:
+        counts = [int.from_bytes(wire[i:i + 2], "big") for i in (4, 6, 8, 10)]
+        position = 12
+        for _ in range(counts[0]):
+            position = _skip_name(wire, position) + 4
+        for _ in range(counts[1] + counts[2]):
+            position = _skip_record(wire, position)
+        kept, start = [], position
+        for _ in range(counts[3]):
+            end = _skip_record(wire, position)
+            name_end = _skip_name(wire, position)
+            if wire[name_end:name_end + 2] == b"\x00\x29":  # OPT
+                kept.append(wire[position:end])
+            position = end
+    except IndexError:
+        return wire
+    if position > len(wire) or len(kept) == counts[3]:
+        return wire
+    return wire[:10] + len(kept).to_bytes(2, "big") + wire[12:start] + b"".join(kept) + wire[position:]
+
+
+def _skip_name(wire: bytes, position: int) -> int:
+    while True:
+        length = wire[position]
+        if length & 0xC0 == 0xC0:
+            return position + 2
+        if length & 0xC0:
+            raise IndexError("bad label type")
+        position += 1 + length
+        if length == 0:
+            return position
+
+
+def _skip_record(wire: bytes, position: int) -> int:
+    position = _skip_name(wire, position) + 8
+    return position + 2 + int.from_bytes(wire[position:position + 2], "big")
 
 
 class HttpsFailure(Exception):

@@ -16,12 +16,11 @@ import dataclasses
 from typing import Any
 
 import dns.exception
-import dns.message
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
-from .query import Probe
+from .query import Probe, parse_answer
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
 FORMAT = "kindns-snapshot"
@@ -29,7 +28,7 @@ VERSION = 1
 KINDS = {"zone": ZoneSnapshot, "resolver": ResolverSnapshot}
 # Fields holding snapshots of their own: a list of them, or a mapping to them.
 NESTED = {"servers": ServerSnapshot, "chain": ChainLink, "asn": AsnAnswer}
-PROBE_FIELDS = [f.name for f in dataclasses.fields(Probe) if f.name not in ("message", "_evidence")]
+PROBE_FIELDS = [f.name for f in dataclasses.fields(Probe) if f.name not in ("message", "_evidence", "wire")]
 
 
 class SnapshotFormatError(ValueError):
@@ -117,8 +116,8 @@ def _probe_to_dict(probe: Probe) -> dict:
     out = {name: getattr(probe, name) for name in PROBE_FIELDS}
     message = probe.message
     if message is not None:
-        # A parsed answer keeps its exact wire; a built one (tests) is rendered without shuffling its records.
-        wire = getattr(message, "wire", None) or message.to_wire(want_shuffle=False)
+        # The answer exactly as received; a built one (tests) is rendered without shuffling its records.
+        wire = probe.wire or getattr(message, "wire", None) or message.to_wire(want_shuffle=False)
         out["wire"] = base64.b64encode(wire).decode("ascii")
     return out
 
@@ -129,7 +128,8 @@ def _probe_from_dict(data: dict) -> Probe:
     wire = data.get("wire")
     if wire is not None:
         try:
-            probe.message = dns.message.from_wire(base64.b64decode(wire, validate=True))
+            probe.wire = base64.b64decode(wire, validate=True)
+            probe.message = parse_answer(probe.wire, probe.trimmed)
         except (binascii.Error, ValueError, dns.exception.DNSException) as exc:
             raise SnapshotFormatError(f"a stored DNS message cannot be read: {exc}") from None
     return probe
