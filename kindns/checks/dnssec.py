@@ -45,9 +45,24 @@ def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrse
 
 def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys: dns.rrset.RRset,
                       now: float) -> str | None:
-    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does."""
+    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does.
+
+    Within the judging of one snapshot the same records and signatures, served by each of the zone's
+    servers, are verified once (`judging_with`)."""
     if sigs is None or len(sigs) == 0:
         return f"no RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}"
+    seen = _verified.get()
+    if seen is None:
+        return _signature_problem(rrset, sigs, keys, now)
+    key = (rrset.name, rrset.rdtype, frozenset(r.to_digestable() for r in rrset),
+           frozenset(s.to_digestable() for s in sigs), frozenset(k.to_digestable() for k in keys), now)
+    if key not in seen:
+        seen[key] = _signature_problem(rrset, sigs, keys, now)
+    return seen[key]
+
+
+def _signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset, keys: dns.rrset.RRset,
+                       now: float) -> str | None:
     reasons = []
     for sig in sigs:
         try:
@@ -139,16 +154,20 @@ class ValidationCache:
 
 
 _run_cache: contextvars.ContextVar[ValidationCache | None] = contextvars.ContextVar("validation_cache", default=None)
+_verified: contextvars.ContextVar[dict | None] = contextvars.ContextVar("verified_signatures", default=None)
 
 
 @contextlib.contextmanager
 def judging_with(cache: ValidationCache | None) -> Iterator[None]:
-    """Let the judges called inside share `cache` (a judging run's); None: validate everything afresh."""
-    token = _run_cache.set(cache)
+    """Judge one snapshot inside: the judges share `cache` (a judging run's; None: validate every ancestor
+    afresh) and verify each distinct signature once (a memo that ends with the snapshot, so memory does
+    not grow with the number of zones)."""
+    token, memo = _run_cache.set(cache), _verified.set({})
     try:
         yield
     finally:
         _run_cache.reset(token)
+        _verified.reset(memo)
 
 
 def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:

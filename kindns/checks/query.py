@@ -95,7 +95,7 @@ class Probe:
         """The rrset of that type (and owner, and covered type for RRSIGs) in a section, if present."""
         wanted = _rdtype(rdtype)
         covered = _rdtype(covers) if covers else dns.rdatatype.NONE
-        owner_name = _name(owner) if owner is not None else None
+        owner_name = dns_name(owner) if owner is not None else None
         for rrset in self.section(section):
             if rrset.rdtype == wanted and (owner_name is None or rrset.name == owner_name) \
                     and (covers is None or rrset.covers == covered):
@@ -167,7 +167,8 @@ class Probe:
 
 
 @functools.lru_cache(maxsize=4096)
-def _name(text: str) -> dns.name.Name:
+def dns_name(text: str) -> dns.name.Name:
+    """A name from its text, parsed once per run of the process (names repeat across zones)."""
     return dns.name.from_text(text)
 
 
@@ -182,12 +183,12 @@ def _udp_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool,
     """(query wire, its question section) for a UDP query; made once, only the id changes per query."""
     query = _make_query(qname, qtype, recursion_desired, dnssec_ok, edns, payload)
     wire = query.to_wire()
-    return wire, wire[12:12 + len(_name(qname).to_wire()) + 4]
+    return wire, wire[12:12 + len(dns_name(qname).to_wire()) + 4]
 
 
 def _make_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool, edns: bool,
                 payload: int) -> dns.message.Message:
-    query = dns.message.make_query(_name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=payload,
+    query = dns.message.make_query(dns_name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=payload,
                                    want_dnssec=dnssec_ok and edns)
     if not recursion_desired:
         query.flags &= ~dns.flags.RD
@@ -234,7 +235,7 @@ class Prober:
             self.config.dot_port if transport == "tls" else self.config.dns_port
         if transport == "https":
             port = urllib.parse.urlsplit(url).port or port
-        qname = _name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
+        qname = dns_name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
                       dnssec_ok=dnssec_ok and edns, edns=edns, url=url, trimmed=trim and transport == "udp",

@@ -15,7 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
-from .query import Probe, Prober
+from .query import Probe, Prober, dns_name
 
 MAX_REFERRALS = 16    # deeper than any real delegation chain; stops referral loops
 MAX_CNAMES = 8
@@ -44,10 +44,6 @@ class Walk:
     probes: list[Probe] = field(default_factory=list)  # every query of the walk, for evidence
     referral_to: ZoneCut | None = None    # when stopping at a delegation: the delegated cut
     error: str | None = None
-
-
-def _name(text: str) -> dns.name.Name:
-    return dns.name.from_text(text)
 
 
 def _text(name: dns.name.Name) -> str:
@@ -106,7 +102,7 @@ class IterativeResolver:
 
     def closest_cut(self, name: str, strictly_above: bool = False) -> ZoneCut:
         """The deepest known zone cut at or above `name` (strictly above it if asked)."""
-        target = _name(name)
+        target = dns_name(name)
         candidate = target.parent() if strictly_above and target != dns.name.root else target
         while True:
             cut = self._cuts.get(_text(candidate))
@@ -135,7 +131,7 @@ class IterativeResolver:
         """
         probes: list[Probe] = []
         cut = self.closest_cut(stop_at_delegation_of or qname, strictly_above=bool(stop_at_delegation_of))
-        target = _name(qname)
+        target = dns_name(qname)
         for _ in range(MAX_REFERRALS):
             if not cut.servers:
                 return Walk(cut, None, probes, error=f"no usable address for any nameserver of {cut.name}")
@@ -147,7 +143,7 @@ class IterativeResolver:
                 return Walk(cut, probe, probes)
             child = await self._cut_from_referral(referral, probe, depth)
             self._cuts.setdefault(child.name, child)
-            if stop_at_delegation_of is not None and child.name == _text(_name(stop_at_delegation_of)):
+            if stop_at_delegation_of is not None and child.name == _text(dns_name(stop_at_delegation_of)):
                 return Walk(cut, probe, probes, referral_to=child)
             cut = child
         return Walk(cut, None, probes, error=f"more than {MAX_REFERRALS} referrals")
@@ -159,7 +155,7 @@ class IterativeResolver:
             return None
         for rrset in probe.section("authority"):
             if rrset.rdtype == dns.rdatatype.NS and target.is_subdomain(rrset.name) \
-                    and rrset.name.is_subdomain(_name(current)) and rrset.name != _name(current):
+                    and rrset.name.is_subdomain(dns_name(current)) and rrset.name != dns_name(current):
                 return rrset.name
         return None
 
@@ -201,7 +197,7 @@ class IterativeResolver:
             # A lookup made while resolving a referral's glueless nameservers is not shared: with a
             # circular glueless delegation it could otherwise end up waiting for itself.
             return await run()
-        return await self.once(("lookup", _text(_name(qname)), qtype), run)
+        return await self.once(("lookup", _text(dns_name(qname)), qtype), run)
 
     async def addresses_of(self, ns_name: str, depth: int = 0) -> tuple[list[str], list[Probe]]:
         """The IPv4 and IPv6 addresses of a host name (empty if it has none or cannot be resolved)."""

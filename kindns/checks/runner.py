@@ -67,7 +67,8 @@ def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None) -> 
 
 def judge_resolver(snapshot: ResolverSnapshot) -> TargetReport:
     """Every resolver check on a snapshot (pure: no queries)."""
-    outcomes = [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()]
+    with judging_with(None):
+        outcomes = [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()]
     return TargetReport(snapshot.address, _iso(snapshot.now), snapshot.duration_ms, outcomes,
                         snapshot=snapshot_to_dict(snapshot))
 
