@@ -81,6 +81,7 @@ class DnsLab:
     mutable_zones: dict[str, str] = field(default_factory=dict)  # mutable role -> zone name
     mutable_verdicts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     bench_zones: list[str] = field(default_factory=list)  # the benchmark's well-run copies of the good zone
+    ipv6: bool = False  # this lab serves ::1 (the ipv6 role); one lab per machine can
     keep_workdir: bool = False
     _block: AddressBlock | None = None
     _processes: list[ServerProcess] = field(default_factory=list)
@@ -220,7 +221,7 @@ def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    plan = build_plan(block.octet, bench_zones)
+    plan = build_plan(block.octet, bench_zones, ipv6=block.ipv6)
     lab = DnsLab(
         workdir=workdir,
         root_hints=workdir / "root.hints",
@@ -241,6 +242,7 @@ def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
         plan=plan,
         mutable_zones=dict(plan.mutable_roles),
         bench_zones=[z.name for z in plan.zones if z.bench],
+        ipv6=block.ipv6,
         mutable_verdicts={role: {state: dict(v) for state, v in states.items()}
                           for role, states in MUTABLE_VERDICTS.items()},
         keep_workdir=keep_workdir,
@@ -400,7 +402,7 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
     bind_dir = lab.workdir / "bind"
     bind_dir.mkdir()
     conf = bind.write_config(bind_dir, list(views.values()), lab.root_hints)
-    lab._processes.append(bind.named_process(bind_dir, conf))
+    lab._processes.append(bind.named_process(bind_dir, conf, ipv6=any(":" in v.address for v in views.values())))
     if knot_address:
         knot_dir = lab.workdir / "knot"
         knot_dir.mkdir()
@@ -464,31 +466,38 @@ def _check_addresses_free(process: ServerProcess) -> None:
 
 
 def _still_silent(pending: list[tuple[str, str, bool]], wait: float = 0.25) -> list[tuple[str, str, bool]]:
-    """Ask every (address, zone, authoritative) at once from one socket; return those without a proper
-    answer within `wait` seconds. (One at a time, each silent server would cost a whole timeout.)"""
+    """Ask every (address, zone, authoritative) at once from one socket per address family; return those
+    without a proper answer within `wait` seconds. (One at a time, each silent server would cost a whole
+    timeout.)"""
     sent: dict[tuple[str, int], tuple[tuple[str, str, bool], dns.message.Message]] = {}
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    sockets = {family: socket.socket(family, socket.SOCK_DGRAM) for family in (socket.AF_INET, socket.AF_INET6)}
+    try:
         for item in pending:
             address, name, _ = item
             query = dns.message.make_query(name, dns.rdatatype.SOA)
             query.flags &= ~dns.flags.RD
             sent[(address, query.id)] = (item, query)
             with contextlib.suppress(OSError):
-                sock.sendto(query.to_wire(), (address, 53))
+                sockets[socket.AF_INET6 if ":" in address else socket.AF_INET].sendto(query.to_wire(), (address, 53))
         done: set[tuple[str, str, bool]] = set()
         deadline = time.monotonic() + wait
         while len(done) < len(pending) and (left := deadline - time.monotonic()) > 0:
-            if not select.select([sock], [], [], left)[0]:
+            readable = select.select(list(sockets.values()), [], [], left)[0]
+            if not readable:
                 break
-            try:
-                wire, (source, _port) = sock.recvfrom(65535)
-                response = dns.message.from_wire(wire)
-            except (OSError, dns.exception.DNSException):
-                continue
-            item, query = sent.get((source, response.id), (None, None))
-            if item is None or not query.is_response(response):
-                continue
-            authoritative = response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
-            if authoritative or not item[2]:
-                done.add(item)
+            for sock in readable:
+                try:
+                    wire, source = sock.recvfrom(65535)
+                    response = dns.message.from_wire(wire)
+                except (OSError, dns.exception.DNSException):
+                    continue
+                item, query = sent.get((source[0], response.id), (None, None))
+                if item is None or not query.is_response(response):
+                    continue
+                authoritative = response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
+                if authoritative or not item[2]:
+                    done.add(item)
+    finally:
+        for sock in sockets.values():
+            sock.close()
     return [item for item in pending if item not in done]

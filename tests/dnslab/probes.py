@@ -120,7 +120,8 @@ def zone_problems(lab: DnsLab, role: str) -> dict[str, str]:
     parent_ns = {r.target.to_text() for r in rrset(referral, apex, "NS", "authority")}
     parent_ds = rrset(ask(lab.tld_server, apex, "DS"), apex, "DS")
     glue = {
-        r.name.to_text(): r[0].address for r in referral.additional if r.rdtype == dns.rdatatype.A
+        r.name.to_text(): r[0].address for r in referral.additional
+        if r.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
     }
     # The zone's own view comes from the first delegated server that answers for it authoritatively.
     first = next(a for a in glue.values() if _authoritative(a, apex))

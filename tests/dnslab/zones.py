@@ -22,11 +22,14 @@ Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.30.i       ns3 of ns-mismatch (AS 64503)
   127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
   127.N.50.1-4     resolvers: validating, non-validating, dot, closed
+  ::1              ns2 of ipv6, when this lab holds ::1 port 53 (one lab per machine can)
 Everything else in the block is AS 64500 in the ASN zone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .addresses import IPV6_ADDRESS
 
 DAY = 86400
 SERIAL = 2024010101
@@ -52,7 +55,11 @@ ROLES = {
     "edns-drop": 17,
     "truncating": 18,
     "silent": 19,
+    "ipv6": 20,
 }
+# Roles served on ::1, which only one lab on a machine can have (addresses.IPV6_ADDRESS): a lab that
+# could not take it has no such role.
+IPV6_ROLES = {"ipv6"}
 
 # Role zones that the tests can fix and break again while the lab runs (DnsLab.fix / DnsLab.break_),
 # numbered like ROLES. Kept out of ROLES and EXPECTED_VERDICTS: tables that iterate over the fixed roles
@@ -89,7 +96,17 @@ EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
     # Answers too big for UDP are truncated and asked again over TCP: nothing is wrong with the zone.
     "truncating": {},
     "silent": {"transport": "fail", "ns-authoritative": "fail"},
+    # ns2 on ::1 (AAAA glue, an IPv6 /48 of its own; no AS data for it, so diversity is judged on prefixes).
+    "ipv6": {},
 }
+
+
+def skip_without(lab, role: str) -> None:
+    """Skip a test of an IPv6 role in a lab that could not take ::1 (another lab on the machine has it)."""
+    if role in IPV6_ROLES and not lab.ipv6:
+        import pytest
+
+        pytest.skip("::1 port 53 is held by another DNS lab on this machine")
 
 
 def must_not_pass(verdicts: dict[str, str]) -> dict[str, str]:
@@ -127,6 +144,11 @@ class Nameserver:
     def serving_address(self) -> str:
         """Where the zone data really lives (the relay's backend for a UDP-only front)."""
         return self.backend or self.address
+
+
+def address_record(ns: Nameserver) -> str:
+    """The A or AAAA record of a nameserver's host name."""
+    return f"{ns.host}. IN {'AAAA' if ':' in ns.address else 'A'} {ns.address}"
 
 
 @dataclass
@@ -183,7 +205,7 @@ class ZoneSpec:
             f"@ IN SOA {apex_ns[0].host}. {self.hostmaster} ( {serial} 3600 600 864000 300 )",
         ]
         lines += [f"@ IN NS {ns.host}." for ns in apex_ns]
-        lines += [f"{ns.host}. IN A {ns.address}" for ns in apex_ns if self.owns(ns.host)]
+        lines += [address_record(ns) for ns in apex_ns if self.owns(ns.host)]
         lines += self.records
         lines += delegations
         return "\n".join(lines) + "\n"
@@ -191,11 +213,7 @@ class ZoneSpec:
     def delegation(self, ds_records: list[str]) -> list[str]:
         """The lines the parent zone needs for this zone: NS, glue A records and DS."""
         lines = [f"{self.fqdn} IN NS {ns.host}." for ns in self.nameservers if ns.in_parent]
-        lines += [
-            f"{ns.host}. IN A {ns.address}"
-            for ns in self.nameservers
-            if ns.in_parent and self.owns(ns.host)
-        ]
+        lines += [address_record(ns) for ns in self.nameservers if ns.in_parent and self.owns(ns.host)]
         lines += [f"{self.fqdn} {ds}" for ds in ds_records]
         return lines
 
@@ -234,9 +252,10 @@ class LabPlan:
         return found
 
 
-def build_plan(octet: int, bench_zones: int = 0) -> LabPlan:
-    """The lab's zones and addresses inside 127.<octet>.0.0/16, with `bench_zones` well-run copies of the
-    good zone for the benchmark (bench-0001.<tld>, ... on the good zone's two servers, BIND and Knot)."""
+def build_plan(octet: int, bench_zones: int = 0, ipv6: bool = False) -> LabPlan:
+    """The lab's zones and addresses inside 127.<octet>.0.0/16 (and ::1 with `ipv6`), with `bench_zones`
+    well-run copies of the good zone for the benchmark (bench-0001.<tld>, ... on the good zone's two
+    servers, BIND and Knot)."""
 
     def addr(third: int, fourth: int) -> str:
         return f"127.{octet}.{third}.{fourth}"
@@ -253,7 +272,8 @@ def build_plan(octet: int, bench_zones: int = 0) -> LabPlan:
             signing=Signing(),
         )
     )
-    for role, n in {**ROLES, **MUTABLE_ROLES}.items():
+    roles = {role: n for role, n in ROLES.items() if ipv6 or role not in IPV6_ROLES}
+    for role, n in {**roles, **MUTABLE_ROLES}.items():
         zones.append(_role_zone(role, n, addr))
     for number in range(1, bench_zones + 1):
         bench = _role_zone("good", ROLES["good"], addr)
@@ -286,14 +306,13 @@ def build_plan(octet: int, bench_zones: int = 0) -> LabPlan:
         "dot": addr(50, 3),
         "closed": addr(50, 4),
     }
-    roles = {role: f"{role}.{TLD}" for role in ROLES}
     return LabPlan(
         octet=octet,
         zones=zones,
         root_address=root_ns.address,
         root_server_name=root_ns.host,
         resolvers=resolvers,
-        roles=roles,
+        roles={role: f"{role}.{TLD}" for role in roles},
         mutable_roles={role: f"{role}.{TLD}" for role in MUTABLE_ROLES},
         signed_name=f"www.good.{TLD}",
         bogus_name=f"www.bad-ds.{TLD}",
@@ -355,4 +374,6 @@ def _role_zone(role: str, n: int, addr) -> ZoneSpec:
         zone.signing = Signing(algorithm="RSASHA256", bits=2048, keys=3)
     elif role == "silent":
         ns2.program = "silent"
+    elif role == "ipv6":
+        ns2.address = IPV6_ADDRESS
     return zone
