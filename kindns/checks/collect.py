@@ -15,7 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
-from .query import Probe, Prober
+from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
@@ -226,7 +226,9 @@ def _carries_ds_answer(referral: Probe | None, apex: str) -> bool:
     """The referral holds the zone's DS set or an NSEC/NSEC3 denial of it (RFC 4035 section 3.1.4)."""
     if referral is None or not referral.answered:
         return False
-    return any(rrset.rdtype in (dns.rdatatype.DS, dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+    owner = dns_name(apex)
+    return any(rrset.rdtype == dns.rdatatype.NSEC3 or (rrset.rdtype in (dns.rdatatype.DS, dns.rdatatype.NSEC)
+                                                       and rrset.name == owner)
                for rrset in referral.section("authority"))
 
 

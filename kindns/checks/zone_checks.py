@@ -653,12 +653,13 @@ def transport(snapshot: ZoneSnapshot) -> list[Finding]:
     findings = []
     others_heard = any(s.heard for s in snapshot.servers)
     for server in snapshot.servers:
-        udp, plain, tcp = server.soa, server.soa_plain, server.tcp
+        udp, plain = server.soa, server.soa_plain
+        # Over TCP any DNS answer will do: the SOA, or the AXFR even when refused.
+        tcp = next((p for p in (server.soa_tcp, server.axfr) if p is not None and p.answered), server.tcp)
         # A truncated UDP answer is an answer over UDP, whatever became of the TCP retry.
         udp_ok = udp is not None and (udp.answered or udp.truncated_retry)
         plain_ok = plain is not None and plain.answered
-        tcp_ok = (tcp is not None and tcp.answered) or (server.soa_tcp is not None and server.soa_tcp.answered)
-        tcp = server.soa_tcp if server.soa_tcp is not None and server.soa_tcp.answered else tcp
+        tcp_ok = tcp is not None and tcp.answered
         if not (udp_ok or plain_ok or tcp_ok):
             findings.append(no_answer(server, "over UDP or TCP") if others_heard and server.unanswered
                             and not server.heard else not_measured(server, udp, "UDP and TCP", snapshot))
