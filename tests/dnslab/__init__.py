@@ -22,8 +22,8 @@
     start_lab(bench_zones=1000) adds well-run signed copies of the good zone for the benchmark (lab.bench_zones).
 
 Real servers (BIND, Knot, Unbound, and the small fronts of fronts.py: UDP only, EDNS-dropping, silent)
-listen on port 53 of a 127.N.0.0/16 block of their own, so two labs can run at once. Nothing in the lab ever queries outside 127.0.0.0/8. Needs root
-(to add addresses to `lo`). `zones.py` describes what each role zone breaks and the address plan.
+listen on port 53 of a 127.N.0.0/16 block of their own, so two labs can run at once. Nothing in the lab
+ever queries outside 127.0.0.0/8 (and ::1). Needs root (to add addresses to `lo`). `zones.py` describes what each role zone breaks and the address plan.
 """
 from .errors import LabError
 from .lab import DnsLab, start_lab
