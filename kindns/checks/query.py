@@ -24,7 +24,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from .config import CheckConfig
+from .config import CheckConfig, ConfigError
 from .safety import address_refusal
 from .udp import UdpChannel, UdpTimeout
 
@@ -199,7 +199,10 @@ def tls_contexts(ca_file: str = "") -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """(verifying, not verifying) TLS contexts. The first checks the chain against `ca_file` (or the
     system's store when empty) and the name or IP address asked; the second is for seeing whether a
     server speaks DNS over TLS at all once its certificate has failed (the evidence says so)."""
-    verifying = ssl.create_default_context(cafile=ca_file or None)
+    try:
+        verifying = ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"Cannot use {ca_file} as the TLS CA file: {exc}") from None
     lenient = ssl.create_default_context()
     lenient.check_hostname = False
     lenient.verify_mode = ssl.CERT_NONE
@@ -387,10 +390,9 @@ async def _https(query: dns.message.Message, probe: Probe, timeout: float,
                                           verify=context, http_version=dns.query.HTTPVersion.H2)
     except httpx2.TimeoutException:
         raise HttpsFailure("timeout", f"no answer within {timeout:g} s") from None
-    except ValueError as exc:
-        if "status code" not in str(exc):
-            raise
-        raise HttpsFailure("https-status", f"HTTPS: {exc}"[:300]) from None
+    except ValueError as exc:  # a status other than 2xx, or a URL dnspython cannot use
+        code = "https-status" if "status code" in str(exc) else "https-error"
+        raise HttpsFailure(code, f"HTTPS: {exc}"[:300]) from None
     except httpx2.HTTPError as exc:
         cause = exc.__cause__ or exc.__context__
         while cause is not None and not isinstance(cause, ssl.SSLError):

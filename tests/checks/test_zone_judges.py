@@ -308,3 +308,39 @@ def test_every_result_carries_evidence_and_advice_with_a_dig_command():
         assert outcome.evidence, check_id
         assert "dig " in outcome.advice, check_id
         assert all({"finding", "verdict", "detail"} <= set(e) for e in outcome.evidence)
+
+
+def nsec3_denial(owner_hash: str, next_hash: str, types: str, opt_out: bool = False):
+    """A DS answer from test. denying example.test.'s DS with one signed NSEC3 record."""
+    import base64
+
+    from tests.checks.builders import TLD_KEY
+
+    soa = rrset("test. 3600 IN SOA a.root-servers.test. hostmaster.test. 1 3600 600 864000 300")
+    nsec3 = rrset(f"{owner_hash}.test. 300 IN NSEC3 1 {1 if opt_out else 0} 0 - {next_hash} {types}")
+    assert base64.b32hexdecode(next_hash + "=" * (-len(next_hash) % 8))
+    return probe("192.0.2.200", APEX, "DS", authority=[soa, TLD_KEY.sign(soa), nsec3, TLD_KEY.sign(nsec3)])
+
+
+def test_an_nsec3_record_matching_the_delegation_without_ds_proves_it_insecure():
+    import dns.dnssec
+
+    hashed = dns.dnssec.nsec3_hash(APEX, "", 0, 1)
+    snapshot = zone_snapshot(signed=False)
+    snapshot.ds = nsec3_denial(hashed, "0" * 32, "NS")
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "n/a" and "signed NSEC3 record (types NS)" in outcome.summary
+
+
+def test_an_opt_out_nsec3_range_covering_the_delegation_proves_it_insecure_and_a_plain_one_does_not():
+    import dns.dnssec
+
+    hashed = dns.dnssec.nsec3_hash(APEX, "", 0, 1)  # JBAS736C…: between the two hashes below
+    low, high = "I" + "0" * 31, "K" + "0" * 31
+    assert low < hashed < high
+    snapshot = zone_snapshot(signed=False)
+    snapshot.ds = nsec3_denial(low, high, "NS", opt_out=True)
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "n/a" and "opt-out" in outcome.summary
+    snapshot.ds = nsec3_denial(low, high, "NS", opt_out=False)
+    assert result(snapshot, "dnssec-valid").verdict == "fail"

@@ -210,6 +210,8 @@ def test_nothing_in_the_lab_points_outside_loopback(dns_lab):
         for address in re.findall(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])", text):
             # 0.0.0.0 only appears in the closed resolver's "refuse everyone" access-control.
             assert address.startswith("127.") or address == "0.0.0.0", (path.name, address)
+        for address in re.findall(r"\bIN\s+AAAA\s+(\S+)", text):
+            assert address == "::1", (path.name, address)
         assert "forward" not in text, path.name
     named_conf = (dns_lab.workdir / "bind" / "named.conf").read_text()
     assert named_conf.count("recursion yes;") == 1
