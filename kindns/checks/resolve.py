@@ -62,8 +62,11 @@ class IterativeResolver:
         self._pending: dict[tuple, asyncio.Future] = {}
         self._results: dict[tuple, object] = {}
 
-    async def once(self, key: tuple, make: Callable[[], Awaitable[T]]) -> T:
-        """Run `make()` once per key for the whole run; concurrent callers await the same result."""
+    async def once(self, key: tuple, make: Callable[[], Awaitable[T]], keep: bool = True) -> T:
+        """Run `make()` once per key for the whole run; concurrent callers await the same result.
+
+        With `keep` false the result is shared only by the callers waiting for it, then forgotten (what is
+        asked once per zone must not make memory grow with the number of zones)."""
         while key not in self._results:
             pending = self._pending.get(key)
             if pending is None:
@@ -85,7 +88,8 @@ class IterativeResolver:
             del self._pending[key]
             future.cancel()
             raise
-        self._results[key] = result
+        if keep:
+            self._results[key] = result
         del self._pending[key]
         future.set_result(result)
         return result
@@ -214,4 +218,5 @@ class IterativeResolver:
 
     async def delegation(self, zone: str) -> Walk:
         """The parent's view of `zone`: the walk that ends at the referral to it (cached)."""
-        return await self.once(("delegation", zone), lambda: self.walk(zone, "NS", stop_at_delegation_of=zone))
+        return await self.once(("delegation", zone), lambda: self.walk(zone, "NS", stop_at_delegation_of=zone),
+                               keep=False)
