@@ -129,8 +129,8 @@ class Collector:
         """SOA over UDP with EDNS; without an answer, once more without EDNS (a server or a firewall that
         drops EDNS queries answers that one: Zonemaster's BREAKS_ON_EDNS) and over TCP."""
         server.soa = await asyncio.shield(soa)
-        if server.soa.answered or server.soa.error == "refused-by-policy":
-            return
+        if server.soa.answered or server.soa.truncated_retry or server.soa.error == "refused-by-policy":
+            return  # it answered over UDP (a truncated answer too), or we may not ask it
         plain, tcp = await asyncio.gather(
             self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, edns=False, trim=True),
             self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, transport="tcp"))
