@@ -9,18 +9,26 @@
 (large runs use worker processes). Collection (collect.py, over query.py and resolve.py) gathers DNS
 answers into snapshots; the checks in zone_checks.py and resolver_checks.py judge them; policy.py says
 which finding is which verdict.
+
+Every TargetReport carries what was collected as JSON-safe data (`report.snapshot`, made by
+`snapshot_to_dict`): store it with the run, and `rejudge(report.snapshot)` gives the report today's
+checks and policy make of it, without a single query. `snapshot_from_dict` gives the snapshot back.
 """
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS, CheckSpec, Finding, check
 from .config import CheckConfig, ConfigError, RootServer, load_root_hints, load_trust_anchors
-from .report import CheckResult, TargetReport, format_json, format_table
+from .report import CheckOutcome, TargetReport, format_json, format_table
 from .runner import (
-    check_resolvers, check_zones, iter_zone_checks, iter_zone_reports, run_resolver_checks, run_zone_checks,
+    check_resolvers, check_zones, iter_zone_checks, iter_zone_reports, rejudge, run_resolver_checks,
+    run_zone_checks,
 )
+from .serialise import SnapshotFormatError, snapshot_from_dict, snapshot_to_dict
+from .snapshot import ResolverSnapshot, ZoneSnapshot
 
 __all__ = [
     "CheckConfig", "ConfigError", "RootServer", "load_root_hints", "load_trust_anchors",
     "run_zone_checks", "run_resolver_checks", "check_zones", "check_resolvers", "iter_zone_checks",
     "iter_zone_reports",
     "ZONE_CHECKS", "RESOLVER_CHECKS", "CheckSpec", "Finding", "check",
-    "CheckResult", "TargetReport", "format_json", "format_table",
+    "CheckOutcome", "TargetReport", "format_json", "format_table",
+    "ZoneSnapshot", "ResolverSnapshot", "snapshot_to_dict", "snapshot_from_dict", "SnapshotFormatError", "rejudge",
 ]

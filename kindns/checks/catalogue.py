@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .policy import PASS, combine, verdict_for
 from .query import Probe
-from .report import CheckResult
+from .report import CheckOutcome
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class CheckSpec:
     judge: Callable[[Any], list[Finding]]
     target: str                     # "zone" or "resolver"
 
-    def run(self, snapshot: Any) -> CheckResult:
-        """Judge a snapshot into a CheckResult with verdict, evidence and advice."""
+    def run(self, snapshot: Any) -> CheckOutcome:
+        """Judge a snapshot into a CheckOutcome with verdict, evidence and advice."""
         findings = self.judge(snapshot)
         for finding in findings:
             if finding.code not in self.advice:
@@ -52,7 +52,7 @@ class CheckSpec:
             if finding.probes:
                 entry["probes"] = [p.to_evidence() for p in finding.probes]
             evidence.append(entry)
-        return CheckResult(id=self.id, verdict=verdict, practices=list(self.practices), summary=summary,
+        return CheckOutcome(id=self.id, verdict=verdict, practices=list(self.practices), summary=summary,
                            evidence=evidence, advice=self._advice(decisive, findings, verdict))
 
     def _advice(self, decisive: list[Finding], findings: list[Finding], verdict: str) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from typing import Any, Awaitable
+from functools import partial
+from typing import Any, Awaitable, Callable
 
 import dns.name
+import dns.rdatatype
 
 from .config import CheckConfig
-from .query import Probe, Prober
+from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
@@ -48,7 +50,11 @@ class Collector:
 
         servers = await self._server_addresses(snapshot)
         snapshot.servers = [ServerSnapshot(ns, address) for ns, address in servers]
-        tasks: list[Awaitable[Any]] = [self._fill(snapshot, "ds", self._ask_cut(parent_cut, zone, "DS"))]
+        tasks: list[Awaitable[Any]] = []
+        if walk.referral_to is not None and _carries_ds_answer(walk.probe, zone + "."):
+            snapshot.ds = walk.probe  # a signed parent's referral holds the DS set, or the proof of none
+        else:
+            tasks.append(_fill(snapshot, "ds", partial(self._ask_cut, parent_cut, zone, "DS")))
         tasks += [self._collect_server(zone, server) for server in snapshot.servers]
         tasks.append(self._collect_chain(snapshot, zone))
         tasks.append(self._collect_asns(snapshot, sorted({a for _ns, a in servers})))
@@ -77,9 +83,9 @@ class Collector:
             pairs += [(ns, a) for a in addresses]
         return pairs
 
-    @staticmethod
-    async def _fill(target: Any, attribute: str, probe: Awaitable[Probe | None]) -> None:
-        setattr(target, attribute, await probe)
+    def close(self) -> None:
+        """Release the run's sockets."""
+        self.prober.close()
 
     async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
         """Ask a zone cut's servers in turn; the first useful answer, else the last failed probe (as evidence)."""
@@ -89,28 +95,54 @@ class Collector:
 
     async def _collect_server(self, zone: str, server: ServerSnapshot) -> None:
         """Everything the zone checks ask of one nameserver address, all at once."""
-        ask = self.prober.ask
+        # The zone's own servers' glue is never judged: their answers' additional sections go unparsed.
+        ask = partial(self.prober.ask, trim=True)
         where, name = server.address, server.ns_name
         apex = zone + "."
         outside = self.config.recursion_test_name or self.config.root_hints[0].name
         if dns.name.from_text(outside).is_subdomain(dns.name.from_text(apex)):
             outside = "."  # the root name: outside every zone below the root
-        await asyncio.gather(
-            self._fill(server, "soa", ask(where, apex, "SOA", server_name=name, tcp_fallback=False)),
-            self._fill(server, "ns", ask(where, apex, "NS", server_name=name)),
-            self._fill(server, "dnskey", ask(where, apex, "DNSKEY", server_name=name)),
-            self._fill(server, "nsec3param", ask(where, apex, "NSEC3PARAM", server_name=name)),
-            self._collect_tcp(apex, server),
-            self._fill(server, "recursion", ask(where, outside, "A", server_name=name,
-                                                recursion_desired=True, dnssec_ok=False)),
-        )
+        soa = asyncio.ensure_future(ask(where, apex, "SOA", server_name=name))
 
-    async def _collect_tcp(self, apex: str, server: ServerSnapshot) -> None:
+        async def apex_ns() -> Probe:
+            # An authoritative SOA answer usually carries the apex NS set (and its RRSIGs) in its
+            # authority section: then that is the server's NS answer, and one question fewer.
+            first = await asyncio.shield(soa)
+            if _carries_apex_ns(first, apex):
+                return first
+            return await ask(where, apex, "NS", server_name=name)
+
+        try:
+            await asyncio.gather(
+                self._collect_soa(apex, server, soa),
+                _fill(server, "ns", apex_ns),
+                _fill(server, "dnskey", partial(ask, where, apex, "DNSKEY", server_name=name)),
+                _fill(server, "nsec3param", partial(ask, where, apex, "NSEC3PARAM", server_name=name)),
+                self._collect_tcp(apex, server, soa),
+                _fill(server, "recursion", partial(ask, where, outside, "A", server_name=name,
+                                                   recursion_desired=True, dnssec_ok=False)),
+            )
+        finally:
+            soa.cancel()
+
+    async def _collect_soa(self, apex: str, server: ServerSnapshot, soa: Awaitable[Probe]) -> None:
+        """SOA over UDP with EDNS; without an answer, once more without EDNS (a server or a firewall that
+        drops EDNS queries answers that one: Zonemaster's BREAKS_ON_EDNS) and over TCP."""
+        server.soa = await asyncio.shield(soa)
+        if server.soa.answered or server.soa.truncated_retry or server.soa.error == "refused-by-policy":
+            return  # it answered over UDP (a truncated answer too), or we may not ask it
+        plain, tcp = await asyncio.gather(
+            self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, edns=False, trim=True),
+            self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name, transport="tcp"))
+        server.soa_plain, server.soa_tcp = plain, tcp
+
+    async def _collect_tcp(self, apex: str, server: ServerSnapshot, soa: Awaitable[Probe]) -> None:
         """AXFR over TCP; any DNS answer to it (even REFUSED) also shows that TCP works, so SOA over TCP
-        is asked only when it got none. Half the TCP connections: servers limit those."""
+        is asked here only when it got none (and the UDP SOA did: otherwise _collect_soa asks it). Half
+        the TCP connections: servers limit those."""
         server.axfr = await self.prober.ask(server.address, apex, "AXFR", server_name=server.ns_name,
                                             transport="tcp", dnssec_ok=False)
-        if not server.axfr.answered:
+        if not server.axfr.answered and (await asyncio.shield(soa)).answered:
             server.soa_tcp = await self.prober.ask(server.address, apex, "SOA", server_name=server.ns_name,
                                                    transport="tcp")
 
@@ -165,19 +197,58 @@ class Collector:
         ask, config, where = self.prober.ask, self.config, snapshot.address
         snapshot.qname_min_marker = config.qname_min_marker
         await asyncio.gather(
-            self._fill(snapshot, "access", ask(where, config.signed_name, "A", recursion_desired=True,
+            _fill(snapshot, "access", partial(ask, where, config.signed_name, "A", recursion_desired=True,
                                                dnssec_ok=False)),
-            self._fill(snapshot, "signed", ask(where, config.signed_name, "A", recursion_desired=True)),
-            self._fill(snapshot, "bogus", ask(where, config.bogus_name, "A", recursion_desired=True)),
-            self._fill(snapshot, "qname_min", ask(where, config.qname_min_name, "TXT", recursion_desired=True,
+            _fill(snapshot, "signed", partial(ask, where, config.signed_name, "A", recursion_desired=True)),
+            _fill(snapshot, "bogus", partial(ask, where, config.bogus_name, "A", recursion_desired=True)),
+            _fill(snapshot, "qname_min", partial(ask, where, config.qname_min_name, "TXT", recursion_desired=True,
                                                   dnssec_ok=False)),
-            self._fill(snapshot, "dot", ask(where, config.signed_name, "A", recursion_desired=True,
-                                            transport="tls", dnssec_ok=False)),
+            self._collect_encrypted(snapshot, "tls"),
+            *([self._collect_encrypted(snapshot, "https")] if snapshot.doh_url else []),
         )
+
+    async def _collect_encrypted(self, snapshot: ResolverSnapshot, transport: str) -> None:
+        """The signed name over DNS over TLS or HTTPS, certificate verified; when the certificate is what
+        failed, once more without verification, to tell a bad certificate from no service."""
+        attribute = "dot" if transport == "tls" else "doh"
+
+        def ask(verify: bool) -> Awaitable[Probe]:
+            return self.prober.ask(snapshot.address, self.config.signed_name, "A", recursion_desired=True,
+                                   transport=transport, dnssec_ok=False, verify=verify, url=snapshot.doh_url)
+
+        probe = await ask(verify=True)
+        setattr(snapshot, attribute, probe)
+        if probe.error == "tls-certificate":
+            setattr(snapshot, f"{attribute}_unverified", await ask(verify=False))
+
+
+def _carries_ds_answer(referral: Probe | None, apex: str) -> bool:
+    """The referral holds the zone's DS set or an NSEC/NSEC3 denial of it (RFC 4035 section 3.1.4)."""
+    if referral is None or not referral.answered:
+        return False
+    owner = dns_name(apex)
+    return any(rrset.rdtype == dns.rdatatype.NSEC3 or (rrset.rdtype in (dns.rdatatype.DS, dns.rdatatype.NSEC)
+                                                       and rrset.name == owner)
+               for rrset in referral.section("authority"))
+
+
+def _carries_apex_ns(soa: Probe, apex: str) -> bool:
+    """An authoritative SOA answer whose authority section has the apex NS set, with its RRSIGs when the
+    SOA came signed."""
+    if not soa.answered or not soa.has_flag("AA") or soa.find("authority", "NS", apex) is None:
+        return False
+    signed = soa.find("answer", "RRSIG", apex, covers="SOA") is not None
+    return not signed or soa.find("authority", "RRSIG", apex, covers="NS") is not None
 
 
 async def _nothing() -> None:
     return None
+
+
+async def _fill(target: Any, attribute: str, ask: Callable[[], Awaitable[Probe | None]]) -> None:
+    """Set `target.attribute` to a probe's result. The question is asked only once this runs, so a
+    collection cancelled at its deadline leaves no question made and never awaited."""
+    setattr(target, attribute, await ask())
 
 
 def new_zone_snapshot(zone: str, config: CheckConfig) -> ZoneSnapshot:

@@ -136,6 +136,9 @@ class CheckConfig:
     qname_min_name: str = "qnamemintest.internet.nl"
     qname_min_marker: str = "HOORAY"
     dot_port: int = 853
+    # CA certificates (a PEM file) that DNS over TLS and HTTPS certificates must chain to; empty means the
+    # system's store.
+    tls_ca_file: str = ""
     dns_port: int = 53              # where nameservers and resolvers are asked (tests use other ports)
 
     def replace(self, **changes: Any) -> CheckConfig:

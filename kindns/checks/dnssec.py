@@ -6,15 +6,19 @@ separate `dnssec-algorithm` check, so dnspython's own algorithm policy is not ap
 """
 from __future__ import annotations
 
+import base64
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import dns.dnssec
+import dns.name
 import dns.rdatatype
 import dns.rrset
 
 from .query import Probe
-from .snapshot import ZoneSnapshot
+from .snapshot import ChainLink, ZoneSnapshot
 
 ANY_ALGORITHM = dns.dnssec.allow_all_policy
 
@@ -31,17 +35,34 @@ class ChainResult:
 
 def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrset.RRset | None,
                                                                          dns.rrset.RRset | None]:
-    """(rrset, its RRSIGs) from a probe's answer section."""
+    """(rrset, its RRSIGs) of `rdtype` at `owner`: from the answer section when that type was asked, else
+    from the authority section (the apex NS set of an authoritative SOA answer, the DS set of a referral)."""
     if probe is None or not probe.answered:
         return None, None
-    return probe.find("answer", rdtype, owner), probe.find("answer", "RRSIG", owner, covers=rdtype)
+    section = "answer" if probe.qtype == rdtype else "authority"
+    return probe.find(section, rdtype, owner), probe.find(section, "RRSIG", owner, covers=rdtype)
 
 
 def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys: dns.rrset.RRset,
                       now: float) -> str | None:
-    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does."""
+    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does.
+
+    Within the judging of one snapshot the same records and signatures, served by each of the zone's
+    servers, are verified once (`judging_with`)."""
     if sigs is None or len(sigs) == 0:
         return f"no RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}"
+    seen = _verified.get()
+    if seen is None:
+        return _signature_problem(rrset, sigs, keys, now)
+    key = (rrset.name, rrset.rdtype, frozenset(r.to_digestable() for r in rrset),
+           frozenset(s.to_digestable() for s in sigs), frozenset(k.to_digestable() for k in keys), now)
+    if key not in seen:
+        seen[key] = _signature_problem(rrset, sigs, keys, now)
+    return seen[key]
+
+
+def _signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset, keys: dns.rrset.RRset,
+                       now: float) -> str | None:
     reasons = []
     for sig in sigs:
         try:
@@ -114,16 +135,52 @@ def _step(owner: str, keys: dns.rrset.RRset, ds_probe: Probe | None, dnskey_prob
     return ChainResult("secure", f"{owner} validates", used, child_keys)
 
 
+class ValidationCache:
+    """Validation results of the zone cuts above the checked zones, for one judging run.
+
+    Every zone under a cut shares its chain links within a run, so each chain prefix is validated once
+    per minute of `now` (all that signature windows need). The cache belongs to the run, not to the
+    snapshots, which judges only read; it keeps the links it has seen alive, so their identities hold.
+    """
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[tuple[ChainLink, ...], int], ChainResult] = {}
+
+    def get(self, links: tuple[ChainLink, ...], minute: int) -> ChainResult | None:
+        return self._results.get((links, minute))
+
+    def put(self, links: tuple[ChainLink, ...], minute: int, result: ChainResult) -> None:
+        self._results[(links, minute)] = result
+
+
+_run_cache: contextvars.ContextVar[ValidationCache | None] = contextvars.ContextVar("validation_cache", default=None)
+_verified: contextvars.ContextVar[dict | None] = contextvars.ContextVar("verified_signatures", default=None)
+
+
+@contextlib.contextmanager
+def judging_with(cache: ValidationCache | None) -> Iterator[None]:
+    """Judge one snapshot inside: the judges share `cache` (a judging run's; None: validate every ancestor
+    afresh) and verify each distinct signature once (a memo that ends with the snapshot, so memory does
+    not grow with the number of zones)."""
+    token, memo = _run_cache.set(cache), _verified.set({})
+    try:
+        yield
+    finally:
+        _run_cache.reset(token)
+        _verified.reset(memo)
+
+
 def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
-    """Validate the cuts above the zone, root first. Cuts are shared by every zone under them in a run,
-    so each link remembers its result (per minute of `now`, which is all signature windows need)."""
-    links = list(snapshot.chain)
+    """Validate the cuts above the zone, root first (each prefix once per judging run, see ValidationCache)."""
+    links = tuple(snapshot.chain)
     if not links or links[0].zone != ".":
         return ChainResult("bogus", "the root zone's keys were not collected")
+    cache = _run_cache.get()
     minute = int(snapshot.now // 60)
     result: ChainResult | None = None
     for index, link in enumerate(links):
-        cached = link.memo.get(minute)
+        prefix = links[:index + 1]
+        cached = cache.get(prefix, minute) if cache is not None else None
         if cached is None:
             if index == 0:
                 keys, problem = _trusted_keys(".", link.dnskey, list(snapshot.trust_anchors), snapshot.now,
@@ -133,7 +190,8 @@ def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
                     ChainResult("bogus", f"the root: {problem}", used)
             else:
                 cached = _step(link.zone, result.keys, link.ds, link.dnskey, snapshot.now)
-            link.memo[minute] = cached
+            if cache is not None:
+                cache.put(prefix, minute, cached)
         result = cached
         if result.status != "secure":
             return result
@@ -150,3 +208,88 @@ def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainRe
         result.detail = f"the chain validates from the trust anchor to {snapshot.zone}"
     result.probes = above.probes[-2:] + result.probes
     return result
+
+
+@dataclass
+class DenialProof:
+    """Whether the parent proves the zone has no DS: 'proven', 'unproven', 'parent-insecure' (nothing to
+    prove under an unsigned parent) or 'not-measured', with the sentence and the probes that show it."""
+
+    status: str
+    detail: str
+    probes: list[Probe] = field(default_factory=list)
+
+
+def no_ds_proof(snapshot: ZoneSnapshot) -> DenialProof:
+    """An unsigned zone under a signed parent is insecure, rather than bogus, only when the parent's
+    signed NSEC or NSEC3 records prove there is no DS (RFC 4035 section 5.2, RFC 5155 section 8.6)."""
+    above = _ancestors(snapshot)
+    if above.status != "secure":
+        return DenialProof("parent-insecure", f"no DS to prove absent: {above.detail}", above.probes[-2:])
+    apex = snapshot.zone + "."
+    ds = snapshot.ds
+    if ds is None or not ds.answered:
+        return DenialProof("not-measured", "the parent's answer about the DS set could not be read"
+                           + _no_answer(ds), [ds] if ds else [])
+    owner = dns.name.from_text(apex)
+    for rrset in ds.section("authority"):
+        if rrset.rdtype == dns.rdatatype.NSEC and rrset.name == owner:
+            proof = _denies_ds(rrset, "NSEC", ds, above.keys, snapshot.now)
+            if proof is not None:
+                return proof
+        if rrset.rdtype == dns.rdatatype.NSEC3:
+            proof = _nsec3_denies_ds(rrset, owner, ds, above.keys, snapshot.now)
+            if proof is not None:
+                return proof
+    return DenialProof("unproven", f"the parent {snapshot.parent} answered {ds.rcode} without a DS for "
+                       f"{snapshot.zone} but with no signed NSEC or NSEC3 record proving it has none: validating "
+                       "resolvers cannot tell this from a stripped DS", [ds])
+
+
+def _denies_ds(rrset: dns.rrset.RRset, kind: str, probe: Probe, keys: Any, now: float) -> DenialProof | None:
+    record = rrset[0]
+    if _has_type(record, dns.rdatatype.DS) or not _has_type(record, dns.rdatatype.NS):
+        return None
+    sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers=kind)
+    problem = signature_problem(rrset, sigs, keys, now)
+    if problem:
+        return DenialProof("unproven", f"the parent's {kind} record for the delegation is not validly signed: "
+                           f"{problem}", [probe])
+    return DenialProof("proven", f"the parent proves there is no DS with a signed {kind} record (types "
+                       f"{_types(record)})", [probe])
+
+
+def _nsec3_denies_ds(rrset: dns.rrset.RRset, owner: dns.name.Name, probe: Probe, keys: Any,
+                     now: float) -> DenialProof | None:
+    record = rrset[0]
+    try:
+        hashed = dns.dnssec.nsec3_hash(owner, record.salt, record.iterations, record.algorithm)
+    except (ValueError, dns.dnssec.ValidationFailure):
+        return None
+    label = rrset.name.labels[0].decode("ascii", "replace").upper()
+    if label == hashed:
+        return _denies_ds(rrset, "NSEC3", probe, keys, now)
+    following = base64.b32hexencode(record.next).decode("ascii").rstrip("=")
+    covered = label < hashed < following or (following <= label and (hashed > label or hashed < following))
+    if covered and record.flags & 1:  # opt-out: unsigned delegations in this range need no proof of their own
+        sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers="NSEC3")
+        problem = signature_problem(rrset, sigs, keys, now)
+        if problem is None:
+            return DenialProof("proven", "the parent covers the delegation with an opt-out NSEC3 record (an "
+                               "insecure delegation by design)", [probe])
+    return None
+
+
+def _has_type(record: Any, rdtype: int) -> bool:
+    window, offset = divmod(int(rdtype), 256)
+    for number, bitmap in record.windows:
+        if number == window:
+            octet, bit = divmod(offset, 8)
+            return octet < len(bitmap) and bool(bitmap[octet] & (0x80 >> bit))
+    return False
+
+
+def _types(record: Any) -> str:
+    return " ".join(dns.rdatatype.to_text(window * 256 + octet * 8 + bit)
+                    for window, bitmap in record.windows for octet, byte in enumerate(bitmap)
+                    for bit in range(8) if byte & (0x80 >> bit))

@@ -19,6 +19,9 @@ POLICY: dict[str, str] = {
     "NO_DELEGATION": ERROR,           # the parent does not delegate the zone; nothing can be measured
     "UNSIGNED": NOT_APPLICABLE,
     "NOT_AUTHORITATIVE": NOT_APPLICABLE,  # a lame server's answer says nothing about the zone (see ns-authoritative)
+    "NOT_HEARD": NOT_APPLICABLE,      # a silent server is left out of zone-wide facts (see transport, ns-authoritative)
+    # a server silent while the zone's others answer: our vantage point works, so this is measured
+    "NO_ANSWER": FAIL,
     # dnssec-signed
     "SIGNED": PASS,
     "NO_DNSKEY": FAIL,
@@ -29,6 +32,7 @@ POLICY: dict[str, str] = {
     "CHAIN_BOGUS": FAIL,
     "CHAIN_INSECURE": FAIL,
     "ANCHOR_UNUSABLE": ERROR,
+    "NO_DS_PROOF": FAIL,              # unsigned under a signed parent that does not prove the DS absent
     # dnssec-algorithm
     "ALGORITHMS_OK": PASS,
     "ALGORITHM_DEPRECATED": FAIL,
@@ -75,6 +79,7 @@ POLICY: dict[str, str] = {
     # transport
     "TRANSPORT_OK": PASS,
     "NO_EDNS": FAIL,
+    "BREAKS_ON_EDNS": FAIL,
     "NO_UDP": FAIL,
     "NO_TCP": FAIL,
     # resolver-access-control
@@ -92,6 +97,9 @@ POLICY: dict[str, str] = {
     "NOT_MINIMISING": FAIL,
     # resolver-encrypted-transport
     "DOT_AVAILABLE": PASS,
+    "DOH_AVAILABLE": PASS,
+    "CERTIFICATE_INVALID": WARN,      # the service is there, but a verifying client would refuse it
+    "DOH_UNAVAILABLE": WARN,          # declared but not answering (DoT may still meet the practice)
     "NO_ENCRYPTED_TRANSPORT": FAIL,
     "NO_ENCRYPTED_TRANSPORT_RECOMMENDED": WARN,
     # resolver-count

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import ssl
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 import dns.asyncquery
@@ -23,16 +24,19 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from .config import CheckConfig
+from .config import CheckConfig, ConfigError
 from .safety import address_refusal
+from .udp import UdpChannel, UdpTimeout
 
+DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
 MAX_EVIDENCE_RECORDS = 12   # records listed per probe in a report; the judges see them all
 MAX_RECORD_TEXT = 160
 
 
-@dataclass
+@dataclass(eq=False)
 class Probe:
-    """One question asked of one server, and what happened.
+    """One question asked of one server, and what happened. Compared by identity: one probe may stand
+    for several questions (an SOA answer that also showed the apex NS set).
 
     `message` holds the parsed answer for the judges; it is not part of the evidence dict, which
     carries the records that matter as text.
@@ -40,7 +44,7 @@ class Probe:
 
     server: str
     server_name: str | None
-    transport: str            # "udp", "tcp" or "tls"
+    transport: str            # "udp", "tcp", "tls" or "https"
     port: int
     qname: str
     qtype: str
@@ -54,6 +58,12 @@ class Probe:
     size: int = 0
     attempts: int = 0
     truncated_retry: bool = False   # UDP answer had TC set and the query was repeated over TCP
+    tls_verified: bool | None = None  # TLS and HTTPS: whether the certificate was verified (None: not TLS)
+    url: str = ""                   # HTTPS: the DoH URL asked (`server` is the address connected to)
+    # The additional section, but for its OPT record, was not parsed (nothing a judge reads is there);
+    # `wire` keeps the answer exactly as received, for storing.
+    trimmed: bool = False
+    wire: bytes | None = field(default=None, repr=False)
     _evidence: dict | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -85,7 +95,7 @@ class Probe:
         """The rrset of that type (and owner, and covered type for RRSIGs) in a section, if present."""
         wanted = _rdtype(rdtype)
         covered = _rdtype(covers) if covers else dns.rdatatype.NONE
-        owner_name = _name(owner) if owner is not None else None
+        owner_name = dns_name(owner) if owner is not None else None
         for rrset in self.section(section):
             if rrset.rdtype == wanted and (owner_name is None or rrset.name == owner_name) \
                     and (covers is None or rrset.covers == covered):
@@ -95,7 +105,7 @@ class Probe:
     def dig(self) -> str:
         """A dig command that asks the same question of the same server."""
         parts = ["dig", f"@{self.server}"]
-        if self.port != (853 if self.transport == "tls" else 53):
+        if self.port != DEFAULT_PORTS[self.transport]:
             parts.append(f"-p {self.port}")
         parts += [self.qname, self.qtype]
         parts.append("+recurse" if self.recursion_desired else "+norecurse")
@@ -107,6 +117,8 @@ class Probe:
             parts.append("+tcp")
         if self.transport == "tls":
             parts.append("+tls")
+        if self.transport == "https":
+            parts.append(f"+https={urllib.parse.urlsplit(self.url).path or '/dns-query'}")
         return " ".join(parts)
 
     def to_evidence(self) -> dict:
@@ -142,6 +154,12 @@ class Probe:
         }
         if total > len(records):
             evidence["records_omitted"] = total - len(records)
+        if self.truncated_retry:
+            evidence["note"] = "the UDP answer was truncated (TC bit set), so the query was asked again over TCP"
+        if self.tls_verified is not None:
+            evidence["certificate"] = "verified" if self.tls_verified else "not verified"
+        if self.url:
+            evidence["url"] = self.url
         if self.error:
             evidence["error"] = self.error
             evidence["error_detail"] = self.error_detail
@@ -149,7 +167,8 @@ class Probe:
 
 
 @functools.lru_cache(maxsize=4096)
-def _name(text: str) -> dns.name.Name:
+def dns_name(text: str) -> dns.name.Name:
+    """A name from its text, parsed once per run of the process (names repeat across zones)."""
     return dns.name.from_text(text)
 
 
@@ -158,80 +177,129 @@ def _rdtype(text: str) -> dns.rdatatype.RdataType:
     return dns.rdatatype.from_text(text)
 
 
-def _tls_context() -> ssl.SSLContext:
-    # A resolver is addressed by IP and we only ask whether it speaks DNS over TLS: the certificate
-    # is not what is measured, so it is not verified (the evidence says so).
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+@functools.lru_cache(maxsize=8192)
+def _udp_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool, edns: bool,
+               payload: int) -> tuple[bytes, bytes]:
+    """(query wire, its question section) for a UDP query; made once, only the id changes per query."""
+    query = _make_query(qname, qtype, recursion_desired, dnssec_ok, edns, payload)
+    wire = query.to_wire()
+    return wire, wire[12:12 + len(dns_name(qname).to_wire()) + 4]
+
+
+def _make_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool, edns: bool,
+                payload: int) -> dns.message.Message:
+    query = dns.message.make_query(dns_name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=payload,
+                                   want_dnssec=dnssec_ok and edns)
+    if not recursion_desired:
+        query.flags &= ~dns.flags.RD
+    return query
+
+
+def tls_contexts(ca_file: str = "") -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(verifying, not verifying) TLS contexts. The first checks the chain against `ca_file` (or the
+    system's store when empty) and the name or IP address asked; the second is for seeing whether a
+    server speaks DNS over TLS at all once its certificate has failed (the evidence says so)."""
+    try:
+        verifying = ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"Cannot use {ca_file} as the TLS CA file: {exc}") from None
+    lenient = ssl.create_default_context()
+    lenient.check_hostname = False
+    lenient.verify_mode = ssl.CERT_NONE
+    return verifying, lenient
 
 
 class Prober:
-    """Sends queries for one run, under one config, with a bound on queries in flight."""
+    """Sends queries for one run, under one config, with a bound on queries in flight.
+
+    UDP goes through the run's shared sockets (udp.py); call `close()` when the run is over."""
 
     def __init__(self, config: CheckConfig):
         self.config = config
         self._inflight = asyncio.Semaphore(config.max_inflight_queries)
         self._inflight_tcp = asyncio.Semaphore(config.max_inflight_tcp)
-        self._tls_context = _tls_context()
+        self._verifying, self._lenient = tls_contexts(config.tls_ca_file)
+        self._udp = UdpChannel()
         self.queries_sent = 0
+
+    def close(self) -> None:
+        self._udp.close()
 
     async def ask(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
                   transport: str = "udp", recursion_desired: bool = False, dnssec_ok: bool = True,
-                  edns: bool = True, tcp_fallback: bool = True) -> Probe:
-        """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does."""
-        port = self.config.dot_port if transport == "tls" else self.config.dns_port
-        qname = _name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
+                  edns: bool = True, verify: bool = True, url: str = "", trim: bool = False) -> Probe:
+        """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does.
+
+        A UDP answer with TC set is asked again over TCP (RFC 7766), and the probe says so. For "tls"
+        and "https" the certificate is verified unless `verify` is false; "https" posts to `url`
+        (RFC 8484) on a connection to `server`. With `trim`, a UDP answer's additional section (glue and
+        its signatures: half the parsing of a typical answer) is not parsed, except for its OPT record."""
+        port = DEFAULT_PORTS["https"] if transport == "https" else \
+            self.config.dot_port if transport == "tls" else self.config.dns_port
+        if transport == "https":
+            port = urllib.parse.urlsplit(url).port or port
+        qname = dns_name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
-                      dnssec_ok=dnssec_ok and edns, edns=edns)
+                      dnssec_ok=dnssec_ok and edns, edns=edns, url=url, trimmed=trim and transport == "udp",
+                      tls_verified=verify if transport in ("tls", "https") else None)
         refusal = address_refusal(server, self.config.allow_private)
         if refusal:
             probe.error, probe.error_detail = "refused-by-policy", refusal
             return probe
-        query = dns.message.make_query(
-            _name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=self.config.edns_payload,
-            want_dnssec=dnssec_ok and edns)
-        if not recursion_desired:
-            query.flags &= ~dns.flags.RD
-        connection_gate = self._inflight_tcp if transport in ("tcp", "tls") else contextlib.nullcontext()
+        connection_gate = self._inflight_tcp if transport != "udp" else contextlib.nullcontext()
         async with connection_gate, self._inflight:
             started = time.perf_counter()  # the query's own time, not its wait for a slot
             for attempt in range(1 + max(0, self.config.retries)):
                 probe.attempts = attempt + 1
-                await self._exchange(probe, query, transport)
+                await self._exchange(probe, transport, verify)
                 if probe.error != "timeout":
                     break
-            if (probe.message is not None and transport == "udp" and tcp_fallback
-                    and probe.message.flags & dns.flags.TC):
-                probe.truncated_retry = True
-                await self._exchange(probe, query, "tcp")
-            probe.elapsed_ms = (time.perf_counter() - started) * 1000
+        if probe.message is not None and transport == "udp" and probe.message.flags & dns.flags.TC:
+            probe.truncated_retry = True
+            async with self._inflight_tcp, self._inflight:  # the order every TCP query takes them in
+                await self._exchange(probe, "tcp", verify)
+        probe.elapsed_ms = (time.perf_counter() - started) * 1000
         return probe
 
-    async def _exchange(self, probe: Probe, query: dns.message.Message, transport: str) -> None:
+    async def _exchange(self, probe: Probe, transport: str, verify: bool) -> None:
         """One attempt; fills the probe's message or its error."""
         self.queries_sent += 1
         timeout = self.config.timeout
-        probe.message, probe.error, probe.error_detail = None, None, ""
+        probe.message, probe.error, probe.error_detail, probe.wire = None, None, "", None
+        shape = (probe.qname, probe.qtype, probe.recursion_desired, probe.dnssec_ok, probe.edns,
+                 self.config.edns_payload)
         try:
             if transport == "udp":
-                response = await dns.asyncquery.udp(query, probe.server, timeout=timeout, port=probe.port,
-                                                    ignore_unexpected=True)
+                wire, question = _udp_query(*shape)
+                data = await self._udp.exchange(wire, probe.server, probe.port, timeout)
+                response = parse_answer(data, probe.trimmed)
+                if not UdpChannel.answers_question(data, question):
+                    raise dns.query.BadResponse()
+                probe.wire = data
             elif transport == "tcp":
-                response = await dns.asyncquery.tcp(query, probe.server, timeout=timeout, port=probe.port)
+                response = await dns.asyncquery.tcp(_make_query(*shape), probe.server, timeout=timeout,
+                                                    port=probe.port)
+            elif transport == "tls":
+                response = await dns.asyncquery.tls(
+                    _make_query(*shape), probe.server, timeout=timeout, port=probe.port,
+                    ssl_context=self._verifying if verify else self._lenient,
+                    server_hostname=probe.server if verify else None)
             else:
-                response = await dns.asyncquery.tls(query, probe.server, timeout=timeout, port=probe.port,
-                                                    ssl_context=self._tls_context)
-        except dns.exception.Timeout:
+                response = await _https(_make_query(*shape), probe, timeout,
+                                        self._verifying if verify else self._lenient)
+        except (dns.exception.Timeout, UdpTimeout, TimeoutError):
             probe.error, probe.error_detail = "timeout", f"no answer within {timeout:g} s"
         except ConnectionRefusedError:
             probe.error, probe.error_detail = "connection-refused", f"{transport.upper()} port {probe.port} refused the connection"
         except (ConnectionResetError, EOFError, asyncio.IncompleteReadError) as exc:
             probe.error, probe.error_detail = "connection-closed", f"the server closed the connection ({type(exc).__name__})"
+        except ssl.SSLCertVerificationError as exc:
+            probe.error, probe.error_detail = "tls-certificate", f"certificate not valid: {exc.verify_message or exc}"
         except ssl.SSLError as exc:
             probe.error, probe.error_detail = "tls-error", f"TLS handshake failed: {exc.reason or exc}"
+        except HttpsFailure as exc:
+            probe.error, probe.error_detail = exc.code, exc.detail
         except dns.query.BadResponse:
             probe.error, probe.error_detail = "bad-response", "the answer does not match the question"
         except dns.message.ShortHeader:
@@ -248,9 +316,91 @@ class Prober:
         except OSError as exc:
             probe.error, probe.error_detail = "network-error", exc.strerror or str(exc)
         else:
-            probe.size = len(response.wire or b"")
+            if transport != "udp":
+                probe.trimmed = False  # TCP, TLS and HTTPS answers are parsed whole by dnspython
+            probe.size = len(probe.wire or response.wire or b"")
             if probe.size > self.config.max_response_size:
                 probe.error = "too-large"
                 probe.error_detail = f"{probe.size} bytes, over the {self.config.max_response_size}-byte limit"
             else:
                 probe.message = response
+
+
+def parse_answer(wire: bytes, trimmed: bool = False) -> dns.message.Message:
+    """An answer's message; `trimmed`: without the additional records other than OPT (see without_glue)."""
+    return dns.message.from_wire(without_glue(wire) if trimmed else wire)
+
+
+def without_glue(wire: bytes) -> bytes:
+    """The message with its additional section cut down to its OPT record (EDNS), or unchanged when its
+    records cannot be walked (then the parser says what is wrong with it)."""
+    try:
+        counts = [int.from_bytes(wire[i:i + 2], "big") for i in (4, 6, 8, 10)]
+        position = 12
+        for _ in range(counts[0]):
+            position = _skip_name(wire, position) + 4
+        for _ in range(counts[1] + counts[2]):
+            position = _skip_record(wire, position)
+        kept, start = [], position
+        for _ in range(counts[3]):
+            end = _skip_record(wire, position)
+            name_end = _skip_name(wire, position)
+            if wire[name_end:name_end + 2] == b"\x00\x29":  # OPT
+                kept.append(wire[position:end])
+            position = end
+    except IndexError:
+        return wire
+    if position > len(wire) or len(kept) == counts[3]:
+        return wire
+    return wire[:10] + len(kept).to_bytes(2, "big") + wire[12:start] + b"".join(kept) + wire[position:]
+
+
+def _skip_name(wire: bytes, position: int) -> int:
+    while True:
+        length = wire[position]
+        if length & 0xC0 == 0xC0:
+            return position + 2
+        if length & 0xC0:
+            raise IndexError("bad label type")
+        position += 1 + length
+        if length == 0:
+            return position
+
+
+def _skip_record(wire: bytes, position: int) -> int:
+    position = _skip_name(wire, position) + 8
+    return position + 2 + int.from_bytes(wire[position:position + 2], "big")
+
+
+class HttpsFailure(Exception):
+    """A DNS over HTTPS exchange that gave no DNS answer, as a probe error code and a sentence."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+async def _https(query: dns.message.Message, probe: Probe, timeout: float,
+                 context: ssl.SSLContext) -> dns.message.Message:
+    """RFC 8484 POST of `query` to the probe's URL over a connection to the probe's address."""
+    import httpx2  # the DoH client dnspython uses; imported here as only DoH probes need it
+
+    try:
+        return await dns.asyncquery.https(query, probe.url, timeout=timeout, bootstrap_address=probe.server,
+                                          verify=context, http_version=dns.query.HTTPVersion.H2)
+    except httpx2.TimeoutException:
+        raise HttpsFailure("timeout", f"no answer within {timeout:g} s") from None
+    except ValueError as exc:  # a status other than 2xx, or a URL dnspython cannot use
+        code = "https-status" if "status code" in str(exc) else "https-error"
+        raise HttpsFailure(code, f"HTTPS: {exc}"[:300]) from None
+    except httpx2.HTTPError as exc:
+        cause = exc.__cause__ or exc.__context__
+        while cause is not None and not isinstance(cause, ssl.SSLError):
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            raise HttpsFailure("tls-certificate", f"certificate not valid: {cause.verify_message or cause}") from None
+        if isinstance(cause, ssl.SSLError):
+            raise HttpsFailure("tls-error", f"TLS handshake failed: {cause.reason or cause}") from None
+        text = str(exc) or type(exc).__name__
+        code = "connection-refused" if "refused" in text.lower() else "https-error"
+        raise HttpsFailure(code, f"HTTPS: {text}"[:300]) from None

@@ -1,5 +1,5 @@
-"""Results as callers see them: one CheckResult per check, one TargetReport per zone or resolver,
-and the two ways the command line prints them (a table, JSON)."""
+"""Results as callers see them: one CheckOutcome per check (the registry stores each as a CheckResult
+row), one TargetReport per zone or resolver, and the two ways the command line prints them (a table, JSON)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class CheckResult:
+class CheckOutcome:
     """The verdict of one check on one target, with its evidence and what to do about it."""
 
     id: str
@@ -29,7 +29,10 @@ class TargetReport:
     target: str
     checked_at: str              # ISO 8601, UTC
     duration_ms: int
-    checks: list[CheckResult] = field(default_factory=list)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    # What was collected, as JSON-safe data (serialise.snapshot_to_dict): store it with the run and
+    # `rejudge` it later without asking the servers again. Not part of to_dict(), which is what people read.
+    snapshot: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"target": self.target, "checked_at": self.checked_at, "duration_ms": self.duration_ms,
@@ -42,7 +45,7 @@ class TargetReport:
                 return result.verdict
         raise KeyError(check_id)
 
-    def result(self, check_id: str) -> CheckResult:
+    def result(self, check_id: str) -> CheckOutcome:
         for result in self.checks:
             if result.id == check_id:
                 return result

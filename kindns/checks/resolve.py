@@ -15,7 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
-from .query import Probe, Prober
+from .query import Probe, Prober, dns_name
 
 MAX_REFERRALS = 16    # deeper than any real delegation chain; stops referral loops
 MAX_CNAMES = 8
@@ -46,10 +46,6 @@ class Walk:
     error: str | None = None
 
 
-def _name(text: str) -> dns.name.Name:
-    return dns.name.from_text(text)
-
-
 def _text(name: dns.name.Name) -> str:
     return name.to_text()
 
@@ -66,8 +62,11 @@ class IterativeResolver:
         self._pending: dict[tuple, asyncio.Future] = {}
         self._results: dict[tuple, object] = {}
 
-    async def once(self, key: tuple, make: Callable[[], Awaitable[T]]) -> T:
-        """Run `make()` once per key for the whole run; concurrent callers await the same result."""
+    async def once(self, key: tuple, make: Callable[[], Awaitable[T]], keep: bool = True) -> T:
+        """Run `make()` once per key for the whole run; concurrent callers await the same result.
+
+        With `keep` false the result is shared only by the callers waiting for it, then forgotten (what is
+        asked once per zone must not make memory grow with the number of zones)."""
         while key not in self._results:
             pending = self._pending.get(key)
             if pending is None:
@@ -89,7 +88,8 @@ class IterativeResolver:
             del self._pending[key]
             future.cancel()
             raise
-        self._results[key] = result
+        if keep:
+            self._results[key] = result
         del self._pending[key]
         future.set_result(result)
         return result
@@ -106,7 +106,7 @@ class IterativeResolver:
 
     def closest_cut(self, name: str, strictly_above: bool = False) -> ZoneCut:
         """The deepest known zone cut at or above `name` (strictly above it if asked)."""
-        target = _name(name)
+        target = dns_name(name)
         candidate = target.parent() if strictly_above and target != dns.name.root else target
         while True:
             cut = self._cuts.get(_text(candidate))
@@ -135,7 +135,7 @@ class IterativeResolver:
         """
         probes: list[Probe] = []
         cut = self.closest_cut(stop_at_delegation_of or qname, strictly_above=bool(stop_at_delegation_of))
-        target = _name(qname)
+        target = dns_name(qname)
         for _ in range(MAX_REFERRALS):
             if not cut.servers:
                 return Walk(cut, None, probes, error=f"no usable address for any nameserver of {cut.name}")
@@ -147,7 +147,7 @@ class IterativeResolver:
                 return Walk(cut, probe, probes)
             child = await self._cut_from_referral(referral, probe, depth)
             self._cuts.setdefault(child.name, child)
-            if stop_at_delegation_of is not None and child.name == _text(_name(stop_at_delegation_of)):
+            if stop_at_delegation_of is not None and child.name == _text(dns_name(stop_at_delegation_of)):
                 return Walk(cut, probe, probes, referral_to=child)
             cut = child
         return Walk(cut, None, probes, error=f"more than {MAX_REFERRALS} referrals")
@@ -159,7 +159,7 @@ class IterativeResolver:
             return None
         for rrset in probe.section("authority"):
             if rrset.rdtype == dns.rdatatype.NS and target.is_subdomain(rrset.name) \
-                    and rrset.name.is_subdomain(_name(current)) and rrset.name != _name(current):
+                    and rrset.name.is_subdomain(dns_name(current)) and rrset.name != dns_name(current):
                 return rrset.name
         return None
 
@@ -201,7 +201,7 @@ class IterativeResolver:
             # A lookup made while resolving a referral's glueless nameservers is not shared: with a
             # circular glueless delegation it could otherwise end up waiting for itself.
             return await run()
-        return await self.once(("lookup", _text(_name(qname)), qtype), run)
+        return await self.once(("lookup", _text(dns_name(qname)), qtype), run)
 
     async def addresses_of(self, ns_name: str, depth: int = 0) -> tuple[list[str], list[Probe]]:
         """The IPv4 and IPv6 addresses of a host name (empty if it has none or cannot be resolved)."""
@@ -218,4 +218,5 @@ class IterativeResolver:
 
     async def delegation(self, zone: str) -> Walk:
         """The parent's view of `zone`: the walk that ends at the referral to it (cached)."""
-        return await self.once(("delegation", zone), lambda: self.walk(zone, "NS", stop_at_delegation_of=zone))
+        return await self.once(("delegation", zone), lambda: self.walk(zone, "NS", stop_at_delegation_of=zone),
+                               keep=False)

@@ -132,31 +132,55 @@ def resolver_qname_minimisation(snapshot: ResolverSnapshot) -> list[Finding]:
 
 @resolver_check(
     id="resolver-encrypted-transport", practices=("public-resolvers-3", "shared-resolvers-7"),
-    summary="It answers over DNS over TLS (port 853) or DNS over HTTPS.",
-    references=("RFC 7858", "RFC 8484"),
+    summary="It answers over DNS over TLS (port 853) or DNS over HTTPS, with a valid certificate.",
+    references=("RFC 7858", "RFC 8484", "RFC 8310"),
     advice={
         "DOT_AVAILABLE": "Nothing to change.",
+        "DOH_AVAILABLE": "Nothing to change.",
+        "CERTIFICATE_INVALID": "Serve a certificate that chains to a public CA and names the address (or host "
+                               "name) clients use, and renew it before it expires: clients that verify, as "
+                               "RFC 8310's strict profile asks, refuse this one.",
+        "DOH_UNAVAILABLE": "Make the declared DNS over HTTPS URL answer (RFC 8484: POST or GET of "
+                           "application/dns-message), or correct the URL declared.",
         "NO_ENCRYPTED_TRANSPORT": "Offer DNS over TLS on port 853 (or DNS over HTTPS) alongside plain DNS.",
         "NO_ENCRYPTED_TRANSPORT_RECOMMENDED": "Consider offering DNS over TLS on port 853 to your customers "
                                               "(recommended for shared resolvers).",
     },
 )
 def resolver_encrypted_transport(snapshot: ResolverSnapshot) -> list[Finding]:
-    probe = snapshot.dot
     if snapshot.category == PRIVATE:
-        return [Finding("DECLARED_ONLY", "encrypted transport is not a practice of private resolvers",
-                        tuple(p for p in (probe,) if p))]
-    if probe is None:
+        probes = tuple(p for p in (snapshot.dot, snapshot.doh) if p)
+        return [Finding("DECLARED_ONLY", "encrypted transport is not a practice of private resolvers", probes)]
+    findings: list[Finding] = []
+    for name, verified, unverified in (("DNS over TLS", snapshot.dot, snapshot.dot_unverified),
+                                       ("DNS over HTTPS", snapshot.doh, snapshot.doh_unverified)):
+        if verified is None:
+            continue
+        if verified.error == "refused-by-policy":
+            return [Finding("NOT_MEASURED", f"not measured: {verified.error_detail}", (verified,))]
+        where = verified.url or f"port {verified.port}"
+        code = "DOT_AVAILABLE" if verified.transport == "tls" else "DOH_AVAILABLE"
+        if verified.answered:
+            # Any DNS answer shows the service exists, even a REFUSED one for a non-customer.
+            findings.append(Finding(code, f"it answered over {name} at {where} ({verified.rcode}; certificate "
+                                    "verified)", (verified,)))
+        elif unverified is not None and unverified.answered:
+            findings.append(Finding(code, f"it answered over {name} at {where} ({unverified.rcode})", (unverified,)))
+            findings.append(Finding("CERTIFICATE_INVALID", f"its {name} certificate does not verify: "
+                                    f"{verified.error_detail}", (verified, unverified)))
+        elif verified.transport == "https":
+            failure = unverified if unverified is not None else verified
+            findings.append(Finding("DOH_UNAVAILABLE", f"no DNS over HTTPS answer at {where} ({failure.error}: "
+                                    f"{failure.error_detail})", (failure,)))
+    if any(f.code in ("DOT_AVAILABLE", "DOH_AVAILABLE") for f in findings):
+        return findings
+    dot = snapshot.dot_unverified or snapshot.dot
+    if dot is None:
         return [Finding("NOT_MEASURED", f"not measured ({snapshot.incomplete or 'not asked'})")]
-    if probe.error == "refused-by-policy":
-        return [Finding("NOT_MEASURED", f"not measured: {probe.error_detail}", (probe,))]
-    if probe.answered:
-        # Any DNS answer over TLS shows the service exists, even a REFUSED one for a non-customer.
-        return [Finding("DOT_AVAILABLE", f"it answered over TLS on port {probe.port} ({probe.rcode}; "
-                        "certificate not verified)", (probe,))]
     code = "NO_ENCRYPTED_TRANSPORT" if snapshot.category == PUBLIC else "NO_ENCRYPTED_TRANSPORT_RECOMMENDED"
-    return [Finding(code, f"no DNS over TLS on port {probe.port} ({probe.error}: {probe.error_detail}); "
-                    "DNS over HTTPS is not probed", (probe,))]
+    doh = f"; DNS over HTTPS: {findings[0].detail}" if findings else "; no DNS over HTTPS URL declared"
+    return [Finding(code, f"no DNS over TLS on port {dot.port} ({dot.error}: {dot.error_detail}){doh}",
+                    (dot,) + tuple(p for f in findings for p in f.probes))]
 
 
 @resolver_check(

@@ -1,7 +1,8 @@
 """Running checks: many zones or resolvers at once, each under its deadline, then judging each snapshot.
 
 The async functions are the engine's entry points for async callers; `run_zone_checks` and
-`run_resolver_checks` are synchronous wrappers for the CLI and the web app's worker.
+`run_resolver_checks` are synchronous wrappers for the CLI and the web app's worker. `rejudge` judges a
+stored snapshot again without any query.
 """
 from __future__ import annotations
 
@@ -14,21 +15,23 @@ import queue
 import time
 import traceback
 from datetime import datetime, timezone
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator, Callable, Iterator, Mapping
 
 from . import resolver_checks, zone_checks  # noqa: F401  (importing them fills the catalogue)
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
 from .collect import Collector, new_zone_snapshot
 from .config import CheckConfig
+from .dnssec import ValidationCache, judging_with
 from .report import TargetReport
 from .resolver_checks import CATEGORIES
+from .serialise import snapshot_from_dict, snapshot_to_dict
 from .snapshot import ResolverSnapshot, ZoneSnapshot
 
 Progress = Callable[[TargetReport], None]
 
 
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def _iso(unix_time: float) -> str:
+    return datetime.fromtimestamp(unix_time, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 async def _within_deadline(collect, snapshot, deadline: float) -> None:
@@ -39,12 +42,14 @@ async def _within_deadline(collect, snapshot, deadline: float) -> None:
     dnspython), so waiting for the task to end would not make the deadline hold. The caller judges
     the snapshot at once, before the cancelled task can run again.
     """
+    started = time.perf_counter()
     task = asyncio.ensure_future(collect(snapshot))
     try:
         done, _pending = await asyncio.wait({task}, timeout=deadline)
     except asyncio.CancelledError:
         task.cancel()
         raise
+    snapshot.duration_ms = round((time.perf_counter() - started) * 1000)
     if task in done:
         task.result()  # a bug in collection must not pass silently
         return
@@ -52,15 +57,32 @@ async def _within_deadline(collect, snapshot, deadline: float) -> None:
     snapshot.incomplete = f"the deadline of {deadline:g} s was reached before every answer came"
 
 
-def judge_zone(snapshot: ZoneSnapshot, checked_at: str, duration_ms: int) -> TargetReport:
-    """Every zone check on a snapshot (pure: no queries)."""
-    return TargetReport(snapshot.zone, checked_at, duration_ms, [spec.run(snapshot) for spec in ZONE_CHECKS.values()])
+def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None) -> TargetReport:
+    """Every zone check on a snapshot (pure: no queries). `cache` is the judging run's, if it has one."""
+    with judging_with(cache):
+        outcomes = [spec.run(snapshot) for spec in ZONE_CHECKS.values()]
+    return TargetReport(snapshot.zone, _iso(snapshot.now), snapshot.duration_ms, outcomes,
+                        snapshot=snapshot_to_dict(snapshot))
 
 
-def judge_resolver(snapshot: ResolverSnapshot, checked_at: str, duration_ms: int) -> TargetReport:
+def judge_resolver(snapshot: ResolverSnapshot) -> TargetReport:
     """Every resolver check on a snapshot (pure: no queries)."""
-    return TargetReport(snapshot.address, checked_at, duration_ms,
-                        [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()])
+    with judging_with(None):
+        outcomes = [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()]
+    return TargetReport(snapshot.address, _iso(snapshot.now), snapshot.duration_ms, outcomes,
+                        snapshot=snapshot_to_dict(snapshot))
+
+
+def rejudge(data: dict) -> TargetReport:
+    """Judge a stored snapshot (`TargetReport.snapshot`) again under today's checks and policy.
+
+    Sends no query: the report is made from the stored answers alone, so it shows what the checks say
+    now about what the servers said then (its checked_at and duration_ms are the stored run's).
+    """
+    snapshot = snapshot_from_dict(data)
+    if isinstance(snapshot, ZoneSnapshot):
+        return judge_zone(snapshot)
+    return judge_resolver(snapshot)
 
 
 async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterator[TargetReport]:
@@ -70,14 +92,14 @@ async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterat
     how many zones are checked: a caller that stores each report as it comes keeps memory flat.
     """
     collector = Collector(config)
+    cache = ValidationCache()
     pending = iter(names)
     running: set[asyncio.Task] = set()
 
     async def one(name: str) -> TargetReport:
-        checked_at, started = _now_iso(), time.perf_counter()
         snapshot = new_zone_snapshot(name, config)
         await _within_deadline(collector.collect_zone, snapshot, config.zone_deadline)
-        return judge_zone(snapshot, checked_at, round((time.perf_counter() - started) * 1000))
+        return judge_zone(snapshot, cache)
 
     def refill() -> None:
         for name in itertools.islice(pending, max(1, config.concurrency) - len(running)):
@@ -94,49 +116,69 @@ async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterat
     finally:
         for task in running:
             task.cancel()
+        collector.close()
+
+
+class _InOrder:
+    """Puts reports that arrive in completion order back in the order of the names asked for."""
+
+    def __init__(self, names: list[str], progress: Progress | None):
+        self.count = len(names)
+        self.progress = progress
+        self.positions: dict[str, list[int]] = {}
+        for index, name in enumerate(names):
+            self.positions.setdefault(name, []).append(index)
+        self.by_position: dict[int, TargetReport] = {}
+
+    def add(self, report: TargetReport) -> None:
+        self.by_position[self.positions[report.target].pop(0)] = report
+        if self.progress is not None:
+            self.progress(report)
+
+    def reports(self) -> list[TargetReport]:
+        return [self.by_position[i] for i in range(self.count)]
 
 
 async def check_zones(names: list[str], config: CheckConfig, progress: Progress | None = None) -> list[TargetReport]:
-    """Check zones (normalised names, no trailing dot), at most `config.concurrency` at a time.
+    """Check zones (normalised names, no trailing dot) in this process, for async callers.
 
     Reports come back in the order of `names`; `progress` is called as each zone finishes.
     """
-    by_position: dict[int, TargetReport] = {}
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(names):
-        positions.setdefault(name, []).append(index)
+    ordered = _InOrder(names, progress)
     async for report in iter_zone_checks(names, config):
-        by_position[positions[report.target].pop(0)] = report
-        if progress is not None:
-            progress(report)
-    return [by_position[i] for i in range(len(names))]
+        ordered.add(report)
+    return ordered.reports()
 
 
 async def check_resolvers(addresses: list[str], category: str, config: CheckConfig,
-                          progress: Progress | None = None) -> list[TargetReport]:
-    """Check declared resolver addresses of one operator (the count check looks at them together)."""
+                          progress: Progress | None = None,
+                          doh_urls: Mapping[str, str] | None = None) -> list[TargetReport]:
+    """Check declared resolver addresses of one operator (the count check looks at them together).
+
+    `doh_urls` maps an address to the DNS over HTTPS URL declared for it (e.g.
+    "https://dns.example.net/dns-query"); that URL is then asked over a connection to the address."""
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     collector = Collector(config)
     gate = asyncio.Semaphore(max(1, config.concurrency))
     declared = list(dict.fromkeys(addresses))
-    snapshots = [ResolverSnapshot(address, category, declared) for address in declared]
-    timings: dict[str, tuple[str, float]] = {}
+    urls = dict(doh_urls or {})
+    snapshots = [ResolverSnapshot(address, category, declared, doh_url=urls.get(address, "")) for address in declared]
 
     async def one(snapshot: ResolverSnapshot) -> None:
         async with gate:
-            started = time.perf_counter()
-            checked_at = _now_iso()
+            snapshot.now = time.time()
             await _within_deadline(collector.collect_resolver, snapshot, config.zone_deadline)
-            timings[snapshot.address] = (checked_at, time.perf_counter() - started)
 
-    await asyncio.gather(*(one(s) for s in snapshots))
+    try:
+        await asyncio.gather(*(one(s) for s in snapshots))
+    finally:
+        collector.close()
     answering = {s.address: resolver_checks.serves_us(s.access) for s in snapshots}
     reports = []
     for snapshot in snapshots:
         snapshot.peers_answering = answering
-        checked_at, seconds = timings[snapshot.address]
-        report = judge_resolver(snapshot, checked_at, round(seconds * 1000))
+        report = judge_resolver(snapshot)
         if progress is not None:
             progress(report)
         reports.append(report)
@@ -165,16 +207,36 @@ def _check_shard(names: list[str], config: CheckConfig, results) -> None:
 
 
 def iter_zone_reports(names: list[str], config: CheckConfig) -> Iterator[TargetReport]:
-    """Check zones and yield reports as they are ready, for synchronous callers.
+    """Check zones and yield reports as they are ready (completion order), for synchronous callers.
 
     Parsing DNS messages is CPU-bound, so a large run is shared between worker processes (every
     n-th zone to each, with `config.concurrency` divided between them); each streams its reports back
-    as they are ready, so memory does not grow with the number of zones. Small runs stay in this process.
+    as they are ready. Small runs stream from an event loop in this process. Either way memory does
+    not grow with the number of zones.
     """
     processes = processes_for(len(names), config)
     if processes == 1:
-        yield from asyncio.run(check_zones(names, config))
-        return
+        yield from _stream_in_process(names, config)
+    else:
+        yield from _stream_from_processes(names, config, processes)
+
+
+def _stream_in_process(names: list[str], config: CheckConfig) -> Iterator[TargetReport]:
+    """iter_zone_checks driven step by step from synchronous code (the Runner, like asyncio.run, cancels
+    and finishes whatever is left when it closes)."""
+    with asyncio.Runner() as runner:
+        reports = iter_zone_checks(names, config)
+        try:
+            while True:
+                try:
+                    yield runner.run(reports.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            runner.run(reports.aclose())
+
+
+def _stream_from_processes(names: list[str], config: CheckConfig, processes: int) -> Iterator[TargetReport]:
     # The bounds hold for the run as a whole, so each process gets its share of them.
     share = config.replace(
         processes=1,
@@ -218,18 +280,14 @@ def run_zone_checks(names: list[str], config: CheckConfig, progress: Progress | 
     `progress` is called with each report as it is ready. Large runs use worker processes (see
     `iter_zone_reports`).
     """
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(names):
-        positions.setdefault(name, []).append(index)
-    by_position: dict[int, TargetReport] = {}
+    ordered = _InOrder(names, progress)
     for report in iter_zone_reports(names, config):
-        by_position[positions[report.target].pop(0)] = report
-        if progress is not None:
-            progress(report)
-    return [by_position[i] for i in range(len(names))]
+        ordered.add(report)
+    return ordered.reports()
 
 
 def run_resolver_checks(addresses: list[str], category: str, config: CheckConfig,
-                        progress: Progress | None = None) -> list[TargetReport]:
+                        progress: Progress | None = None,
+                        doh_urls: Mapping[str, str] | None = None) -> list[TargetReport]:
     """Synchronous `check_resolvers`, for callers without an event loop."""
-    return asyncio.run(check_resolvers(addresses, category, config, progress))
+    return asyncio.run(check_resolvers(addresses, category, config, progress, doh_urls))

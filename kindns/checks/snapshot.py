@@ -18,16 +18,17 @@ class ServerSnapshot:
     ns_name: str
     address: str
     soa: Probe | None = None          # SOA over UDP with EDNS and DO, no recursion
-    soa_tcp: Probe | None = None      # SOA over TCP, asked only when the AXFR got no DNS answer
-    ns: Probe | None = None           # apex NS
+    soa_plain: Probe | None = None    # SOA over UDP without EDNS, asked only when `soa` got no answer
+    soa_tcp: Probe | None = None      # SOA over TCP, asked when `soa` or the AXFR got no DNS answer
+    ns: Probe | None = None           # apex NS; the SOA probe itself when its authority section held them
     dnskey: Probe | None = None       # apex DNSKEY
     nsec3param: Probe | None = None   # apex NSEC3PARAM; when absent, the denial shows NSEC or NSEC3
     axfr: Probe | None = None         # AXFR over TCP (first message only); any answer also proves TCP
     recursion: Probe | None = None    # a name outside the zone, with RD=1
 
     def probes(self) -> list[Probe]:
-        return [p for p in (self.soa, self.soa_tcp, self.ns, self.dnskey, self.nsec3param,
-                            self.axfr, self.recursion) if p is not None]
+        return list(dict.fromkeys(p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey,
+                                              self.nsec3param, self.axfr, self.recursion) if p is not None))
 
     @property
     def tcp(self) -> Probe | None:
@@ -35,19 +36,36 @@ class ServerSnapshot:
         return self.soa_tcp if self.soa_tcp is not None else self.axfr
 
     @property
+    def soa_answer(self) -> Probe | None:
+        """The first SOA answer the server gave: over UDP with EDNS, else without, else over TCP."""
+        return next((p for p in (self.soa, self.soa_plain, self.soa_tcp) if p is not None and p.answered), None)
+
+    @property
+    def heard(self) -> bool:
+        """The server answered at least one of our questions."""
+        return any(p.answered for p in self.probes())
+
+    @property
+    def unanswered(self) -> bool:
+        """Asked (not held back by the address policy) and gave no answer to SOA over UDP with EDNS."""
+        soa = self.soa
+        return soa is not None and not (soa.answered or soa.truncated_retry) and soa.error != "refused-by-policy"
+
+    @property
     def label(self) -> str:
         return f"{self.ns_name} ({self.address})"
 
 
-@dataclass
+@dataclass(eq=False)
 class ChainLink:
-    """One zone cut above the checked zone: its DNSKEY set, and its DS set as its parent serves it."""
+    """One zone cut above the checked zone: its DNSKEY set, and its DS set as its parent serves it.
+
+    Compared by identity: in one run every zone below a cut shares the same link object, which is what
+    lets a judging run validate each ancestor once (dnssec.ValidationCache)."""
 
     zone: str
     dnskey: Probe | None = None
     ds: Probe | None = None   # None for the root, whose DS is the trust anchor
-    # Validation result per minute, kept by the judge: every zone below this cut shares the link.
-    memo: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -75,13 +93,16 @@ class ZoneSnapshot:
     delegation_error: str | None = None
     parent_ns: list[str] = field(default_factory=list)
     glue: dict[str, list[str]] = field(default_factory=dict)
-    ds: Probe | None = None                      # the zone's DS asked of the parent
+    # The zone's DS set as the parent serves it: the referral when it carried the DS (or the NSEC/NSEC3
+    # proving there is none), else an explicit DS query.
+    ds: Probe | None = None
     address_errors: dict[str, str] = field(default_factory=dict)  # nameserver name -> why no address
     servers: list[ServerSnapshot] = field(default_factory=list)
     chain: list[ChainLink] = field(default_factory=list)          # root first, down to the parent
     asn: dict[str, AsnAnswer] = field(default_factory=dict)
     asn_source: str = ""
     incomplete: str | None = None                # why collection stopped early (the zone deadline)
+    duration_ms: int = 0                         # how long collection took
 
     def answered(self, attribute: str) -> list[tuple[ServerSnapshot, Probe]]:
         """(server, probe) for every server whose probe of that kind got an answer."""
@@ -100,7 +121,13 @@ class ResolverSnapshot:
     signed: Probe | None = None       # the signed name with DO: is AD set?
     bogus: Probe | None = None        # the broken name: SERVFAIL expected
     qname_min: Probe | None = None    # the QNAME-minimisation test name (TXT)
-    dot: Probe | None = None          # the signed name over DNS over TLS
+    dot: Probe | None = None          # the signed name over DNS over TLS, certificate verified
+    dot_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
+    doh_url: str = ""                 # the DNS over HTTPS URL declared for this address, if any
+    doh: Probe | None = None          # the signed name over DoH (RFC 8484) at doh_url, certificate verified
+    doh_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
     incomplete: str | None = None
+    now: float = 0.0                  # Unix time of collection
+    duration_ms: int = 0              # how long collection took

@@ -1,6 +1,7 @@
 """The zone checks of KINDNS.md's zone table: pure judges over a ZoneSnapshot."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 from typing import Callable
@@ -9,7 +10,7 @@ import dns.name
 import dns.rdatatype
 
 from .catalogue import Finding, check
-from .dnssec import ChainResult, answer_rrset, signature_problem, validate_chain
+from .dnssec import ChainResult, answer_rrset, no_ds_proof, signature_problem, validate_chain
 from .query import Probe
 from .snapshot import ServerSnapshot, ZoneSnapshot
 
@@ -28,13 +29,20 @@ COMMON_ADVICE = {
     "NOT_MEASURED": "Make sure every nameserver address answers DNS queries from the Internet over UDP and "
                     "TCP; this could not be measured.",
     "NOT_AUTHORITATIVE": "A server that does not serve the zone says nothing about it: see ns-authoritative.",
+    "NOT_HEARD": "A nameserver that does not answer at all is reported by transport and ns-authoritative; "
+                 "this check was judged on the others.",
 }
 
 
 def zone_check(*, id: str, practices: tuple[str, ...], summary: str, advice: dict[str, str],
-               references: tuple[str, ...] = ()) -> Callable:
+               references: tuple[str, ...] = (), every_server: bool = False) -> Callable:
     """Register a zone check. A zone its parent does not delegate, or whose nameservers have no address,
-    cannot be measured at all; every zone check says so the same way."""
+    cannot be measured at all; every zone check says so the same way.
+
+    Facts about the zone are judged on the servers that answered: a server that gave no answer to a plain
+    query (SOA over UDP with EDNS) while others did — dead, or dropping EDNS — is left out and named in
+    an n/a finding. Checks with `every_server` (transport, ns-authoritative, ns-count, ns-diversity) see
+    every server and report those themselves."""
     def register(judge: Callable[[ZoneSnapshot], list[Finding]]) -> Callable:
         @functools.wraps(judge)
         def guarded(snapshot: ZoneSnapshot) -> list[Finding]:
@@ -46,14 +54,30 @@ def zone_check(*, id: str, practices: tuple[str, ...], summary: str, advice: dic
             if not snapshot.servers:
                 return [Finding("NOT_MEASURED", "no nameserver of the zone has an address to ask",
                                 tuple(snapshot.delegation_probes[-1:]))]
+            silent = [] if every_server else silent_servers(snapshot)
+            if silent:
+                snapshot = dataclasses.replace(snapshot, servers=[s for s in snapshot.servers if s not in silent])
             findings = judge(snapshot)
             if snapshot.incomplete and not findings:
                 findings = [Finding("NOT_MEASURED", snapshot.incomplete)]
+            if silent:
+                findings.append(Finding(
+                    "NOT_HEARD", f"judged on the nameservers that answered; left out: "
+                    f"{', '.join(s.label for s in silent)}, which gave no answer over UDP with EDNS "
+                    "(see transport and ns-authoritative)",
+                    tuple(s.soa for s in silent if s.soa is not None)))
             return findings
         check(id=id, practices=practices, summary=summary, references=references, target="zone",
               advice={**COMMON_ADVICE, **advice})(guarded)
         return judge
     return register
+
+
+def silent_servers(snapshot: ZoneSnapshot) -> list[ServerSnapshot]:
+    """The servers that gave no answer to SOA over UDP with EDNS (not even a truncated one), when at
+    least one other server did."""
+    silent = [s for s in snapshot.servers if s.unanswered]
+    return silent if any(s.soa is not None and s.soa.answered for s in snapshot.servers) else []
 
 
 def not_measured(server: ServerSnapshot, probe: Probe | None, what: str, snapshot: ZoneSnapshot) -> Finding:
@@ -79,7 +103,7 @@ def is_unsigned(snapshot: ZoneSnapshot) -> bool:
     """No server showed a DNSKEY at the apex and the parent has no DS: DNSSEC checks do not apply."""
     apex = snapshot.zone + "."
     has_keys = any(p.find("answer", "DNSKEY", apex) for _s, p in snapshot.answered("dnskey"))
-    has_ds = snapshot.ds is not None and snapshot.ds.find("answer", "DS", apex) is not None
+    has_ds = answer_rrset(snapshot.ds, apex, "DS")[0] is not None
     return not has_keys and not has_ds
 
 
@@ -129,7 +153,7 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
     if ds is None or not ds.answered:
         findings.append(Finding("NOT_MEASURED", "the parent's DS set could not be read"
                                 + (f" ({ds.error}: {ds.error_detail})" if ds else ""), (ds,) if ds else ()))
-    elif ds.find("answer", "DS", apex) is None:
+    elif answer_rrset(ds, apex, "DS")[0] is None:
         findings.append(Finding("NO_DS", f"the parent {snapshot.parent} has no DS for {snapshot.zone}", (ds,)))
     if not any(f.code not in ("NOT_MEASURED", "NOT_AUTHORITATIVE") for f in findings):
         probes = tuple(p for _s, p in snapshot.answered("dnskey")[:1]) + ((ds,) if ds else ())
@@ -152,11 +176,20 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
                           "without it resolvers treat the zone as unsigned.",
         "ANCHOR_UNUSABLE": "The configured trust anchor does not match the root's keys: update the "
                            "trust-anchor file.",
+        "NO_DS_PROOF": "Ask the parent's operator to serve signed NSEC or NSEC3 records in its answers for "
+                       "your zone's DS set (a correctly signed parent does so by itself); until then "
+                       "validating resolvers may treat the unsigned zone as bogus.",
     },
 )
 def dnssec_valid(snapshot: ZoneSnapshot) -> list[Finding]:
     if is_unsigned(snapshot):
-        return [unsigned_finding(snapshot)]
+        proof = no_ds_proof(snapshot)
+        if proof.status == "unproven":
+            return [Finding("NO_DS_PROOF", proof.detail, tuple(proof.probes))]
+        if proof.status == "not-measured":
+            return [Finding("NOT_MEASURED", proof.detail, tuple(proof.probes))]
+        finding = unsigned_finding(snapshot)
+        return [Finding("UNSIGNED", f"{finding.detail}; {proof.detail}", finding.probes)]
     apex = snapshot.zone + "."
     with_keys = [(s, p) for s, p in snapshot.answered("dnskey") if p.find("answer", "DNSKEY", apex)]
     first_keys = with_keys[0][1] if with_keys else (snapshot.servers[0].dnskey if snapshot.servers else None)
@@ -220,7 +253,7 @@ def dnssec_algorithm(snapshot: ZoneSnapshot) -> list[Finding]:
                                     f"({DISCOURAGED_ALGORITHMS[algorithm]})", (probe,)))
         elif algorithm not in RECOMMENDED_ALGORITHMS:
             findings.append(Finding("ALGORITHM_UNKNOWN", f"a DNSKEY uses algorithm {algorithm}", (probe,)))
-    ds_set = snapshot.ds.find("answer", "DS", apex) if snapshot.ds is not None else None
+    ds_set = answer_rrset(snapshot.ds, apex, "DS")[0]
     digests = sorted({int(ds.digest_type) for ds in ds_set}) if ds_set else []
     if digests and not set(digests) & set(GOOD_DIGESTS):
         findings.append(Finding("DIGEST_DEPRECATED", f"the parent's DS records use only digest type(s) "
@@ -302,7 +335,7 @@ def dnssec_signature_expiry(snapshot: ZoneSnapshot) -> list[Finding]:
     worst: dict[tuple[str, str], tuple[float, Finding]] = {}
     earliest: tuple[float, Probe] | None = None
     for server in snapshot.servers:
-        for probe in (server.soa, server.ns, server.dnskey, server.nsec3param):
+        for probe in dict.fromkeys((server.soa, server.ns, server.dnskey, server.nsec3param)):
             if probe is None or not probe.answered:
                 continue
             for rrset in probe.section("answer") + probe.section("authority"):
@@ -382,7 +415,7 @@ def soa_serial_consistency(snapshot: ZoneSnapshot) -> list[Finding]:
     serials: dict[int, list[tuple[ServerSnapshot, Probe]]] = {}
     findings = []
     for server in snapshot.servers:
-        probe = server.soa if server.soa is not None and server.soa.answered else server.tcp
+        probe = server.soa_answer or server.soa
         soa = probe.find("answer", "SOA", apex) if probe is not None and probe.answered else None
         if probe is not None and probe.answered and not is_authoritative(probe):
             findings.append(not_authoritative(server, probe))
@@ -441,6 +474,7 @@ def no_open_recursion(snapshot: ZoneSnapshot) -> list[Finding]:
     id="ns-count", practices=(f"{CRITICAL}-5", f"{SLD}-5"),
     summary="At least two distinct nameserver names and addresses.",
     references=("RFC 1034 section 4.1", "RFC 2182"),
+    every_server=True,
     advice={
         "ENOUGH_NAMESERVERS": "Nothing to change.",
         "TOO_FEW_NAMES": "Delegate the zone to at least two nameservers (at the parent and in the zone's NS set).",
@@ -467,8 +501,11 @@ def ns_count(snapshot: ZoneSnapshot) -> list[Finding]:
     id="ns-authoritative", practices=(f"{CRITICAL}-5", f"{SLD}-5"),
     summary="Every delegated nameserver answers authoritatively (AA) for the zone.",
     references=("RFC 1034 section 4.3.1", "RFC 8499 (lame delegation)"),
+    every_server=True,
     advice={
         "AUTHORITATIVE": "Nothing to change.",
+        "NO_ANSWER": "Make the nameserver answer (is it running, and reachable over UDP and TCP port 53?), or "
+                     "remove it from the delegation.",
         "LAME": "Serve the zone on every nameserver the parent lists, or remove the nameserver from the "
                 "delegation (a lame delegation).",
         "NO_ADDRESS": "Give every delegated nameserver name an A or AAAA record (or glue at the parent).",
@@ -477,16 +514,27 @@ def ns_count(snapshot: ZoneSnapshot) -> list[Finding]:
 def ns_authoritative(snapshot: ZoneSnapshot) -> list[Finding]:
     apex = snapshot.zone + "."
     findings = [Finding("NO_ADDRESS", f"{ns}: {why}") for ns, why in sorted(snapshot.address_errors.items())]
+    others_heard = any(s.heard for s in snapshot.servers)
     for server in snapshot.servers:
-        probe = server.soa if server.soa is not None and server.soa.answered else server.tcp
-        if probe is None or not probe.answered:
-            findings.append(not_measured(server, probe, "authority", snapshot))
+        probe = server.soa_answer
+        if probe is None:
+            findings.append(no_answer(server, "the SOA") if others_heard and server.unanswered and not server.heard
+                            else not_measured(server, server.soa, "authority", snapshot))
         elif probe.rcode == "NOERROR" and probe.has_flag("AA") and probe.find("answer", "SOA", apex):
             findings.append(Finding("AUTHORITATIVE", f"{server.label} answers authoritatively", (probe,)))
         else:
             flags = " ".join(probe.flags) or "no flags"
             findings.append(Finding("LAME", f"{server.label} is lame: {probe.rcode}, {flags}", (probe,)))
     return findings
+
+
+def no_answer(server: ServerSnapshot, what: str) -> Finding:
+    """A server that answered nothing while the zone's other servers answered: measured, not a gap in
+    our measurement. The evidence shows every question it left unanswered and why."""
+    unanswered = [p for p in (server.soa, server.soa_plain, server.soa_tcp, server.axfr) if p is not None]
+    reasons = "; ".join(dict.fromkeys(f"{p.transport.upper()}: {p.error}" for p in unanswered if p.error))
+    return Finding("NO_ANSWER", f"{server.label} did not answer {what} or any other question "
+                   f"({reasons or 'no answer'}) while the zone's other nameservers did", tuple(unanswered))
 
 
 @zone_check(
@@ -504,7 +552,7 @@ def ns_consistency(snapshot: ZoneSnapshot) -> list[Finding]:
     parent = sorted(set(snapshot.parent_ns))
     sets: dict[tuple[str, ...], list[tuple[ServerSnapshot, Probe]]] = {}
     for server, probe in snapshot.answered("ns"):
-        rrset = probe.find("answer", "NS", apex)
+        rrset = answer_rrset(probe, apex, "NS")[0]
         if rrset is not None and probe.has_flag("AA"):
             sets.setdefault(tuple(sorted(r.target.to_text() for r in rrset)), []).append((server, probe))
     if not sets:
@@ -541,6 +589,7 @@ def network_prefix(address: str) -> str:
     summary="Nameserver addresses in at least two IPv4 /24s (or IPv6 /48s) and, where AS data is "
             "available, in two ASes.",
     references=("RFC 2182 section 3.1",),
+    every_server=True,
     advice={
         "PREFIXES_DIVERSE": "Nothing to change.",
         "SAME_PREFIX": "Put at least one nameserver in another network (a different /24 or /48), ideally "
@@ -586,33 +635,54 @@ def ns_diversity(snapshot: ZoneSnapshot) -> list[Finding]:
     id="transport", practices=(f"{CRITICAL}-5", f"{SLD}-5"),
     summary="Every nameserver answers over UDP with EDNS(0) and over TCP.",
     references=("RFC 6891", "RFC 7766"),
+    every_server=True,
     advice={
         "TRANSPORT_OK": "Nothing to change.",
         "NO_EDNS": "Enable EDNS(0) on the server (and make sure no middlebox strips the OPT record).",
+        "BREAKS_ON_EDNS": "The server, or a firewall or load balancer in front of it, drops queries that "
+                          "carry an EDNS OPT record: let them through (EDNS is required since DNS flag day "
+                          "2019) and make the server answer them.",
         "NO_UDP": "Let DNS over UDP port 53 through to the server.",
         "NO_TCP": "Answer DNS over TCP port 53 (RFC 7766 makes it mandatory): open the firewall and enable "
                   "it on the server.",
+        "NO_ANSWER": "Make the nameserver answer (is it running, and reachable over UDP and TCP port 53?), or "
+                     "remove it from the delegation.",
     },
 )
 def transport(snapshot: ZoneSnapshot) -> list[Finding]:
     findings = []
+    others_heard = any(s.heard for s in snapshot.servers)
     for server in snapshot.servers:
-        udp, tcp = server.soa, server.tcp
-        udp_ok = udp is not None and udp.answered
+        udp, plain = server.soa, server.soa_plain
+        # Over TCP any DNS answer will do: the SOA, or the AXFR even when refused.
+        tcp = next((p for p in (server.soa_tcp, server.axfr) if p is not None and p.answered), server.tcp)
+        # A truncated UDP answer is an answer over UDP, whatever became of the TCP retry.
+        udp_ok = udp is not None and (udp.answered or udp.truncated_retry)
+        plain_ok = plain is not None and plain.answered
         tcp_ok = tcp is not None and tcp.answered
-        if not udp_ok and not tcp_ok:
-            findings.append(not_measured(server, udp, "UDP and TCP", snapshot))
+        if not (udp_ok or plain_ok or tcp_ok):
+            findings.append(no_answer(server, "over UDP or TCP") if others_heard and server.unanswered
+                            and not server.heard else not_measured(server, udp, "UDP and TCP", snapshot))
             continue
-        if not udp_ok:
+        if plain_ok and not udp_ok:
+            findings.append(Finding("BREAKS_ON_EDNS", f"{server.label} answered only queries without EDNS "
+                                    f"(with EDNS: {udp.error}, {udp.attempts} attempt(s); without: {plain.rcode})",
+                                    (udp, plain)))
+        elif not udp_ok:
             findings.append(Finding("NO_UDP", f"{server.label} answered over TCP only "
                                     f"(UDP: {udp.error if udp else 'not asked'})", tuple(p for p in (udp, tcp) if p)))
-        elif udp.message.edns < 0 or udp.rcode in ("FORMERR", "BADVERS"):
+        elif _edns_problem(udp):
             findings.append(Finding("NO_EDNS", f"{server.label} answered without EDNS(0) ({udp.rcode})", (udp,)))
         if not tcp_ok:
             findings.append(Finding("NO_TCP", f"{server.label} answered over UDP only "
                                     f"(TCP: {tcp.error + ': ' + tcp.error_detail if tcp else 'not asked'})",
                                     tuple(p for p in (tcp,) if p)))
-        if udp_ok and tcp_ok and udp.message.edns >= 0 and udp.rcode not in ("FORMERR", "BADVERS"):
-            findings.append(Finding("TRANSPORT_OK", f"{server.label} answers over UDP with EDNS and over TCP",
+        if udp_ok and tcp_ok and not _edns_problem(udp):
+            how = " (truncated over UDP, so asked again over TCP)" if udp.truncated_retry else ""
+            findings.append(Finding("TRANSPORT_OK", f"{server.label} answers over UDP with EDNS and over TCP{how}",
                                     (udp, tcp)))
     return findings
+
+
+def _edns_problem(udp: Probe) -> bool:
+    return udp.message is not None and (udp.message.edns < 0 or udp.rcode in ("FORMERR", "BADVERS"))

@@ -5,6 +5,7 @@ Both exit 0 when the checks ran, whatever the verdicts, and 2 with a message for
 from __future__ import annotations
 
 import sys
+import urllib.parse
 from contextlib import nullcontext
 from typing import Any, Callable
 
@@ -86,9 +87,16 @@ def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None,
 @click.option("--bogus-name", help="A name with a broken signature (SERVFAIL is expected).")
 @click.option("--qname-min-zone", "qname_min_name",
               help="The QNAME-minimisation test name (TXT); its answer contains the marker when minimising.")
+@click.option("--doh-url", "doh_urls", multiple=True, metavar="[ADDRESS=]URL",
+              help="A DNS over HTTPS URL declared for one of the ADDRESSES (RFC 8484, e.g. "
+                   "https://dns.example.net/dns-query), asked over a connection to that address; repeat for "
+                   "several. ADDRESS= may be left out when one address is checked.")
+@click.option("--tls-ca-file", type=click.Path(dir_okay=False, exists=True),
+              help="CA certificates (PEM) that DoT and DoH certificates must chain to (default: the system's).")
 def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: bool, root_hints: str | None,
                            trust_anchor: str | None, allow_private: bool | None, concurrency: int | None,
-                           signed_name: str | None, bogus_name: str | None, qname_min_name: str | None) -> None:
+                           signed_name: str | None, bogus_name: str | None, qname_min_name: str | None,
+                           doh_urls: tuple[str, ...], tls_ca_file: str | None) -> None:
     """Check resolver ADDRESSES (all of one operator) against the KINDNS practices of their category."""
     normalised = []
     for address in addresses:
@@ -96,6 +104,7 @@ def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: b
             normalised.append(normalise_ip_address(address))
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
+    urls = _doh_urls(doh_urls, normalised)
     for option, value in (("--signed-name", signed_name), ("--bogus-name", bogus_name),
                           ("--qname-min-zone", qname_min_name)):
         if value is not None:
@@ -104,11 +113,34 @@ def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: b
             except InvalidName as exc:
                 raise click.UsageError(f"Invalid {option} '{value}': {exc}") from None
     config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency,
-                     signed_name=signed_name, bogus_name=bogus_name, qname_min_name=qname_min_name)
+                     signed_name=signed_name, bogus_name=bogus_name, qname_min_name=qname_min_name,
+                     tls_ca_file=tls_ca_file)
     with _progress(len(normalised), "Checking resolvers") as bar:
         reports = run_resolver_checks(normalised, category, config,
-                                      progress=(lambda _r: bar.update(1)) if bar else None)
+                                      progress=(lambda _r: bar.update(1)) if bar else None, doh_urls=urls)
     _print(reports, as_json)
+
+
+def _doh_urls(values: tuple[str, ...], addresses: list[str]) -> dict[str, str]:
+    """address -> DoH URL from `--doh-url [ADDRESS=]URL` options; a bad one exits with code 2."""
+    urls: dict[str, str] = {}
+    for value in values:
+        address, separator, url = value.partition("=")
+        if not separator or "://" in address:
+            if len(addresses) != 1:
+                raise click.UsageError(f"--doh-url {value}: say which address it belongs to (ADDRESS=URL).")
+            address, url = addresses[0], value
+        try:
+            address = normalise_ip_address(address)
+        except ValueError as exc:
+            raise click.UsageError(f"--doh-url {value}: {exc}") from None
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise click.UsageError(f"--doh-url {value}: the URL must start with https:// and name a host.")
+        if address not in addresses:
+            raise click.UsageError(f"--doh-url {value}: {address} is not one of the addresses checked.")
+        urls[address] = url
+    return urls
 
 
 commands = [check_command, check_resolver_command]

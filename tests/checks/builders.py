@@ -135,8 +135,9 @@ def server_snapshot(name: str, address: str, *, signed: bool = True, key: Key = 
 
 def zone_snapshot(*, signed: bool = True, servers: list[ServerSnapshot] | None = None,
                   ds_key: Key | None = ZONE_KEY, ds_digest: int = 2, parent_ns: list[str] | None = None,
-                  asn: dict[str, tuple[str, ...]] | None = None) -> ZoneSnapshot:
-    """example.test under a signed test. under a signed root, as collection would leave it."""
+                  asn: dict[str, tuple[str, ...]] | None = None, ds_proof: str = "NS RRSIG NSEC") -> ZoneSnapshot:
+    """example.test under a signed test. under a signed root, as collection would leave it. Without a DS,
+    the parent's answer carries a signed NSEC for the delegation with the types of `ds_proof` ("": none)."""
     if servers is None:
         servers = [server_snapshot(*NS1, signed=signed), server_snapshot(*NS2, signed=signed)]
     parent_ns = parent_ns if parent_ns is not None else [NS1[0], NS2[0]]
@@ -147,8 +148,10 @@ def zone_snapshot(*, signed: bool = True, servers: list[ServerSnapshot] | None =
         ds_rr = ds_key.ds(ds_digest)
         ds = probe(tld_server, APEX, "DS", answer=[ds_rr, TLD_KEY.sign(ds_rr)])
     else:
-        ds = probe(tld_server, APEX, "DS", authority=[rrset(
-            "test. 3600 IN SOA a.root-servers.test. hostmaster.test. 1 3600 600 864000 300")])
+        soa = rrset("test. 3600 IN SOA a.root-servers.test. hostmaster.test. 1 3600 600 864000 300")
+        proof = [rrset(f"{APEX} 3600 IN NSEC zzz.test. {ds_proof}")] if ds_proof else []
+        ds = probe(tld_server, APEX, "DS", authority=[soa, TLD_KEY.sign(soa)]
+                   + [r for nsec in proof for r in (nsec, TLD_KEY.sign(nsec))])
     root_ds = TLD_KEY.ds()
     chain = [
         ChainLink(".", dnskey=signed_answer("192.0.2.100", "DNSKEY", ROOT_KEY.dnskey_rrset(), ROOT_KEY)),

@@ -16,6 +16,7 @@ def config_for_lab(lab, **overrides) -> CheckConfig:
         bogus_name=lab.bogus_name,
         qname_min_name=lab.qname_min_name,
         qname_min_marker=lab.qname_min_marker,
+        tls_ca_file=str(lab.tls_ca),
         # The engine's own timeouts: a loaded machine can drop a TCP SYN (BIND queues only 10 pending
         # connections) and the client's retransmission comes after 1 s.
     )

@@ -97,3 +97,16 @@ def test_large_runs_use_worker_processes_and_small_ones_do_not(monkeypatch):
     assert processes_for(1000, config) == 4
     assert processes_for(1000, config.replace(processes=1)) == 1
     assert processes_for(3, config.replace(processes=2, processes_from=2)) == 2
+
+
+def test_a_tls_ca_file_that_cannot_be_read_is_a_config_error(tmp_path):
+    import pytest
+
+    from kindns.checks import ConfigError
+    from kindns.checks.query import tls_contexts
+
+    with pytest.raises(ConfigError, match="TLS CA file"):
+        tls_contexts(str(tmp_path / "missing.pem"))
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(ConfigError, match="junk.pem"):
+        tls_contexts(str(tmp_path / "junk.pem"))

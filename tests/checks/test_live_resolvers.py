@@ -109,7 +109,8 @@ def test_the_cli_checks_resolvers(app, runner, dns_lab):
         "kindns", "check-resolver", dns_lab.resolvers["dot"], dns_lab.resolvers["validating"],
         "--category", "public", "--allow-private", "--root-hints", str(dns_lab.root_hints),
         "--trust-anchor", str(dns_lab.trust_anchor), "--signed-name", dns_lab.signed_name,
-        "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name, "--json"])
+        "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name,
+        "--tls-ca-file", str(dns_lab.tls_ca), "--json"])
     assert result.exit_code == 0, result.output
     dot, validating = json.loads(result.stdout)
     verdicts = {c["id"]: c["verdict"] for c in dot["checks"]}
@@ -117,3 +118,44 @@ def test_the_cli_checks_resolvers(app, runner, dns_lab):
                         "resolver-qname-minimisation": "pass", "resolver-encrypted-transport": "pass",
                         "resolver-count": "pass"}
     assert {c["id"]: c["verdict"] for c in validating["checks"]}["resolver-encrypted-transport"] == "fail"
+
+
+def test_resolver_reports_rejudged_from_their_stored_snapshots_are_the_same(dns_lab, lab_config, monkeypatch):
+    from kindns.checks import rejudge
+    from kindns.checks.query import Prober
+
+    reports = run_resolver_checks([dns_lab.resolvers["dot"], dns_lab.resolvers["closed"]], "shared", lab_config)
+    stored = [json.loads(json.dumps(r.snapshot)) for r in reports]
+    monkeypatch.setattr(Prober, "ask", lambda *a, **k: pytest.fail("re-judging sent a query"))
+    assert [rejudge(data).to_dict() for data in stored] == [r.to_dict() for r in reports]
+
+
+def test_a_declared_doh_url_is_asked_over_https_with_the_certificate_verified(dns_lab, lab_config):
+    address = dns_lab.resolvers["dot"]
+    [report] = run_resolver_checks([address], "public", lab_config, doh_urls={address: dns_lab.doh_url})
+    outcome = report.result("resolver-encrypted-transport")
+    assert outcome.verdict == "pass", outcome.summary
+    doh = next(e for e in outcome.evidence if e["finding"] == "DOH_AVAILABLE")
+    probe = doh["probes"][0]
+    assert probe["transport"] == "https" and probe["url"] == dns_lab.doh_url and probe["certificate"] == "verified"
+    assert probe["rcode"] == "NOERROR" and "+https=/dns-query" in probe["dig"]
+
+
+def test_a_certificate_the_checker_cannot_verify_is_a_warning_with_the_reason(dns_lab, lab_config):
+    address = dns_lab.resolvers["dot"]
+    untrusting = lab_config.replace(tls_ca_file="")  # the system's store does not know the lab's CA
+    [report] = run_resolver_checks([address], "public", untrusting, doh_urls={address: dns_lab.doh_url})
+    outcome = report.result("resolver-encrypted-transport")
+    assert outcome.verdict == "warn", outcome.summary
+    invalid = [e for e in outcome.evidence if e["finding"] == "CERTIFICATE_INVALID"]
+    assert {e["probes"][0]["transport"] for e in invalid} == {"tls", "https"}
+    assert all("certificate" in e["detail"] and e["probes"][1]["certificate"] == "not verified" for e in invalid)
+
+
+def test_a_doh_url_where_nothing_answers_is_reported(dns_lab, lab_config):
+    address = dns_lab.resolvers["validating"]  # no DoT, no DoH
+    [report] = run_resolver_checks([address], "shared", lab_config.replace(timeout=0.5),
+                                   doh_urls={address: "https://dns.lab.test/dns-query"})
+    outcome = report.result("resolver-encrypted-transport")
+    assert outcome.verdict == "warn" and "DNS over HTTPS" in outcome.summary
+    assert any(p.get("transport") == "https" for e in outcome.evidence for p in e.get("probes", []))

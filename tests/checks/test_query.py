@@ -111,3 +111,84 @@ def test_loopback_is_not_probed_unless_allowed():
     assert probe.error == "refused-by-policy" and "loopback" in probe.error_detail
     assert tcp.error == "refused-by-policy"
     assert probe.to_evidence()["error"] == "refused-by-policy"
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp_and_the_evidence_says_so():
+    async def run():
+        port = free_port()
+
+        def truncated(wire):
+            response = dns.message.make_response(dns.message.from_wire(wire))
+            response.flags |= dns.flags.TC | dns.flags.AA
+            return response.to_wire()
+
+        async def over_tcp(reader, writer):
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            answer = good_answer(await reader.readexactly(length), records=20)
+            writer.write(len(answer).to_bytes(2, "big") + answer)
+            await writer.drain()
+            writer.close()
+
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: UdpServer(truncated), local_addr=(LOCAL, port))
+        server = await asyncio.start_server(over_tcp, LOCAL, port)
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0))
+            probe = await prober.ask(LOCAL, "example.test.", "TXT")
+            prober.close()
+            return probe
+        finally:
+            transport.close()
+            server.close()
+    probe = asyncio.run(run())
+    assert probe.truncated_retry and probe.answered and len(probe.find("answer", "TXT")) == 20
+    evidence = probe.to_evidence()
+    assert evidence["transport"] == "udp+tcp" and "asked again over TCP" in evidence["note"]
+
+
+def test_an_answer_under_another_message_id_is_not_taken_for_the_answer():
+    probe, _tcp, server = ask(lambda wire: bytes([wire[0] ^ 0xFF, wire[1]]) + good_answer(wire)[2:])
+    assert probe.error == "timeout" and server.received == 2
+
+
+def test_an_answer_to_another_question_is_a_bad_response():
+    def other_question(wire):
+        query = dns.message.make_query("other.test.", "TXT")
+        query.id = int.from_bytes(wire[:2], "big")
+        return good_answer(query.to_wire())
+    probe, _tcp, _server = ask(other_question)
+    assert probe.error == "bad-response"
+
+
+def test_a_trimmed_answer_keeps_everything_but_the_glue_and_is_stored_whole():
+    from kindns.checks.query import parse_answer, without_glue
+
+    query = dns.message.make_query("example.test.", "NS", use_edns=0, payload=1232)
+    response = dns.message.make_response(query)
+    response.answer.append(dns.rrset.from_text("example.test.", 300, "IN", "NS", "ns1.example.test."))
+    response.additional.append(dns.rrset.from_text("ns1.example.test.", 300, "IN", "A", "192.0.2.1"))
+    response.additional.append(dns.rrset.from_text("ns1.example.test.", 300, "IN", "AAAA", "2001:db8::1"))
+    wire = response.to_wire()
+    trimmed = parse_answer(wire, trimmed=True)
+    assert trimmed.answer == response.answer and not trimmed.additional and trimmed.edns == 0
+    assert parse_answer(wire).additional == response.additional
+    assert without_glue(wire[:-3]) == wire[:-3]  # records that cannot be walked: left to the parser
+
+
+def test_ipv6_servers_are_asked_through_ipv6_sockets():
+    async def run():
+        port = free_port()
+        server = UdpServer(good_answer)
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: server, local_addr=("::1", port))
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0))
+            probe = await prober.ask("::1", "example.test.", "TXT")
+            prober.close()
+            return probe
+        finally:
+            transport.close()
+    probe = asyncio.run(run())
+    assert probe.answered and probe.server == "::1"

@@ -48,8 +48,8 @@ def fake_engine(monkeypatch):
         calls.update(names=names, config=config)
         return [sample_report() for _ in names]
 
-    def run_resolver_checks(addresses, category, config, progress=None):
-        calls.update(addresses=addresses, category=category, config=config)
+    def run_resolver_checks(addresses, category, config, progress=None, doh_urls=None):
+        calls.update(addresses=addresses, category=category, config=config, doh_urls=doh_urls)
         return []
 
     monkeypatch.setattr(conformance_cli, "run_zone_checks", run_zone_checks)
@@ -118,3 +118,25 @@ def test_check_resolver_passes_category_and_test_names(runner, fake_engine):
     assert (config.signed_name, config.bogus_name, config.qname_min_name) == \
         ("www.lab.test", "bad.lab.test", "a.b.qm.test")
     assert json.loads(result.stdout) == []
+
+
+def test_doh_urls_are_given_per_address(runner, fake_engine):
+    result = runner.invoke(args=["kindns", "check-resolver", "192.0.2.53", "2001:db8::53", "--category", "public",
+                                 "--doh-url", "2001:DB8::53=https://dns.example.net/dns-query"])
+    assert result.exit_code == 0, result.output
+    assert fake_engine["doh_urls"] == {"2001:db8::53": "https://dns.example.net/dns-query"}
+    one = runner.invoke(args=["kindns", "check-resolver", "192.0.2.53", "--category", "public",
+                              "--doh-url", "https://dns.example.net/q"])
+    assert one.exit_code == 0 and fake_engine["doh_urls"] == {"192.0.2.53": "https://dns.example.net/q"}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("https://dns.example.net/dns-query", "say which address"),
+    ("192.0.2.99=https://dns.example.net/dns-query", "not one of the addresses"),
+    ("192.0.2.53=http://dns.example.net/dns-query", "must start with https://"),
+    ("nonsense=https://x.example/", "not an IPv4 or IPv6 address"),
+])
+def test_a_bad_doh_url_option_exits_2_with_the_reason(runner, fake_engine, value, message):
+    result = runner.invoke(args=["kindns", "check-resolver", "192.0.2.53", "198.51.100.53", "--category", "public",
+                                 "--doh-url", value])
+    assert result.exit_code == 2 and message in result.output

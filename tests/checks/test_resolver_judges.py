@@ -77,3 +77,45 @@ def test_a_single_declared_private_resolver_fails_the_count():
 def test_the_qname_minimisation_marker_is_configuration(marker, verdict):
     snapshot = resolver_snapshot("public", marker=marker)
     assert RESOLVER_CHECKS["resolver-qname-minimisation"].run(snapshot).verdict == verdict
+
+
+def encrypted(snapshot):
+    return RESOLVER_CHECKS["resolver-encrypted-transport"].run(snapshot)
+
+
+def https_probe(address, **options):
+    from tests.checks.builders import probe, rrset
+    made = probe(address, "www.signed.test.", "A", rd=True, transport="https",
+                 answer=[rrset("www.signed.test. 300 IN A 192.0.2.80")], **options)
+    made.url = "https://dns.example.net/dns-query"
+    return made
+
+
+def test_a_certificate_that_does_not_verify_is_a_warning_that_names_the_reason():
+    from tests.checks.builders import probe
+    snapshot = resolver_snapshot("public")
+    failed = probe(snapshot.address, "www.signed.test.", "A", error="tls-certificate", transport="tls", rd=True)
+    failed.error_detail = "certificate not valid: self-signed certificate"
+    snapshot.dot, snapshot.dot_unverified = failed, snapshot.dot
+    outcome = encrypted(snapshot)
+    assert outcome.verdict == "warn" and "self-signed" in outcome.summary
+    assert [e["finding"] for e in outcome.evidence] == ["DOT_AVAILABLE", "CERTIFICATE_INVALID"]
+
+
+def test_doh_alone_meets_the_practice_and_a_declared_doh_that_fails_is_a_warning():
+    snapshot = resolver_snapshot("public", dot=False)
+    snapshot.doh_url, snapshot.doh = "https://dns.example.net/dns-query", https_probe(snapshot.address)
+    outcome = encrypted(snapshot)
+    assert outcome.verdict == "pass" and "DNS over HTTPS at https://dns.example.net/dns-query" in outcome.summary
+    with_dot = resolver_snapshot("public")
+    with_dot.doh_url, with_dot.doh = snapshot.doh_url, https_probe(with_dot.address, error="https-status")
+    outcome = encrypted(with_dot)
+    assert outcome.verdict == "warn" and [e["finding"] for e in outcome.evidence] == ["DOT_AVAILABLE", "DOH_UNAVAILABLE"]
+
+
+def test_without_dot_or_doh_the_evidence_shows_both_attempts():
+    snapshot = resolver_snapshot("public", dot=False)
+    snapshot.doh_url, snapshot.doh = "https://dns.example.net/dns-query", https_probe(snapshot.address, error="timeout")
+    outcome = encrypted(snapshot)
+    assert outcome.verdict == "fail"
+    assert {p["transport"] for e in outcome.evidence for p in e["probes"]} == {"tls", "https"}

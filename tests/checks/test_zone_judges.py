@@ -29,6 +29,22 @@ def test_an_unsigned_zone_fails_signing_and_the_other_dnssec_checks_do_not_apply
     assert "not signed" in result(zone_snapshot(signed=False), "dnssec-signed").summary
 
 
+@pytest.mark.parametrize("proof, why", [
+    ("", "no signed NSEC or NSEC3"),
+    ("NS DS RRSIG NSEC", "no signed NSEC or NSEC3"),   # the NSEC says a DS exists: no proof of absence
+])
+def test_an_unsigned_zone_without_the_parents_proof_of_no_ds_is_not_just_insecure(proof, why):
+    snapshot = zone_snapshot(signed=False, ds_proof=proof)
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "fail" and why in outcome.summary
+    assert result(snapshot, "dnssec-algorithm").verdict == "n/a"
+
+
+def test_an_unsigned_zone_with_the_parents_proof_says_which_record_proves_it():
+    outcome = result(zone_snapshot(signed=False), "dnssec-valid")
+    assert outcome.verdict == "n/a" and "signed NSEC record (types NS RRSIG NSEC)" in outcome.summary
+
+
 def test_no_ds_at_the_parent_fails_signing_and_leaves_the_chain_insecure():
     snapshot = zone_snapshot(ds_key=None)
     signed = result(snapshot, "dnssec-signed")
@@ -204,17 +220,56 @@ def test_no_edns_fails_transport():
     assert outcome.verdict == "fail" and "without EDNS" in outcome.summary
 
 
-def test_a_dead_server_is_an_error_with_the_timeout_in_the_evidence():
+def dead_server():
     dead = server_snapshot(*NS2)
-    for attribute in ("soa", "soa_tcp", "ns", "dnskey", "nsec3param", "axfr", "recursion"):
+    for attribute in ("soa", "soa_plain", "soa_tcp", "ns", "dnskey", "nsec3param", "axfr", "recursion"):
         setattr(dead, attribute, probe(NS2[1], APEX, "SOA", error="timeout"))
-    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), dead])
+    return dead
+
+
+def test_one_dead_server_fails_transport_and_authority_and_the_zone_is_judged_on_the_other():
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), dead_server()])
     got = verdicts(snapshot)
+    assert got["transport"] == got["ns-authoritative"] == "fail"
+    assert {v for c, v in got.items() if c not in ("transport", "ns-authoritative")} == {"pass"}
+    for check_id in ("transport", "ns-authoritative"):
+        outcome = result(snapshot, check_id)
+        assert "ns2.example.test." in outcome.summary and "did not answer" in outcome.summary
+        assert any(p.get("error") == "timeout" for e in outcome.evidence for p in e.get("probes", []))
+    signed = result(snapshot, "dnssec-signed")
+    left_out = [e for e in signed.evidence if e["finding"] == "NOT_HEARD"]
+    assert left_out and "ns2.example.test." in left_out[0]["detail"] and left_out[0]["verdict"] == "n/a"
+
+
+def test_when_no_server_answers_nothing_is_measured():
+    dead = [dead_server(), dead_server()]
+    got = verdicts(zone_snapshot(servers=dead))
     for check_id in ("axfr-restricted", "soa-serial-consistency", "no-open-recursion", "ns-authoritative",
-                     "transport"):
+                     "transport", "dnssec-signed"):
         assert got[check_id] == "error", check_id
-    evidence = result(snapshot, "transport").evidence
-    assert any(p.get("error") == "timeout" for e in evidence for p in e.get("probes", []))
+
+
+def test_a_server_that_drops_edns_fails_transport_with_both_answers_as_evidence():
+    breaking = server_snapshot(*NS2)
+    plain_answer = breaking.soa
+    for attribute in ("soa", "ns", "dnskey", "nsec3param", "recursion"):
+        setattr(breaking, attribute, probe(NS2[1], APEX, "SOA", error="timeout"))
+    breaking.soa_plain = plain_answer
+    snapshot = zone_snapshot(servers=[server_snapshot(*NS1), breaking])
+    got = verdicts(snapshot)
+    assert got["transport"] == "fail" and "only queries without EDNS" in result(snapshot, "transport").summary
+    assert {v for c, v in got.items() if c != "transport"} == {"pass"}
+    evidence = [e for e in result(snapshot, "transport").evidence if e["finding"] == "BREAKS_ON_EDNS"][0]
+    assert [p.get("error") for p in evidence["probes"]] == ["timeout", None]
+
+
+def test_a_truncated_answer_retried_over_tcp_is_an_answer_and_the_evidence_says_so():
+    server = server_snapshot(*NS1)
+    server.soa.truncated_retry = True
+    snapshot = zone_snapshot(servers=[server, server_snapshot(*NS2)])
+    assert verdicts(snapshot) == {check_id: "pass" for check_id in ZONE_CHECKS}
+    evidence = result(snapshot, "transport").evidence[0]["probes"][0]
+    assert evidence["transport"] == "udp+tcp" and "truncated" in evidence["note"]
 
 
 def test_an_address_refused_by_policy_is_an_error_that_says_why():
@@ -253,3 +308,39 @@ def test_every_result_carries_evidence_and_advice_with_a_dig_command():
         assert outcome.evidence, check_id
         assert "dig " in outcome.advice, check_id
         assert all({"finding", "verdict", "detail"} <= set(e) for e in outcome.evidence)
+
+
+def nsec3_denial(owner_hash: str, next_hash: str, types: str, opt_out: bool = False):
+    """A DS answer from test. denying example.test.'s DS with one signed NSEC3 record."""
+    import base64
+
+    from tests.checks.builders import TLD_KEY
+
+    soa = rrset("test. 3600 IN SOA a.root-servers.test. hostmaster.test. 1 3600 600 864000 300")
+    nsec3 = rrset(f"{owner_hash}.test. 300 IN NSEC3 1 {1 if opt_out else 0} 0 - {next_hash} {types}")
+    assert base64.b32hexdecode(next_hash + "=" * (-len(next_hash) % 8))
+    return probe("192.0.2.200", APEX, "DS", authority=[soa, TLD_KEY.sign(soa), nsec3, TLD_KEY.sign(nsec3)])
+
+
+def test_an_nsec3_record_matching_the_delegation_without_ds_proves_it_insecure():
+    import dns.dnssec
+
+    hashed = dns.dnssec.nsec3_hash(APEX, "", 0, 1)
+    snapshot = zone_snapshot(signed=False)
+    snapshot.ds = nsec3_denial(hashed, "0" * 32, "NS")
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "n/a" and "signed NSEC3 record (types NS)" in outcome.summary
+
+
+def test_an_opt_out_nsec3_range_covering_the_delegation_proves_it_insecure_and_a_plain_one_does_not():
+    import dns.dnssec
+
+    hashed = dns.dnssec.nsec3_hash(APEX, "", 0, 1)  # JBAS736C…: between the two hashes below
+    low, high = "I" + "0" * 31, "K" + "0" * 31
+    assert low < hashed < high
+    snapshot = zone_snapshot(signed=False)
+    snapshot.ds = nsec3_denial(low, high, "NS", opt_out=True)
+    outcome = result(snapshot, "dnssec-valid")
+    assert outcome.verdict == "n/a" and "opt-out" in outcome.summary
+    snapshot.ds = nsec3_denial(low, high, "NS", opt_out=False)
+    assert result(snapshot, "dnssec-valid").verdict == "fail"

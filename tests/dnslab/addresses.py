@@ -26,13 +26,22 @@ ADDRESS_LABEL = "lo:kdnslab"
 SECOND_OCTETS = range(100, 251)
 
 
-class AddressBlock:
-    """127.<octet>.0.0/16, reserved by an open, locked file until `release()`."""
+IPV6_ADDRESS = "::1"  # IPv6 has no loopback block: the lab that holds IPV6_LOCK serves ::1 port 53
 
-    def __init__(self, octet: int, lock_file) -> None:
+
+class AddressBlock:
+    """127.<octet>.0.0/16, reserved by an open, locked file until `release()`; and ::1 port 53 too when no
+    other lab holds it (`ipv6`)."""
+
+    def __init__(self, octet: int, lock_file, ipv6_lock=None) -> None:
         self.octet = octet
         self._lock_file = lock_file
+        self._ipv6_lock = ipv6_lock
         self.added: list[str] = []
+
+    @property
+    def ipv6(self) -> bool:
+        return self._ipv6_lock is not None
 
     def address(self, third: int, fourth: int) -> str:
         """127.<octet>.<third>.<fourth>."""
@@ -43,7 +52,7 @@ class AddressBlock:
 
     def add_to_loopback(self, addresses: list[str]) -> None:
         """Add each address as a /32 to `lo` (one `ip -batch` call, so a few dozen addresses cost ~10 ms)."""
-        todo = [a for a in addresses if a not in self.added]
+        todo = [a for a in addresses if a not in self.added and ":" not in a]  # ::1 is always on lo
         if not todo:
             return
         _ip_batch([f"address add {a}/32 dev lo label {ADDRESS_LABEL}" for a in todo])
@@ -58,9 +67,11 @@ class AddressBlock:
     def release(self) -> None:
         """Remove our addresses and give the block up for other labs."""
         self.remove_from_loopback()
-        if self._lock_file is not None:
-            self._lock_file.close()  # closing drops the flock
-            self._lock_file = None
+        for name in ("_lock_file", "_ipv6_lock"):
+            lock = getattr(self, name)
+            if lock is not None:
+                lock.close()  # closing drops the flock
+                setattr(self, name, None)
 
 
 def reserve_block(workdir: Path | None = None, rng: random.Random | None = None) -> AddressBlock:
@@ -92,8 +103,22 @@ def reserve_block(workdir: Path | None = None, rng: random.Random | None = None)
         lock_file.truncate(0)
         lock_file.write(f"{os.getpid()}\n{workdir or ''}\n")
         lock_file.flush()
-        return AddressBlock(octet, lock_file)
+        return AddressBlock(octet, lock_file, _reserve_ipv6(lock_dir))
     raise LabError("no free 127.N.0.0/16 block for the DNS lab (N in 100..250)")
+
+
+def _reserve_ipv6(lock_dir: Path):
+    """The lock of ::1 port 53 when no other lab holds it and nothing else listens there, else None."""
+    lock_file = open(lock_dir / "kindns-dnslab-ipv6.lock", "a")
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            with socket.socket(socket.AF_INET6, kind) as probe:
+                probe.bind((IPV6_ADDRESS, 53))
+    except OSError:
+        lock_file.close()
+        return None
+    return lock_file
 
 
 def _remove_stale_addresses(lock_dir: Path) -> None:

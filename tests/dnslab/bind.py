@@ -31,7 +31,8 @@ class BindView:
 
 def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Path:
     """named.conf for `views` in `directory` (which also gets named's pid, session key and dumps)."""
-    addresses = "; ".join(v.address for v in views)
+    addresses = "; ".join(v.address for v in views if ":" not in v.address)
+    ipv6 = "; ".join(v.address for v in views if ":" in v.address) or "none"
     parts = [
         "options {",
         f'    directory "{directory}";',
@@ -41,7 +42,7 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
         f'    dump-file "{directory}/cache.dump";',
         f'    statistics-file "{directory}/named.stats";',
         f"    listen-on port 53 {{ {addresses}; }};",
-        "    listen-on-v6 { none; };",
+        f"    listen-on-v6 port 53 {{ {ipv6}; }};",
         "    automatic-interface-scan no;",
         "    recursion no;",
         "    allow-transfer { none; };",
@@ -82,7 +83,8 @@ def write_config(directory: Path, views: list[BindView], root_hints: Path) -> Pa
     return conf
 
 
-def named_process(directory: Path, conf: Path) -> ServerProcess:
-    """`named` in the foreground (-g: logs to stderr, which goes to named.log), IPv4 only."""
+def named_process(directory: Path, conf: Path, ipv6: bool = False) -> ServerProcess:
+    """`named` in the foreground (-g: logs to stderr, which goes to named.log); IPv4 only unless `ipv6`."""
     named = executable_for(require_binary("named", "bind9"), directory.parent)
-    return ServerProcess("named", [named, "-g", "-4", "-c", str(conf)], directory / "named.log", cwd=directory)
+    family = [] if ipv6 else ["-4"]
+    return ServerProcess("named", [named, "-g", *family, "-c", str(conf)], directory / "named.log", cwd=directory)

@@ -37,7 +37,8 @@ from .zones import (
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
 RELOAD_TIMEOUT = 10.0  # seconds for named to serve a rewritten zone; a reload takes some milliseconds
 RELOAD_RETRY = 2.0  # seconds after which the file is touched and named signalled once more
-RELAY_SCRIPT = Path(__file__).with_name("udprelay.py")
+FRONTS_SCRIPT = Path(__file__).with_name("fronts.py")
+FRONTS = ("udp-only", "drop-edns", "silent")
 
 # How the servers log that they could not listen on an address (named carries on without it).
 BIND_FAILURES = ("address in use", "interface ignored", "cannot bind", "can't bind")
@@ -70,13 +71,17 @@ class DnsLab:
     qname_min_name: str
     qname_min_marker: str
     asn_zone_v4: str
-    expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of the checks it fails
+    tls_ca: Path  # PEM of the lab's CA, which issued the DoT/DoH certificate of the dot resolver
+    doh_url: str  # the dot resolver's DNS over HTTPS URL (its host name is not in the lab's DNS: connect to the address)
+    expected_verdicts: dict[str, dict[str, str]]  # role -> {check id: verdict} of every check that does not pass
     tld: str
     root_server: str  # address of the lab root's only server
     tld_server: str  # address of the TLD's server
     plan: LabPlan
     mutable_zones: dict[str, str] = field(default_factory=dict)  # mutable role -> zone name
     mutable_verdicts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    bench_zones: list[str] = field(default_factory=list)  # the benchmark's well-run copies of the good zone
+    ipv6: bool = False  # this lab serves ::1 (the ipv6 role); one lab per machine can
     keep_workdir: bool = False
     _block: AddressBlock | None = None
     _processes: list[ServerProcess] = field(default_factory=list)
@@ -193,19 +198,20 @@ class DnsLab:
 
 
 @contextlib.contextmanager
-def start_lab(keep_workdir: bool = False) -> Iterator[DnsLab]:
+def start_lab(keep_workdir: bool = False, bench_zones: int = 0) -> Iterator[DnsLab]:
     """Start the whole lab, yield it, and stop it (also on errors and, via atexit, at interpreter exit).
 
+    `bench_zones` well-run signed copies of the good zone are added for the benchmark (`lab.bench_zones`).
     Call it from the thread that will outlive the lab: the servers die with the thread that started them.
     """
-    lab = _start(keep_workdir)
+    lab = _start(keep_workdir, bench_zones)
     try:
         yield lab
     finally:
         lab.stop()
 
 
-def _start(keep_workdir: bool) -> DnsLab:
+def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
     for program, package in REQUIRED.items():
         require_binary(program, package)
     keep_workdir = keep_workdir or os.environ.get("KINDNS_DNSLAB_KEEP", "") not in ("", "0")
@@ -215,7 +221,7 @@ def _start(keep_workdir: bool) -> DnsLab:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    plan = build_plan(block.octet)
+    plan = build_plan(block.octet, bench_zones, ipv6=block.ipv6)
     lab = DnsLab(
         workdir=workdir,
         root_hints=workdir / "root.hints",
@@ -227,12 +233,16 @@ def _start(keep_workdir: bool) -> DnsLab:
         qname_min_name=plan.qname_min_name,
         qname_min_marker=QNAME_MIN_YES.split(" ")[0],
         asn_zone_v4=plan.asn_zone_v4,
+        tls_ca=workdir / "lab-ca.pem",
+        doh_url=f"https://{unbound.DOH_HOST}/dns-query",
         expected_verdicts={role: dict(v) for role, v in EXPECTED_VERDICTS.items()},
         tld=TLD,
         root_server=plan.root_address,
         tld_server=plan.zone(TLD).nameservers[0].address,
         plan=plan,
         mutable_zones=dict(plan.mutable_roles),
+        bench_zones=[z.name for z in plan.zones if z.bench],
+        ipv6=block.ipv6,
         mutable_verdicts={role: {state: dict(v) for state, v in states.items()}
                           for role, states in MUTABLE_VERDICTS.items()},
         keep_workdir=keep_workdir,
@@ -267,10 +277,15 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
     signed = [z for z in plan.zones if z.signing]
     # Slowest first: an RSA key takes far longer than the ECDSA ones.
     signed.sort(key=lambda z: z.signing.algorithm.startswith("ECDSA"))
-    # One thread per job, so jobs that wait for others can never starve the pool; the work itself
-    # happens in the dnssec-keygen and dnssec-signzone processes.
-    with ThreadPoolExecutor(max_workers=2 * len(plan.zones) + 2) as pool:
+    # A thread per job of the lab's own zones, so jobs that wait for others can never starve the pool (the
+    # benchmark's copies wait for nothing and queue behind them); the work itself happens in the
+    # dnssec-signzone processes.
+    own = sum(1 for z in plan.zones if not z.bench)
+    with ThreadPoolExecutor(max_workers=2 * own + 2) as pool:
         keys = {z.name: pool.submit(generate_key, key_dir, z.fqdn, z.signing) for z in signed}
+        # Keys beyond the first (the truncating zone's): they sign too, the parent's DS names only the first.
+        extra = {z.name: [pool.submit(generate_key, key_dir, z.fqdn, z.signing) for _ in range(z.signing.keys - 1)]
+                 for z in signed}
         # bad-ds: the parent publishes the DS of a key the zone never uses.
         decoys = {
             z.name: pool.submit(generate_key, key_dir, z.fqdn, Signing()) for z in signed if not z.signing.ds_matches
@@ -278,7 +293,7 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
         jobs: dict[str, Future] = {}
         for zone in sorted(plan.zones, key=lambda z: -z.depth):
             children = [jobs[c.name] for c in plan.children(zone.name)]
-            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, decoys, children, zone_dir)
+            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, extra, decoys, children, zone_dir)
         files: dict[tuple[str, int], Path] = {}
         for job in jobs.values():
             files.update(job.result())
@@ -286,8 +301,8 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
 
 
 def _write_zone(
-    plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], decoys: dict[str, Future], children: list[Future],
-    zone_dir: Path,
+    plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], extra: dict[str, list[Future]],
+    decoys: dict[str, Future], children: list[Future], zone_dir: Path,
 ) -> dict:
     """Write (and sign) every serial's copy of one zone, once its children are done."""
     for child_job in children:
@@ -304,10 +319,10 @@ def _write_zone(
         text = zone.text(serial, delegations)
         unsigned = zone_dir / f"{stem}.{serial}.zone"
         if zone.signing:
-            key = keys[zone.name].result()
-            unsigned.write_text(text + key.dnskey_line() + "\n")
+            all_keys = [keys[zone.name].result()] + [job.result() for job in extra[zone.name]]
+            unsigned.write_text(text + "".join(k.dnskey_line() + "\n" for k in all_keys))
             path = zone_dir / f"{stem}.{serial}.signed"
-            sign_zone(unsigned, path, zone.fqdn, key, zone.signing)
+            sign_zone(unsigned, path, zone.fqdn, all_keys, zone.signing)
         else:
             unsigned.write_text(text)
             path = unsigned
@@ -335,7 +350,7 @@ def _sign_version(zone: ZoneSpec, serial: int, key: ZoneKey, zone_dir: Path) -> 
     unsigned = zone_dir / f"{stem}.{serial}.zone"
     unsigned.write_text(zone.text(serial, []) + key.dnskey_line() + "\n")
     signed = zone_dir / f"{stem}.{serial}.signed"
-    sign_zone(unsigned, signed, zone.fqdn, key, zone.signing)
+    sign_zone(unsigned, signed, zone.fqdn, [key], zone.signing)
     return signed
 
 
@@ -366,7 +381,7 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
     views: dict[str, bind.BindView] = {}
     knot_zones: dict[str, Path] = {}
     knot_address = None
-    relays: list[tuple[str, str]] = []
+    fronts: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
             if ns.program == "knot":
@@ -374,8 +389,10 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
                 if ns.serves_zone:
                     knot_zones[zone.fqdn] = files[(zone.name, ns.serial)]
                 continue
-            if ns.program == "udp-relay":
-                relays.append((ns.address, ns.backend))
+            if ns.program in FRONTS:
+                fronts.append(",".join([ns.program, ns.address] + ([ns.backend] if ns.backend else [])))
+                if ns.backend is None:
+                    continue  # a silent front has nothing behind it
             view = views.setdefault(ns.serving_address, bind.BindView(ns.serving_address))
             view.recursion = view.recursion or ns.recursion
             if ns.serves_zone and not any(z.name == zone.fqdn for z in view.zones):
@@ -385,24 +402,20 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
     bind_dir = lab.workdir / "bind"
     bind_dir.mkdir()
     conf = bind.write_config(bind_dir, list(views.values()), lab.root_hints)
-    lab._processes.append(bind.named_process(bind_dir, conf))
+    lab._processes.append(bind.named_process(bind_dir, conf, ipv6=any(":" in v.address for v in views.values())))
     if knot_address:
         knot_dir = lab.workdir / "knot"
         knot_dir.mkdir()
         lab._processes.append(knot.knot_process(knot_dir, knot.write_config(knot_dir, knot_address, knot_zones)))
+    ca = unbound.make_ca(lab.workdir)
     for role, address in plan.resolvers.items():
         directory = lab.workdir / f"unbound-{role}"
         directory.mkdir()
-        conf = unbound.write_config(directory, role, address, TLD, lab.root_hints, lab.trust_anchor)
+        conf = unbound.write_config(directory, role, address, TLD, lab.root_hints, lab.trust_anchor, ca)
         lab._processes.append(unbound.unbound_process(directory, role, conf))
-    for listen, backend in relays:
-        lab._processes.append(
-            ServerProcess(
-                f"udp relay {listen}",
-                [sys.executable, str(RELAY_SCRIPT), listen, backend],
-                lab.workdir / f"udprelay-{listen}.log",
-            )
-        )
+    if fronts:
+        lab._processes.append(ServerProcess("fronts", [sys.executable, str(FRONTS_SCRIPT), *fronts],
+                                            lab.workdir / "fronts.log"))
     for process in lab._processes:
         process.start()
 
@@ -410,27 +423,32 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
 def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     """Poll until every address serves its zones authoritatively and every resolver answers."""
     pending: list[tuple[str, str, bool]] = []  # (address, query name, must be authoritative)
+    silent: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
-            pending.append((ns.address, zone.fqdn, ns.serves_zone))
+            if ns.program == "silent":
+                silent.append(ns.address)  # it never answers: ready once it accepts a TCP connection
+            else:
+                pending.append((ns.address, zone.fqdn, ns.serves_zone))
     for address in plan.resolvers.values():
         pending.append((address, "localhost.", False))  # answered by Unbound itself, no recursion needed
     pending = list(dict.fromkeys(pending))
     dot_address = plan.resolvers["dot"]
-    dot_ready = False
+    tcp_ready: set[tuple[str, int]] = set()
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         for process in lab._processes:
             process.check_alive()
             _check_addresses_free(process)
         pending = _still_silent(pending)
-        if not dot_ready:
-            with contextlib.suppress(OSError), socket.create_connection((dot_address, unbound.DOT_PORT), 0.2):
-                dot_ready = True
-        if not pending and dot_ready:
+        listening = [(dot_address, unbound.DOT_PORT), (dot_address, unbound.DOH_PORT)] + [(a, 53) for a in silent]
+        for address, port in listening:
+            with contextlib.suppress(OSError), socket.create_connection((address, port), 0.2):
+                tcp_ready.add((address, port))
+        if not pending and tcp_ready >= set(listening):
             return
         if time.monotonic() > deadline:
-            waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"DoT on {dot_address}"
+            waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"TCP on {set(listening) - tcp_ready}"
             raise LabError(f"lab servers not answering after {START_TIMEOUT:.0f}s: {waiting}\n{lab.log_tails()}")
         time.sleep(0.05)
 
@@ -448,31 +466,38 @@ def _check_addresses_free(process: ServerProcess) -> None:
 
 
 def _still_silent(pending: list[tuple[str, str, bool]], wait: float = 0.25) -> list[tuple[str, str, bool]]:
-    """Ask every (address, zone, authoritative) at once from one socket; return those without a proper
-    answer within `wait` seconds. (One at a time, each silent server would cost a whole timeout.)"""
+    """Ask every (address, zone, authoritative) at once from one socket per address family; return those
+    without a proper answer within `wait` seconds. (One at a time, each silent server would cost a whole
+    timeout.)"""
     sent: dict[tuple[str, int], tuple[tuple[str, str, bool], dns.message.Message]] = {}
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    sockets = {family: socket.socket(family, socket.SOCK_DGRAM) for family in (socket.AF_INET, socket.AF_INET6)}
+    try:
         for item in pending:
             address, name, _ = item
             query = dns.message.make_query(name, dns.rdatatype.SOA)
             query.flags &= ~dns.flags.RD
             sent[(address, query.id)] = (item, query)
             with contextlib.suppress(OSError):
-                sock.sendto(query.to_wire(), (address, 53))
+                sockets[socket.AF_INET6 if ":" in address else socket.AF_INET].sendto(query.to_wire(), (address, 53))
         done: set[tuple[str, str, bool]] = set()
         deadline = time.monotonic() + wait
         while len(done) < len(pending) and (left := deadline - time.monotonic()) > 0:
-            if not select.select([sock], [], [], left)[0]:
+            readable = select.select(list(sockets.values()), [], [], left)[0]
+            if not readable:
                 break
-            try:
-                wire, (source, _port) = sock.recvfrom(65535)
-                response = dns.message.from_wire(wire)
-            except (OSError, dns.exception.DNSException):
-                continue
-            item, query = sent.get((source, response.id), (None, None))
-            if item is None or not query.is_response(response):
-                continue
-            authoritative = response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
-            if authoritative or not item[2]:
-                done.add(item)
+            for sock in readable:
+                try:
+                    wire, source = sock.recvfrom(65535)
+                    response = dns.message.from_wire(wire)
+                except (OSError, dns.exception.DNSException):
+                    continue
+                item, query = sent.get((source[0], response.id), (None, None))
+                if item is None or not query.is_response(response):
+                    continue
+                authoritative = response.rcode() == dns.rcode.NOERROR and bool(response.flags & dns.flags.AA)
+                if authoritative or not item[2]:
+                    done.add(item)
+    finally:
+        for sock in sockets.values():
+            sock.close()
     return [item for item in pending if item not in done]

@@ -24,13 +24,19 @@ GOOD_ALGORITHMS = {8, 13, 14, 15, 16}
 WEEK = 7 * 86400
 
 
-def ask(address: str, name: str, rdtype: str, *, rd: bool = False, tcp: bool = False, dnssec: bool = True):
-    """One query; returns the response (dnspython raises on timeout or refused connection)."""
-    query = dns.message.make_query(name, rdtype, want_dnssec=dnssec, use_edns=0)
+def ask(address: str, name: str, rdtype: str, *, rd: bool = False, tcp: bool = False, dnssec: bool = True,
+        edns: bool = True):
+    """One query, asked again over TCP when the UDP answer is truncated; returns the response (dnspython
+    raises on timeout or refused connection)."""
+    query = dns.message.make_query(name, rdtype, want_dnssec=dnssec and edns, use_edns=0 if edns else False)
     if not rd:
         query.flags &= ~dns.flags.RD
-    send = dns.query.tcp if tcp else dns.query.udp
-    return send(query, address, timeout=TIMEOUT)
+    if tcp:
+        return dns.query.tcp(query, address, timeout=TIMEOUT)
+    response = dns.query.udp(query, address, timeout=TIMEOUT)
+    if response.flags & dns.flags.TC:
+        return dns.query.tcp(query, address, timeout=TIMEOUT)
+    return response
 
 
 def rrset(response, name: str, rdtype: str, section: str = "answer", covers: str | None = None):
@@ -97,6 +103,13 @@ def asn_of(lab: DnsLab, address: str) -> str | None:
     return b"".join(next(iter(txt)).strings).decode().split("|")[0].strip()
 
 
+def _authoritative(address: str, apex: str) -> bool:
+    try:
+        return bool(ask(address, apex, "NS").flags & dns.flags.AA)
+    except dns.exception.Timeout:
+        return False  # a silent server, or one that drops EDNS
+
+
 def zone_problems(lab: DnsLab, role: str) -> dict[str, str]:
     """check id -> "warn"/"fail" for every KINDNS zone check the role's zone does not pass."""
     zone = lab.zone_of(role)
@@ -107,10 +120,11 @@ def zone_problems(lab: DnsLab, role: str) -> dict[str, str]:
     parent_ns = {r.target.to_text() for r in rrset(referral, apex, "NS", "authority")}
     parent_ds = rrset(ask(lab.tld_server, apex, "DS"), apex, "DS")
     glue = {
-        r.name.to_text(): r[0].address for r in referral.additional if r.rdtype == dns.rdatatype.A
+        r.name.to_text(): r[0].address for r in referral.additional
+        if r.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
     }
     # The zone's own view comes from the first delegated server that answers for it authoritatively.
-    first = next(a for a in glue.values() if ask(a, apex, "NS").flags & dns.flags.AA)
+    first = next(a for a in glue.values() if _authoritative(a, apex))
     child_ns = {r.target.to_text() for r in rrset(ask(first, apex, "NS"), apex, "NS")}
     addresses = dict(glue)
     for host in child_ns - set(glue):
@@ -123,6 +137,10 @@ def zone_problems(lab: DnsLab, role: str) -> dict[str, str]:
             udp = ask(address, apex, "SOA")
         except dns.exception.Timeout:
             problems["transport"] = "fail"
+            try:
+                ask(address, apex, "SOA", edns=False)  # a server that only drops EDNS answers this
+            except dns.exception.Timeout:
+                problems["ns-authoritative"] = "fail"  # it answers nothing at all
             continue
         if udp.edns < 0:
             problems["transport"] = "fail"

@@ -86,8 +86,8 @@ def _unsigned_bytes(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
 
 
-def sign_zone(unsigned: Path, signed: Path, zone: str, key: ZoneKey, signing: Signing) -> None:
-    """Sign `unsigned` (which must already contain the key's DNSKEY) into `signed`."""
+def sign_zone(unsigned: Path, signed: Path, zone: str, keys: list[ZoneKey], signing: Signing) -> None:
+    """Sign `unsigned` (which must already contain the keys' DNSKEYs) into `signed`, every RRset by every key."""
     argv = [
         require_binary("dnssec-signzone", "bind9-utils"),
         "-n", "1",  # one worker thread: the zones are tiny and the lab signs several at once
@@ -96,14 +96,14 @@ def sign_zone(unsigned: Path, signed: Path, zone: str, key: ZoneKey, signing: Si
         "-o", zone,
         "-f", str(signed),
         "-d", str(signed.parent),  # its dsset- file goes there, not into the current directory
-        "-K", str(key.base.parent),
+        "-K", str(keys[0].base.parent),
         "-s", _relative(signing.inception),
         "-e", _relative(signing.expiration),
     ]
     if signing.nsec3:
         salt, iterations = signing.nsec3
         argv += ["-3", salt, "-H", str(iterations)]
-    argv += [str(unsigned), f"{key.base}.private"]
+    argv += [str(unsigned)] + [f"{key.base}.private" for key in keys]
     _run(argv, f"dnssec-signzone for {zone}")
 
 

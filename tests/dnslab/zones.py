@@ -5,7 +5,8 @@ Every role zone starts from the same well-run baseline — signed with ECDSAP256
 parent, two nameservers in different /24s of different AS numbers, AXFR refused, recursion off — and
 changes exactly one thing, so a check that flags anything else on it has a bug (EXPECTED_VERDICTS).
 Every address is a view of the one `named`, except ns2 of the good zone (Knot: software diversity) and
-ns2 of no-tcp (a UDP-only relay in front of a BIND view).
+ns2 of no-tcp, edns-drop and silent (fronts.py: a UDP-only relay and an EDNS-dropping one in front of a
+BIND view, and a server that reads and never answers).
 
 QNAME minimisation (after internet.nl): server 1 holds `qnamemin.<tld>`, which delegates `b.qnamemin` to
 server 2 (TXT HOORAY at `a.b.qnamemin`), and also a zone `a.b.qnamemin` of its own (TXT NO). Asked for the
@@ -17,15 +18,18 @@ Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.1.1        a.root-servers.<tld>          127.N.2.1    ns1.nic.<tld> (the TLD)
   127.N.10.i       ns1.<role>.<tld>  (AS 64501)  127.N.20.i   ns2.<role>.<tld>  (AS 64502)
                    (i from ROLES, then MUTABLE_ROLES)
-  127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the real server behind no-tcp's UDP relay
+  127.N.10.100+i   ns2 of same-subnet            127.N.20.100+i  the BIND view behind no-tcp's and edns-drop's fronts
   127.N.30.i       ns3 of ns-mismatch (AS 64503)
   127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
   127.N.50.1-4     resolvers: validating, non-validating, dot, closed
+  ::1              ns2 of ipv6, when this lab holds ::1 port 53 (one lab per machine can)
 Everything else in the block is AS 64500 in the ASN zone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .addresses import IPV6_ADDRESS
 
 DAY = 86400
 SERIAL = 2024010101
@@ -48,7 +52,14 @@ ROLES = {
     "lame": 13,
     "ns-mismatch": 14,
     "no-tcp": 15,
+    "edns-drop": 17,
+    "truncating": 18,
+    "silent": 19,
+    "ipv6": 20,
 }
+# Roles served on ::1, which only one lab on a machine can have (addresses.IPV6_ADDRESS): a lab that
+# could not take it has no such role.
+IPV6_ROLES = {"ipv6"}
 
 # Role zones that the tests can fix and break again while the lab runs (DnsLab.fix / DnsLab.break_),
 # numbered like ROLES. Kept out of ROLES and EXPECTED_VERDICTS: tables that iterate over the fixed roles
@@ -59,11 +70,14 @@ MUTABLE_ROLES = {
     "mutable": 16,
 }
 
-# role -> the KINDNS zone checks (ids of KINDNS.md) that must not pass on its zone, with their verdict;
-# every other zone check must pass. The lab's own tests hold the lab to this, and the engine's can too.
+# The lab's one verdict table, shared by the lab's own tests, the engine's live tests and the benchmark:
+# role -> every KINDNS zone check (ids of KINDNS.md) whose verdict on the role's zone is not "pass", with
+# that verdict ("fail", "warn", "error" or "n/a"); every other zone check must pass.
+UNSIGNED_NOT_APPLICABLE = {c: "n/a" for c in ("dnssec-valid", "dnssec-algorithm", "dnssec-nsec3-params",
+                                               "dnssec-signature-expiry")}
 EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
     "good": {},
-    "unsigned": {"dnssec-signed": "fail"},  # the other DNSSEC checks are n/a
+    "unsigned": {"dnssec-signed": "fail", **UNSIGNED_NOT_APPLICABLE},
     # One nameserver address cannot be in two /24s: diversity necessarily fails along with the count.
     "single-ns": {"ns-count": "fail", "ns-diversity": "warn"},
     "same-subnet": {"ns-diversity": "warn"},
@@ -78,7 +92,27 @@ EXPECTED_VERDICTS: dict[str, dict[str, str]] = {
     "lame": {"ns-authoritative": "fail"},
     "ns-mismatch": {"ns-consistency": "warn"},
     "no-tcp": {"transport": "fail"},
+    "edns-drop": {"transport": "fail"},
+    # Answers too big for UDP are truncated and asked again over TCP: nothing is wrong with the zone.
+    "truncating": {},
+    "silent": {"transport": "fail", "ns-authoritative": "fail"},
+    # ns2 on ::1 (AAAA glue, an IPv6 /48 of its own; no AS data for it, so diversity is judged on prefixes).
+    "ipv6": {},
 }
+
+
+def skip_without(lab, role: str) -> None:
+    """Skip a test of an IPv6 role in a lab that could not take ::1 (another lab on the machine has it)."""
+    if role in IPV6_ROLES and not lab.ipv6:
+        import pytest
+
+        pytest.skip("::1 port 53 is held by another DNS lab on this machine")
+
+
+def must_not_pass(verdicts: dict[str, str]) -> dict[str, str]:
+    """The failures and warnings of a row of the table (what a plain look at the zone can show)."""
+    return {check: verdict for check, verdict in verdicts.items() if verdict in ("fail", "warn")}
+
 
 # mutable role -> state ("broken", "fixed") -> the zone checks that must not pass in that state.
 MUTABLE_VERDICTS: dict[str, dict[str, dict[str, str]]] = {
@@ -98,8 +132,8 @@ class Nameserver:
 
     host: str
     address: str
-    program: str = "bind"  # "bind", "knot" or "udp-relay"
-    backend: str | None = None  # udp-relay only: the BIND address it forwards to
+    program: str = "bind"  # "bind", "knot", or a front of fronts.py: "udp-only", "drop-edns", "silent"
+    backend: str | None = None  # udp-only and drop-edns fronts: the BIND address they forward to
     in_parent: bool = True  # listed in the parent's delegation
     in_child: bool = True  # listed in the zone's own apex NS set
     serves_zone: bool = True  # False: the address exists but is not authoritative (lame)
@@ -112,6 +146,11 @@ class Nameserver:
         return self.backend or self.address
 
 
+def address_record(ns: Nameserver) -> str:
+    """The A or AAAA record of a nameserver's host name."""
+    return f"{ns.host}. IN {'AAAA' if ':' in ns.address else 'A'} {ns.address}"
+
+
 @dataclass
 class Signing:
     """How a zone is signed by dnssec-signzone; offsets are seconds from now."""
@@ -122,6 +161,7 @@ class Signing:
     inception: int = -DAY
     expiration: int = 30 * DAY
     ds_matches: bool = True  # False: the parent gets the DS of a key the zone never publishes
+    keys: int = 1  # keys that sign every RRset (-z); the DS is of the first
 
 
 @dataclass
@@ -135,6 +175,7 @@ class ZoneSpec:
     signing: Signing | None = None
     allow_transfer: bool = False
     role: str | None = None
+    bench: bool = False  # one of the benchmark's well-run copies (signed in-process, see signing.py)
 
     @property
     def fqdn(self) -> str:
@@ -164,7 +205,7 @@ class ZoneSpec:
             f"@ IN SOA {apex_ns[0].host}. {self.hostmaster} ( {serial} 3600 600 864000 300 )",
         ]
         lines += [f"@ IN NS {ns.host}." for ns in apex_ns]
-        lines += [f"{ns.host}. IN A {ns.address}" for ns in apex_ns if self.owns(ns.host)]
+        lines += [address_record(ns) for ns in apex_ns if self.owns(ns.host)]
         lines += self.records
         lines += delegations
         return "\n".join(lines) + "\n"
@@ -172,11 +213,7 @@ class ZoneSpec:
     def delegation(self, ds_records: list[str]) -> list[str]:
         """The lines the parent zone needs for this zone: NS, glue A records and DS."""
         lines = [f"{self.fqdn} IN NS {ns.host}." for ns in self.nameservers if ns.in_parent]
-        lines += [
-            f"{ns.host}. IN A {ns.address}"
-            for ns in self.nameservers
-            if ns.in_parent and self.owns(ns.host)
-        ]
+        lines += [address_record(ns) for ns in self.nameservers if ns.in_parent and self.owns(ns.host)]
         lines += [f"{self.fqdn} {ds}" for ds in ds_records]
         return lines
 
@@ -215,8 +252,10 @@ class LabPlan:
         return found
 
 
-def build_plan(octet: int) -> LabPlan:
-    """The lab's zones and addresses inside 127.<octet>.0.0/16."""
+def build_plan(octet: int, bench_zones: int = 0, ipv6: bool = False) -> LabPlan:
+    """The lab's zones and addresses inside 127.<octet>.0.0/16 (and ::1 with `ipv6`), with `bench_zones`
+    well-run copies of the good zone for the benchmark (bench-0001.<tld>, ... on the good zone's two
+    servers, BIND and Knot)."""
 
     def addr(third: int, fourth: int) -> str:
         return f"127.{octet}.{third}.{fourth}"
@@ -233,8 +272,15 @@ def build_plan(octet: int) -> LabPlan:
             signing=Signing(),
         )
     )
-    for role, n in {**ROLES, **MUTABLE_ROLES}.items():
+    roles = {role: n for role, n in ROLES.items() if ipv6 or role not in IPV6_ROLES}
+    for role, n in {**roles, **MUTABLE_ROLES}.items():
         zones.append(_role_zone(role, n, addr))
+    for number in range(1, bench_zones + 1):
+        bench = _role_zone("good", ROLES["good"], addr)
+        bench.name, bench.role, bench.bench = f"bench-{number:04d}.{TLD}", None, True
+        for ns in bench.nameservers:
+            ns.host = ns.host.replace(f"good.{TLD}", bench.name)
+        zones.append(bench)
 
     # QNAME minimisation test (internet.nl style); unsigned, insecurely delegated.
     qmin = f"qnamemin.{TLD}"
@@ -260,14 +306,13 @@ def build_plan(octet: int) -> LabPlan:
         "dot": addr(50, 3),
         "closed": addr(50, 4),
     }
-    roles = {role: f"{role}.{TLD}" for role in ROLES}
     return LabPlan(
         octet=octet,
         zones=zones,
         root_address=root_ns.address,
         root_server_name=root_ns.host,
         resolvers=resolvers,
-        roles=roles,
+        roles={role: f"{role}.{TLD}" for role in roles},
         mutable_roles={role: f"{role}.{TLD}" for role in MUTABLE_ROLES},
         signed_name=f"www.good.{TLD}",
         bogus_name=f"www.bad-ds.{TLD}",
@@ -318,6 +363,17 @@ def _role_zone(role: str, n: int, addr) -> ZoneSpec:
     elif role == "ns-mismatch":
         zone.nameservers.append(Nameserver(f"ns3.{name}", addr(30, n), in_parent=False))
     elif role == "no-tcp":
-        ns2.program = "udp-relay"
+        ns2.program = "udp-only"
         ns2.backend = addr(20, 100 + n)
+    elif role == "edns-drop":
+        ns2.program = "drop-edns"
+        ns2.backend = addr(20, 100 + n)
+    elif role == "truncating":
+        # Three RSA keys each sign every RRset: SOA, NS and DNSKEY answers with their RRSIGs outgrow
+        # the 1232 bytes a client offers over UDP.
+        zone.signing = Signing(algorithm="RSASHA256", bits=2048, keys=3)
+    elif role == "silent":
+        ns2.program = "silent"
+    elif role == "ipv6":
+        ns2.address = IPV6_ADDRESS
     return zone
