@@ -138,6 +138,8 @@ class Resolver(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(String(45), index=True)
+    # Where the resolver answers DNS over HTTPS (RFC 8484), when the operator says so; the checks probe it.
+    doh_url: Mapped[Optional[str]] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     organisation: Mapped[Organisation] = relationship(back_populates="resolvers")

@@ -143,4 +143,22 @@ def _doh_urls(values: tuple[str, ...], addresses: list[str]) -> dict[str, str]:
     return urls
 
 
-commands = [check_command, check_resolver_command]
+@click.command("rejudge")
+@click.argument("run_id", type=int)
+@with_appcontext
+def rejudge_command(run_id: int) -> None:
+    """Judge the stored check run RUN_ID again from what was collected, with today's checks and policy (no
+    query is sent), and store the new verdicts."""
+    from .runs import rejudge_run
+
+    try:
+        changes = rejudge_run(run_id)
+    except (LookupError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if not changes:
+        click.echo(f"Run {run_id}: judged again, no verdict changed.")
+    for check_id, before, after in changes:
+        click.echo(f"Run {run_id}: {check_id}: {before or 'new'} -> {after}")
+
+
+commands = [check_command, check_resolver_command, rejudge_command]

@@ -56,6 +56,9 @@ class CheckRun(db.Model):
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     duration_ms: Mapped[Optional[int]] = mapped_column(Integer)
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # What the engine collected (kindns.checks.snapshot_to_dict), so that the run can be judged again after a
+    # change of the checks or the policy without asking the servers again (runs.rejudge_run).
+    snapshot: Mapped[Optional[dict]] = mapped_column(JSON, deferred=True)
 
     organisation: Mapped[Organisation] = relationship()
     zone: Mapped[Optional[Zone]] = relationship()

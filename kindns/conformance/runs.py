@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..checks import CheckConfig, run_resolver_checks, run_zone_checks
+from .. import audit
 from ..extensions import db
 from ..models import Organisation, OrganisationStatus, User
 from .models import ACTIVE, CheckResult, CheckRun, RunStatus
@@ -151,7 +152,8 @@ def _measure(target: Target):
         return run_zone_checks([target.label], config)[0]
     organisation = target.organisation
     addresses = [r.address for r in organisation.resolvers]
-    reports = run_resolver_checks(addresses, resolver_category(organisation), config)
+    doh_urls = {r.address: r.doh_url for r in organisation.resolvers if r.doh_url}
+    reports = run_resolver_checks(addresses, resolver_category(organisation), config, doh_urls=doh_urls)
     return next(r for r in reports if r.target == target.label)
 
 
@@ -181,13 +183,48 @@ def execute_run(run_id: int) -> CheckRun | None:
     except Exception as exc:  # noqa: BLE001 - a job must record any failure of the engine, not vanish
         log.exception("check run %s of %s failed", run.id, run.target)
         return _fail(run, f"{type(exc).__name__}: {exc}", began)
-    run.results = [
-        CheckResult(check_id=outcome.id, verdict=outcome.verdict, practices=list(outcome.practices),
-                    summary=outcome.summary, evidence=outcome.evidence, advice=outcome.advice)
-        for outcome in report.checks
-    ]
+    _store_outcomes(run, report)
+    run.snapshot = report.snapshot
     run.status, run.finished_at = RunStatus.DONE.value, now()
     run.duration_ms = report.duration_ms or int((time.monotonic() - began) * 1000)
     db.session.commit()
     return run
+
+
+def _store_outcomes(run: CheckRun, report) -> None:
+    """The engine's outcomes as the run's result rows: a check already stored is updated in place (a dispute
+    keeps pointing at it), a new one added, one the engine no longer has removed."""
+    stored = {result.check_id: result for result in run.results}
+    rows = []
+    for outcome in report.checks:
+        row = stored.get(outcome.id) or CheckResult(check_id=outcome.id)
+        row.verdict, row.practices, row.summary = outcome.verdict, list(outcome.practices), outcome.summary
+        row.evidence, row.advice = outcome.evidence, outcome.advice
+        rows.append(row)
+    run.results = rows
+
+
+def rejudge_run(run_id: int) -> list[tuple[str, str | None, str]]:
+    """Judge a finished run again from its stored snapshot, with today's checks and policy, and store the new
+    verdicts (no query is sent). Returns (check id, verdict before or None, verdict now) for what changed.
+    Raises LookupError for an unknown run, ValueError for one that has no snapshot to judge."""
+    from ..checks import SnapshotFormatError, rejudge
+
+    run = db.session.get(CheckRun, run_id)
+    if run is None:
+        raise LookupError(f"no check run {run_id}")
+    if run.status != RunStatus.DONE.value or not run.snapshot:
+        raise ValueError(f"run {run_id} has no stored snapshot to judge again")
+    try:
+        report = rejudge(run.snapshot)
+    except SnapshotFormatError as exc:
+        raise ValueError(f"run {run_id}: the stored snapshot cannot be read ({exc})") from None
+    before = {result.check_id: result.verdict for result in run.results}
+    _store_outcomes(run, report)
+    changes = [(r.check_id, before.get(r.check_id), r.verdict) for r in run.results
+               if before.get(r.check_id) != r.verdict]
+    audit.record("check.rejudged", run.organisation, None, target=run.target, run_id=run.id,
+                 changes=[{"check": c, "before": b, "after": a} for c, b, a in changes])
+    db.session.commit()
+    return changes
 

@@ -86,6 +86,10 @@ class ResolversForm(ListForm):
         self.entries.label.text = _l("Resolver addresses, IPv4 or IPv6 (one per line)")
 
 
+class DohUrlForm(FlaskForm):
+    url = URLField(_l("DNS-over-HTTPS address"), filters=[_strip], validators=[Optional(), Length(max=500)])
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Colleague's email address"), filters=[_strip], validators=[
         DataRequired(), Length(max=MAX_EMAIL_LENGTH), Email(check_deliverability=False),

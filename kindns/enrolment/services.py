@@ -7,6 +7,7 @@ once, so a refused change leaves nothing half-saved. Errors the operator can fix
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 import re
 import smtplib
 import unicodedata
@@ -318,6 +319,28 @@ def add_resolvers(organisation: Organisation, user: User, text: str) -> AddResul
     runs = _first_runs(resolvers, user)
     db.session.commit()
     return AddResult(added=addresses, runs=runs)
+
+
+MAX_URL_LENGTH = 500
+
+
+def set_doh_url(resolver: Resolver, user: User, url: str) -> bool:
+    """Declare (or, with an empty `url`, withdraw) the resolver's DNS-over-HTTPS address, which its checks then
+    probe; returns whether it changed."""
+    url = url.strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
+            raise EnrolmentError(_("Enter the DNS-over-HTTPS address as a URL starting with https://, "
+                                   "e.g. https://dns.example.net/dns-query."))
+    new = url or None
+    if new == resolver.doh_url:
+        return False
+    record("resolver.doh_url_set", resolver.organisation, user, address=resolver.address, old=resolver.doh_url,
+           new=new)
+    resolver.doh_url = new
+    db.session.commit()
+    return True
 
 
 def remove_zone(zone: Zone, user: User) -> None:

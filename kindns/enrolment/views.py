@@ -17,7 +17,7 @@ from ..extensions import limiter
 from ..jobs import queue_runs
 from ..practices import kinds_of
 from . import services, status
-from .forms import InviteForm, OrganisationForm, ResolversForm, ZonesForm, assessment_form
+from .forms import DohUrlForm, InviteForm, OrganisationForm, ResolversForm, ZonesForm, assessment_form
 
 bp = Blueprint("enrolment", __name__)
 
@@ -115,6 +115,8 @@ def _list_page(organisation, kind: str, form, adder):
         f"enrolment/{kind}.html", form=form, organisation=organisation,
         relevant=("zone" if kind == "zones" else "resolver") in wants,
         conflicts=services.zones_declared_elsewhere(organisation) if kind == "zones" else set(),
+        doh_forms={r.id: DohUrlForm(prefix=f"doh-{r.id}", data={"url": r.doh_url or ""})
+                   for r in organisation.resolvers} if kind == "resolvers" else {},
     )
 
 
@@ -157,6 +159,28 @@ def delete_resolver(organisation, resolver_id: int):
             _("Remove the resolver"), url_for(".resolvers"), danger=True)
     services.remove_resolver(resolver, current_user)
     flash(_("Resolver %(address)s removed.", address=resolver.address), "success")
+    return redirect(url_for(".resolvers"))
+
+
+@bp.post("/dashboard/resolvers/<int:resolver_id>/doh")
+@organisation_required
+def resolver_doh(organisation, resolver_id: int):
+    resolver = (find_target(KINDS["resolver"], resolver_id, organisation.id) or abort(404)).row
+    form = DohUrlForm(prefix=f"doh-{resolver.id}")
+    if form.validate_on_submit():
+        try:
+            changed = services.set_doh_url(resolver, current_user, form.url.data or "")
+        except services.EnrolmentError as error:
+            _flash_errors(error)
+        else:
+            if changed:
+                flash(_("Saved: the next check of %(address)s looks at its DNS over HTTPS too.",
+                        address=resolver.address) if resolver.doh_url else
+                      _("Saved: %(address)s has no DNS-over-HTTPS address any more.", address=resolver.address),
+                      "success")
+    else:
+        for error in form.url.errors:
+            flash(error, "error")
     return redirect(url_for(".resolvers"))
 
 
