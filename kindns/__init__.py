@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=os.path.join(root, "static"),
     )
     from .config import settings_from_environment
+    from .ids import register_id_converter
 
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config is None:
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     register_extensions(app)
+    register_id_converter(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)
