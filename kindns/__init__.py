@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .config import settings_from_environment
     from .ids import register_id_converter
+    from .security import register_security_headers, register_trusted_hosts
 
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config is None:
@@ -40,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         count = app.config["KINDNS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    register_trusted_hosts(app)
+    register_security_headers(app)
     register_extensions(app)
     register_id_converter(app)
     register_blueprints(app)

@@ -17,6 +17,11 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str]:
+    """A list from a variable of comma- or space-separated words."""
+    return os.environ.get(name, "").replace(",", " ").split()
+
+
 def _secret_key(instance_path: Path) -> str:
     """The key from KINDNS_SECRET_KEY, else one generated once into the instance folder."""
     from_env = os.environ.get("KINDNS_SECRET_KEY")
@@ -49,6 +54,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_MAIL_FROM": os.environ.get("KINDNS_MAIL_FROM", "KINDNS Registry <noreply@localhost>"),
         "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
         "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
+        # Host names served; without KINDNS_BASE_URL, 127.0.0.1 and localhost when empty (kindns.security).
+        "KINDNS_TRUSTED_HOSTS": _env_list("KINDNS_TRUSTED_HOSTS"),
         "KINDNS_REDIS_URL": redis_url,
         # Rate limits share Redis when there is one, so every web worker counts together.
         "RATELIMIT_STORAGE_URI": os.environ.get("KINDNS_RATELIMIT_STORAGE_URI", redis_url or "memory://"),

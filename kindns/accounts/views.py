@@ -34,14 +34,6 @@ def _invalid_link(message: str, action_url: str, action_label: str):
                            action_label=action_label), 400
 
 
-@bp.after_request
-def _no_referrer_for_tokens(response):
-    """Links with a token in their path must not leak it to other sites through the Referer header."""
-    if request.view_args and "token" in request.view_args:
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @_post_limit("KINDNS_REGISTER_RATE_LIMIT", "5 per minute; 20 per hour")
 def register():
