@@ -72,12 +72,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
-    from .models import User
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_session)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -23,6 +23,7 @@ from ..audit import record
 from ..extensions import db
 from ..mail import absolute_url, send_mail
 from ..models import Invitation, User
+from ..ids import MAX_DATABASE_ID, parse_bounded_int
 from ..tokens import make_token, read_token
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,30 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# --- sessions ---------------------------------------------------------------------------------------------
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session belongs to, from the id `User.get_id` stored in it ("<id>:<session version>");
+    None when the account is gone or its sessions were ended since (Flask-Login then logs the visitor out)."""
+    user_id, _, version = session_id.partition(":")
+    user_id, version = parse_bounded_int(user_id, MAX_DATABASE_ID), parse_bounded_int(version, MAX_DATABASE_ID)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or version != user.session_version:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user`, on every device: a session cookie copied before is worthless after."""
+    user.session_version = (user.session_version or 0) + 1  # None on an account not saved yet
+
+
+def _set_password(user: User, password: str) -> None:
+    """A new password ends the sessions opened with the old one (whoever else knew it is logged out)."""
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
 # --- registration and confirmation -----------------------------------------------------------------------
 
 def send_confirmation(user: User) -> bool:
@@ -169,7 +194,8 @@ def register_account(email: str, password: str) -> User | None:
 
 
 def confirm_email(token: str) -> User:
-    """Confirm the address a confirmation link was sent to; the link works once."""
+    """Confirm the address a confirmation link was sent to; the link works once. Logging its owner in is the
+    view's choice: never when someone else is logged in (see `accounts.views.confirm_email`)."""
     max_age = current_app.config.get("KINDNS_EMAIL_CONFIRM_MAX_AGE", DEFAULT_CONFIRM_MAX_AGE)
     payload = read_token("confirm-email", token, max_age=max_age)
     user = None
@@ -234,7 +260,7 @@ def reset_password(token: str, new_password: str) -> User:
     problem = password_problem(new_password, user.email)
     if problem:
         raise InvalidAccountData(problem)
-    user.password_hash = generate_password_hash(new_password)
+    _set_password(user, new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = _now()
     db.session.commit()
@@ -322,7 +348,7 @@ def create_admin(email: str, password: str | None = None) -> tuple[User, bool]:
     if created:
         user = User(email=email, organisation_role="member")
         db.session.add(user)
-    user.password_hash = generate_password_hash(password)
+    _set_password(user, password)
     user.email_confirmed_at = _now()
     user.is_staff = True
     db.session.commit()

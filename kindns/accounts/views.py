@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from . import services
 from .forms import (ForgotPasswordForm, InvitationAcceptForm, InvitationAccountForm, LoginForm, RegisterForm,
                     ResetPasswordForm)
@@ -58,6 +58,12 @@ def confirm_email(token: str):
     except InvalidLink as error:
         return _invalid_link(error.message, url_for("accounts.login"),
                              _("Log in (an unconfirmed account gets a new link)"))
+    if current_user.is_authenticated and current_user.id != user.id:
+        # Never switch the account someone is using: a link an attacker got them to open would otherwise log
+        # them into the attacker's account, where what they type next is the attacker's to read.
+        flash(_("%(email)s is confirmed. You are still logged in as %(current)s.",
+                email=user.email, current=current_user.email), "success")
+        return redirect(url_for(DASHBOARD))
     login_user(user)
     flash(_("Thank you: your address is confirmed and you are logged in."), "success")
     return redirect(url_for(DASHBOARD))
@@ -85,8 +91,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: the session version goes up, so no copy of any session cookie of this account
+    (this device's, another device's, a stolen one) opens anything any more."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
-    flash(_("You have logged out."), "success")
+    flash(_("You have logged out, here and on every other device."), "success")
     return redirect(url_for("directory.index"))
 
 
