@@ -37,7 +37,8 @@ def _secret_key(instance_path: Path) -> str:
 def settings_from_environment(instance_path: str) -> dict:
     """Flask settings for this process, read from KINDNS_* environment variables."""
     instance = Path(instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # The database, the queue, the outbox and the secret key live here: the owner's alone when we create it.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     redis_url = os.environ.get("KINDNS_REDIS_URL", "")
     return {
         "SECRET_KEY": _secret_key(instance),
