@@ -10,6 +10,19 @@ import secrets
 from pathlib import Path
 
 
+# Every rate limit and its default; each can be set by the environment variable of the same name.
+RATE_LIMITS = {
+    "KINDNS_LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_REGISTER_RATE_LIMIT": "5 per minute; 20 per hour",
+    "KINDNS_FORGOT_PASSWORD_RATE_LIMIT": "5 per minute; 20 per hour",
+    "KINDNS_RESET_PASSWORD_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_INVITATION_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_INVITE_RATE_LIMIT": "10 per minute; 50 per day",
+    "KINDNS_CHECK_NOW_LIMIT": "10 per hour",
+    "KINDNS_API_RATE_LIMIT": "300 per minute",
+}
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -58,10 +71,16 @@ def settings_from_environment(instance_path: str) -> dict:
         # Host names served; without KINDNS_BASE_URL, 127.0.0.1 and localhost when empty (kindns.security).
         "KINDNS_TRUSTED_HOSTS": _env_list("KINDNS_TRUSTED_HOSTS"),
         "KINDNS_REDIS_URL": redis_url,
-        # Rate limits share Redis when there is one, so every web worker counts together.
+        # Rate limits share Redis when there is one, so every web worker counts together; in memory, each
+        # process counts alone (kindns.security warns when several gunicorn workers do).
         "RATELIMIT_STORAGE_URI": os.environ.get("KINDNS_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_ENABLED": _env_bool("KINDNS_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Registries sharing one Redis keep their counts apart, as their queues (KINDNS_QUEUE_NAME).
+        "RATELIMIT_KEY_PREFIX": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
+        # Per client address (per account for invitations, per organisation for "check now"), in
+        # Flask-Limiter's notation.
+        **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
         "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),
         "KINDNS_EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("KINDNS_EMAIL_CONFIRM_MAX_AGE", str(3 * 24 * 3600))),
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
@@ -74,7 +93,6 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
         "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
         "KINDNS_CHECK_INTERVAL_HOURS": float(os.environ.get("KINDNS_CHECK_INTERVAL_HOURS", "24")),
-        "KINDNS_CHECK_NOW_LIMIT": os.environ.get("KINDNS_CHECK_NOW_LIMIT", "10 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),
@@ -87,5 +105,4 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_LANGUAGES": ["en"],
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
-        "KINDNS_API_RATE_LIMIT": os.environ.get("KINDNS_API_RATE_LIMIT", "300/minute"),
     }

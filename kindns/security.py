@@ -72,3 +72,16 @@ def register_trusted_hosts(app: Flask) -> None:
         log.warning("KINDNS_BASE_URL is not set: links in mail are built from the request's host, so only "
                     "requests for %s are served (KINDNS_TRUSTED_HOSTS). Set KINDNS_BASE_URL in production.",
                     ", ".join(app.config["TRUSTED_HOSTS"]))
+
+
+def warn_if_rate_limits_are_per_process(app: Flask, processes: int) -> bool:
+    """Say loudly when `processes` web processes would each keep their own rate-limit counts (in memory):
+    each would then allow the whole limit, so 2 gunicorn workers allow twice the logins. Returns whether
+    it warned. Called by gunicorn.conf.py, which knows the number of workers."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if processes <= 1 or not storage.startswith("memory://") or not app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    log.warning("RATE LIMITS ARE NOT SHARED: %d worker processes each count in their own memory, so every "
+                "rate limit allows %d times its configured value. Set KINDNS_REDIS_URL (or "
+                "KINDNS_RATELIMIT_STORAGE_URI) so that all processes count together.", processes, processes)
+    return True

@@ -19,9 +19,9 @@ bp = Blueprint("accounts", __name__)
 DASHBOARD = "enrolment.dashboard"
 
 
-def _post_limit(config_key: str, default: str):
-    """A per-client-address rate limit on POST, tunable through the app config."""
-    return limiter.limit(lambda: current_app.config.get(config_key, default), methods=["POST"])
+def _post_limit(config_key: str):
+    """A per-client-address rate limit on POST, from the app config (kindns.config.RATE_LIMITS)."""
+    return limiter.limit(lambda: current_app.config[config_key], methods=["POST"])
 
 
 def _after_login(target: str | None):
@@ -35,7 +35,7 @@ def _invalid_link(message: str, action_url: str, action_label: str):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@_post_limit("KINDNS_REGISTER_RATE_LIMIT", "5 per minute; 20 per hour")
+@_post_limit("KINDNS_REGISTER_RATE_LIMIT")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for(DASHBOARD))
@@ -70,7 +70,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_post_limit("KINDNS_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_LOGIN_RATE_LIMIT")
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -102,7 +102,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_post_limit("KINDNS_FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 20 per hour")
+@_post_limit("KINDNS_FORGOT_PASSWORD_RATE_LIMIT")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -113,7 +113,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@_post_limit("KINDNS_RESET_PASSWORD_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_RESET_PASSWORD_RATE_LIMIT")
 def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
@@ -133,7 +133,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-@_post_limit("KINDNS_INVITATION_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_INVITATION_RATE_LIMIT")
 def accept_invitation(token: str):
     try:
         invitation = services.invitation_from_token(token)
