@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import gettext
+from werkzeug.exceptions import SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,21 @@ def trusted_hosts(config: Mapping[str, Any]) -> list[str] | None:
 
 
 def register_trusted_hosts(app: Flask) -> None:
-    """Answer 400 to requests for any other host than the trusted ones (see `trusted_hosts`)."""
+    """Answer 400 to requests for any other host than the trusted ones (see `trusted_hosts`).
+
+    Call before the extensions are bound, so that the refusal comes before anything else a request does:
+    for an untrusted host Flask has no URL adapter, so a CSRF check or an error page that builds a link
+    would fail on it."""
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+
+    @app.before_request
+    def refuse_untrusted_host():
+        if isinstance(request.routing_exception, SecurityError):
+            return app.response_class(gettext("This registry does not answer to the host name %(host)s.",
+                                              host=request.headers.get("Host", "")[:100]),
+                                      status=400, mimetype="text/plain")
+        return None
+
     if not app.config["KINDNS_BASE_URL"]:
         log.warning("KINDNS_BASE_URL is not set: links in mail are built from the request's host, so only "
                     "requests for %s are served (KINDNS_TRUSTED_HOSTS). Set KINDNS_BASE_URL in production.",

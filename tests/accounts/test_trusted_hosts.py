@@ -26,6 +26,19 @@ def test_a_forged_host_gets_400_and_no_reset_link_is_mailed(client, outbox):
     assert outbox() == []
 
 
+def test_a_forged_host_is_refused_before_anything_else_runs(app, client):
+    # Error pages that build links (url_for) cannot run for an untrusted host: Flask then has no URL adapter.
+    from flask import url_for
+
+    app.register_error_handler(400, lambda error: (url_for("directory.index"), 400))
+    app.register_error_handler(404, lambda error: (url_for("directory.index"), 404))
+
+    for method, path in [("POST", "/forgot-password"), ("GET", "/no-such-page"), ("GET", "/api/v1/regions")]:
+        response = client.open(path, method=method, headers=EVIL)
+        assert response.status_code == 400, path
+        assert response.get_data(as_text=True) == "This registry does not answer to the host name evil.example."
+
+
 @pytest.mark.parametrize("url, data", [
     ("/register", {"email": "new@example.net", "password": "a long enough password",
                    "password_confirm": "a long enough password"}),
