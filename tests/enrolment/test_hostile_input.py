@@ -117,15 +117,14 @@ def test_bidi_controls_are_stripped_from_the_names_people_read(client, auth):
     assert organisation.contact_name == "Mallory NOC"
 
 
-def test_bidi_controls_are_stripped_from_champion_citations(client, auth):
+def test_bidi_controls_are_stripped_from_champion_citations(client):
+    from kindns.admin.services import designate_champion
+
     organisation = make_organisation("Cited Networks", approved=True)
-    auth.login_as(make_user(is_staff=True))
 
-    response = post_form(client, "/admin/champions",
-                         {"organisation": organisation.id, "citation": f"Trained 40 {RLO}sreenigne{RLO} in 2026."},
-                         page="/admin/champions")
+    designate_champion(organisation, make_user(is_staff=True), f"Trained 40 {RLO}sreenigne{RLO} in 2026.")
 
-    assert response.status_code == 302
     db.session.expire_all()
     assert organisation.champion_citation == "Trained 40 sreenigne in 2026."
-    assert RLO not in text(client.get("/champions"))
+    page = text(client.get("/champions"))
+    assert "Trained 40 sreenigne in 2026." in page and RLO not in page
