@@ -22,9 +22,9 @@ from zxcvbn import zxcvbn
 
 from ..audit import record
 from ..extensions import db
+from ..ids import MAX_DATABASE_ID, parse_bounded_int
 from ..mail import absolute_url, send_mail
 from ..models import Invitation, User
-from ..ids import MAX_DATABASE_ID, parse_bounded_int
 from ..tokens import make_token, read_token
 
 log = logging.getLogger(__name__)
