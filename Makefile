@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run test bench install install-dev system-deps migrate messages translations clean
+.PHONY: run test bench bench-load install install-dev system-deps migrate messages translations clean
 LANGUAGES := es pt_BR fr
 
 $(BIN)/python:
@@ -46,6 +46,12 @@ test: install-dev system-deps translations
 bench: install-dev
 	./scripts/install-system-deps.sh --bench
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+## Load test of the web app on loopback: gunicorn with two workers, rate limits in Redis (127.0.0.1:6379 or
+## KINDNS_TEST_REDIS_URL), 200 connections for 60 s with wrk (never part of `make test`).
+bench-load: install-dev
+	./scripts/install-system-deps.sh --bench
+	$(BIN)/python -m tests.load $(LOAD_ARGS)
 
 ## Update the catalogues from the code: extract every translatable string into translations/messages.pot,
 ## then merge it into each language's messages.po (new strings arrive untranslated; see the README).

@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .config import settings_from_environment
     from .errors import register_error_handlers
+    from .ids import register_id_converter
+    from .security import register_security_headers, register_trusted_hosts
 
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config is None:
@@ -40,7 +42,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         count = app.config["KINDNS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    register_trusted_hosts(app)
+    register_security_headers(app)
     register_extensions(app)
+    register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -70,15 +75,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
     from .jobs import init_queue
-    from .models import User
 
     init_queue(app)
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_session)
 
 
 def register_blueprints(app: Flask) -> None:

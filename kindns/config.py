@@ -10,11 +10,29 @@ import secrets
 from pathlib import Path
 
 
+# Every rate limit and its default; each can be set by the environment variable of the same name.
+RATE_LIMITS = {
+    "KINDNS_LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_REGISTER_RATE_LIMIT": "5 per minute; 20 per hour",
+    "KINDNS_FORGOT_PASSWORD_RATE_LIMIT": "5 per minute; 20 per hour",
+    "KINDNS_RESET_PASSWORD_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_INVITATION_RATE_LIMIT": "10 per minute; 50 per hour",
+    "KINDNS_INVITE_RATE_LIMIT": "10 per minute; 50 per day",
+    "KINDNS_CHECK_NOW_LIMIT": "10 per hour",
+    "KINDNS_API_RATE_LIMIT": "300 per minute",
+}
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    """A list from a variable of comma- or space-separated words."""
+    return os.environ.get(name, "").replace(",", " ").split()
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -32,7 +50,8 @@ def _secret_key(instance_path: Path) -> str:
 def settings_from_environment(instance_path: str) -> dict:
     """Flask settings for this process, read from KINDNS_* environment variables."""
     instance = Path(instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # The database, the queue, the outbox and the secret key live here: the owner's alone when we create it.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     redis_url = os.environ.get("KINDNS_REDIS_URL", "")
     return {
         "SECRET_KEY": _secret_key(instance),
@@ -49,14 +68,22 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_MAIL_FROM": os.environ.get("KINDNS_MAIL_FROM", "KINDNS Registry <noreply@localhost>"),
         "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
         "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
+        # Host names served; without KINDNS_BASE_URL, 127.0.0.1 and localhost when empty (kindns.security).
+        "KINDNS_TRUSTED_HOSTS": _env_list("KINDNS_TRUSTED_HOSTS"),
         "KINDNS_REDIS_URL": redis_url,
         # The job queue: on Redis when there is one, else in a SQLite file beside the database.
         "KINDNS_QUEUE_NAME": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
         "KINDNS_QUEUE_FILE": os.environ.get("KINDNS_QUEUE_FILE", str(instance / "jobs.sqlite3")),
-        # Rate limits share Redis when there is one, so every web worker counts together.
+        # Rate limits share Redis when there is one, so every web worker counts together; in memory, each
+        # process counts alone (kindns.security warns when several gunicorn workers do).
         "RATELIMIT_STORAGE_URI": os.environ.get("KINDNS_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_ENABLED": _env_bool("KINDNS_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Registries sharing one Redis keep their counts apart, as their queues (KINDNS_QUEUE_NAME).
+        "RATELIMIT_KEY_PREFIX": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
+        # Per client address (per account for invitations, per organisation for "check now"), in
+        # Flask-Limiter's notation.
+        **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
         "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),
         "KINDNS_EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("KINDNS_EMAIL_CONFIRM_MAX_AGE", str(3 * 24 * 3600))),
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
@@ -69,7 +96,6 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
         "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
         "KINDNS_CHECK_INTERVAL_HOURS": float(os.environ.get("KINDNS_CHECK_INTERVAL_HOURS", "24")),
-        "KINDNS_CHECK_NOW_LIMIT": os.environ.get("KINDNS_CHECK_NOW_LIMIT", "10 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),
@@ -85,5 +111,4 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_LANGUAGES": ["en", "es", "pt_BR", "fr"],
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
-        "KINDNS_API_RATE_LIMIT": os.environ.get("KINDNS_API_RATE_LIMIT", "300/minute"),
     }

@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+import os
 import sqlite3
 
 from sqlalchemy import MetaData, event
@@ -35,6 +36,21 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "do_connect")
+def _create_sqlite_file_for_its_owner_only(dialect, _record, cargs, _cparams) -> None:
+    # SQLite creates a missing database file with the process's umask (usually readable by every local
+    # user): create it first, empty and 0600, like the secret key. An existing file keeps its mode.
+    if dialect.name != "sqlite" or not cargs:
+        return
+    path = str(cargs[0])
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
 
 
 @event.listens_for(Engine, "connect")

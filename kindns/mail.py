@@ -89,9 +89,10 @@ def read_outbox(outbox: str | Path) -> list[EmailMessage]:
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute link for a mail, under KINDNS_BASE_URL when it is set.
 
-    Set it in production: otherwise links follow the request's Host header, which a client chooses (a
-    password-reset link could be made to point elsewhere). Outside a request (the worker) Flask's url_for
-    cannot build absolute links at all without SERVER_NAME, so the base URL is used there too."""
+    Set it in production. Without it, a link mailed from a request follows the request's host, which is then
+    one of KINDNS_TRUSTED_HOSTS (kindns.security refuses any other Host header, so a forged one cannot point
+    a password-reset link elsewhere). Outside a request (the worker) Flask's url_for cannot build absolute
+    links at all without SERVER_NAME, so the base URL is used there too."""
     config = current_app.config
     base_url = config.get("KINDNS_BASE_URL", "")
     if not base_url and (has_request_context() or config.get("SERVER_NAME")):

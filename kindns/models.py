@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -42,8 +42,14 @@ class User(UserMixin, db.Model):
     # The language the user chose (a Babel locale name such as "pt_BR"): pages and the mail sent to them.
     language: Mapped[Optional[str]] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    # Part of every session's id (`get_id`): raising it ends every session opened before (logout, new password).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Optional["Organisation"]] = relationship(back_populates="members")
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: "<id>:<session version>", stored in the session cookie."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

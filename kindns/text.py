@@ -1,6 +1,6 @@
-"""Text as people compare it: sorted by the Unicode Collation Algorithm (pyuca: "Åland" beside "Albania",
-"Côte d'Ivoire" among the Cs, whatever the language), and searched without case or accents ("Solucao" finds
-"Solução")."""
+"""Text that people type, read and look for: names cleaned for display, sorted by the Unicode Collation
+Algorithm (pyuca: "Åland" beside "Albania", "Côte d'Ivoire" among the Cs), and searched without case or accents
+("Solucao" finds "Solução")."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,15 @@ import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
+# Unicode's explicit directional formatting characters (UAX #9): embeddings and overrides (U+202A-U+202E),
+# isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). In a name they can make the text shown
+# differ from the text stored ("evil\u202eelgoog" reads "evilgoogle"), and no name needs them to be read.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_display_text(text: str) -> str:
+    """`text` as stored for display: bidi control characters removed and runs of white space made one space."""
+    return " ".join(BIDI_CONTROLS.sub("", text).split())
 
 
 @lru_cache(maxsize=1)

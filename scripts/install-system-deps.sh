@@ -12,7 +12,10 @@ have unbound-control || need+=(unbound)
 have knotd || need+=(knot)
 have chromium || need+=(chromium)
 have ip || need+=(iproute2)
-if [ "${1:-}" = "--bench" ]; then have zonemaster-cli || need+=(zonemaster-cli); fi
+if [ "${1:-}" = "--bench" ]; then
+  have zonemaster-cli || need+=(zonemaster-cli)
+  have wrk || need+=(wrk)  # the web load test (make bench-load)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -168,7 +168,7 @@ class AuthActions:
         with self._app.test_request_context(environ_base=self._client.environ_base):
             identifier = _create_identifier()
         with self._client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
             session["_id"] = identifier
 

@@ -25,7 +25,8 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
         validators=[DataRequired(_l("Choose a password.")),
                     Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
                            message=_l("The password must be between %(min)d and %(max)d characters long."))],
-        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+        description=_l("At least %(min)d characters and hard to guess: a few unrelated words work well.",
+                       min=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD_LENGTH},
     )
     confirm = PasswordField(

@@ -18,9 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from ..audit import record
 from ..extensions import db
+from ..ids import MAX_DATABASE_ID, parse_bounded_int
 from ..mail import absolute_url, send_mail
 from ..models import Invitation, User
 from ..tokens import make_token, read_token
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" by an online or throttled attack
+# zxcvbn refuses longer input (its cost grows fast); the first 72 characters of a long passphrase are plenty.
+ZXCVBN_MAX_LENGTH = 72
 MAX_EMAIL_LENGTH = 254
 # How long a confirmation link stays valid when KINDNS_EMAIL_CONFIRM_MAX_AGE is not configured.
 DEFAULT_CONFIRM_MAX_AGE = 3 * 24 * 3600
@@ -84,7 +89,20 @@ def password_problem(password: str, email: str = "") -> str | None:
         return _("The password must be at most %(max)d characters long.", max=MAX_PASSWORD_LENGTH)
     if email and password.strip().lower() == normalise_email(email):
         return _("The password must not be your email address.")
+    if is_guessable(password, email):
+        return _("This password is too easy to guess: it is a common or leaked password, or made of repeats, "
+                 "sequences or your address. A few unrelated words make a strong one.")
     return None
+
+
+def is_guessable(password: str, email: str = "") -> bool:
+    """Whether a password falls to a guessing attack, as NIST SP 800-63B asks to check: zxcvbn's estimate
+    against its lists of common and leaked passwords, words and names, keyboard patterns, repeats and
+    sequences, and the account's own address. Scores 0-2 (under about 10^10 guesses) are refused."""
+    local_part = email.partition("@")[0]
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH],
+                    user_inputs=[email, local_part, "kindns", "registry", "icann"] if email else ["kindns"])
+    return result["score"] < MIN_PASSWORD_SCORE
 
 
 def email_problem(email: str) -> str | None:
@@ -130,6 +148,30 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# --- sessions ---------------------------------------------------------------------------------------------
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session belongs to, from the id `User.get_id` stored in it ("<id>:<session version>");
+    None when the account is gone or its sessions were ended since (Flask-Login then logs the visitor out)."""
+    user_id, _, version = session_id.partition(":")
+    user_id, version = parse_bounded_int(user_id, MAX_DATABASE_ID), parse_bounded_int(version, MAX_DATABASE_ID)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or version != user.session_version:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user`, on every device: a session cookie copied before is worthless after."""
+    user.session_version = (user.session_version or 0) + 1  # None on an account not saved yet
+
+
+def _set_password(user: User, password: str) -> None:
+    """A new password ends the sessions opened with the old one (whoever else knew it is logged out)."""
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
 # --- registration and confirmation -----------------------------------------------------------------------
 
 def send_confirmation(user: User) -> bool:
@@ -169,7 +211,8 @@ def register_account(email: str, password: str) -> User | None:
 
 
 def confirm_email(token: str) -> User:
-    """Confirm the address a confirmation link was sent to; the link works once."""
+    """Confirm the address a confirmation link was sent to; the link works once. Logging its owner in is the
+    view's choice: never when someone else is logged in (see `accounts.views.confirm_email`)."""
     max_age = current_app.config.get("KINDNS_EMAIL_CONFIRM_MAX_AGE", DEFAULT_CONFIRM_MAX_AGE)
     payload = read_token("confirm-email", token, max_age=max_age)
     user = None
@@ -234,7 +277,7 @@ def reset_password(token: str, new_password: str) -> User:
     problem = password_problem(new_password, user.email)
     if problem:
         raise InvalidAccountData(problem)
-    user.password_hash = generate_password_hash(new_password)
+    _set_password(user, new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = _now()
     db.session.commit()
@@ -322,7 +365,7 @@ def create_admin(email: str, password: str | None = None) -> tuple[User, bool]:
     if created:
         user = User(email=email, organisation_role="member")
         db.session.add(user)
-    user.password_hash = generate_password_hash(password)
+    _set_password(user, password)
     user.email_confirmed_at = _now()
     user.is_staff = True
     db.session.commit()

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from . import services
 from .forms import (ForgotPasswordForm, InvitationAcceptForm, InvitationAccountForm, LoginForm, RegisterForm,
                     ResetPasswordForm)
@@ -19,9 +19,9 @@ bp = Blueprint("accounts", __name__)
 DASHBOARD = "enrolment.dashboard"
 
 
-def _post_limit(config_key: str, default: str):
-    """A per-client-address rate limit on POST, tunable through the app config."""
-    return limiter.limit(lambda: current_app.config.get(config_key, default), methods=["POST"])
+def _post_limit(config_key: str):
+    """A per-client-address rate limit on POST, from the app config (kindns.config.RATE_LIMITS)."""
+    return limiter.limit(lambda: current_app.config[config_key], methods=["POST"])
 
 
 def _after_login(target: str | None):
@@ -36,16 +36,8 @@ def _invalid_link(message: str, action_url: str, action_label: str):
                            action_label=action_label), 400
 
 
-@bp.after_request
-def _no_referrer_for_tokens(response):
-    """Links with a token in their path must not leak it to other sites through the Referer header."""
-    if request.view_args and "token" in request.view_args:
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@_post_limit("KINDNS_REGISTER_RATE_LIMIT", "5 per minute; 20 per hour")
+@_post_limit("KINDNS_REGISTER_RATE_LIMIT")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for(DASHBOARD))
@@ -68,13 +60,19 @@ def confirm_email(token: str):
     except InvalidLink as error:
         return _invalid_link(error.message, url_for("accounts.login"),
                              _("Log in (an unconfirmed account gets a new link)"))
+    if current_user.is_authenticated and current_user.id != user.id:
+        # Never switch the account someone is using: a link an attacker got them to open would otherwise log
+        # them into the attacker's account, where what they type next is the attacker's to read.
+        flash(_("%(email)s is confirmed. You are still logged in as %(current)s.",
+                email=user.email, current=current_user.email), "success")
+        return redirect(url_for(DASHBOARD))
     login_user(user)
     flash(_("Thank you: your address is confirmed and you are logged in."), "success")
     return redirect(url_for(DASHBOARD))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_post_limit("KINDNS_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_LOGIN_RATE_LIMIT")
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -95,13 +93,18 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: the session version goes up, so no copy of any session cookie of this account
+    (this device's, another device's, a stolen one) opens anything any more."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
-    flash(_("You have logged out."), "success")
+    flash(_("You have logged out, here and on every other device."), "success")
     return redirect(url_for("directory.index"))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_post_limit("KINDNS_FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 20 per hour")
+@_post_limit("KINDNS_FORGOT_PASSWORD_RATE_LIMIT")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -112,7 +115,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@_post_limit("KINDNS_RESET_PASSWORD_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_RESET_PASSWORD_RATE_LIMIT")
 def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
@@ -132,7 +135,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-@_post_limit("KINDNS_INVITATION_RATE_LIMIT", "10 per minute; 50 per hour")
+@_post_limit("KINDNS_INVITATION_RATE_LIMIT")
 def accept_invitation(token: str):
     try:
         invitation = services.invitation_from_token(token)

@@ -19,6 +19,7 @@ from ..mail import mail_each_language
 from ..recipients import enrolment_contacts
 from ..models import AuditEvent, Organisation, RegionOverride, User, Zone, utcnow
 from ..regions import REGIONS, default_country_regions, is_country, region_for
+from ..text import clean_display_text
 
 MAX_MESSAGE_LENGTH = 5000
 MAX_CITATION_LENGTH = 300
@@ -125,7 +126,7 @@ def decline_pending_changes(organisation: Organisation, staff: User, message: st
 
 def designate_champion(organisation: Organisation, staff: User, citation: str) -> None:
     """Make an approved organisation a champion, with a short public citation (or change the citation)."""
-    citation = " ".join(citation.split())
+    citation = clean_display_text(citation)
     if not organisation.is_approved:
         raise StaffActionError(_("Only an approved organisation can be a champion."))
     if not citation:

@@ -15,6 +15,7 @@ from ..enrolment import services as enrolment
 from ..enrolment import status
 from ..enrolment.forms import as_choices
 from ..extensions import db
+from ..ids import id_arg, page_arg
 from ..models import Organisation
 from . import services
 from .forms import (ActionForm, ChampionForm, CitationForm, DecisionMessageForm, DisputeAnswerForm, RegionOverrideForm,
@@ -208,10 +209,9 @@ def revoke_champion(organisation_id: int):
 
 @bp.get("/audit")
 def audit():
-    organisation_id = request.args.get("organisation", type=int)
+    organisation_id = id_arg("organisation")
     organisation = _organisation_or_404(organisation_id) if organisation_id is not None else None
-    page = max(request.args.get("page", 1, type=int), 1)
-    return render_template("admin/audit.html", events=services.audit_events(organisation_id, page),
+    return render_template("admin/audit.html", events=services.audit_events(organisation_id, page_arg()),
                            organisation=organisation)
 
 

@@ -19,11 +19,8 @@ bp = Blueprint("api", __name__)
 # Read-only and cookie-less: nothing here for a forged cross-site request to abuse.
 csrf.exempt(bp)
 
-DEFAULT_RATE_LIMIT = "300/minute"
-
-
 def _rate_limit() -> str:
-    return current_app.config.get("KINDNS_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return current_app.config["KINDNS_API_RATE_LIMIT"]
 
 
 limiter.limit(_rate_limit)(bp)

@@ -8,6 +8,25 @@ from __future__ import annotations
 
 import ipaddress
 
+# NAT64's well-known prefix (RFC 6052): a translator sends 64:ff9b::a.b.c.d to the IPv4 address a.b.c.d.
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002::/16), Teredo
+    (2001::/32: its server and its client) and NAT64 (64:ff9b::/96). A query to it reaches those hosts,
+    so it is judged as they are."""
+    if ip.version == 4:
+        return []
+    found = [ip.ipv4_mapped] if ip.ipv4_mapped is not None else []
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in NAT64_PREFIX:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
 
 def address_refusal(address: str, allow_private: bool) -> str | None:
     """Why `address` must not be probed, or None when it may be.
@@ -19,15 +38,23 @@ def address_refusal(address: str, allow_private: bool) -> str | None:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return f"'{address}' is not an IP address"
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # a socket sends it to the IPv4 address, over IPv4
+        refusal = address_refusal(str(ip.ipv4_mapped), allow_private)
+        return f"{ip} is {ip.ipv4_mapped}: {refusal}" if refusal else None
     if ip.is_multicast:
         return f"{ip} is a multicast address"
     if ip.is_unspecified:
         return f"{ip} is the unspecified address"
     if allow_private:
         return None
+    for ipv4 in embedded_ipv4(ip):
+        refusal = address_refusal(str(ipv4), allow_private)
+        if refusal:
+            return f"{ip} leads to {ipv4}: {refusal}"
     for test, kind in (
         (ip.is_loopback, "loopback"),
         (ip.is_link_local, "link-local"),
+        (ip.version == 6 and ip.is_site_local, "site-local (fec0::/10, deprecated)"),
         (ip.is_private, "private"),
         (ip.is_reserved, "reserved"),
         (not ip.is_global, "non-global (shared or special-purpose)"),

@@ -20,13 +20,12 @@ from sqlalchemy.orm import selectinload
 from ..conformance.models import CheckRun
 from ..conformance.standing import region_conformance
 from ..extensions import db
+from ..ids import PAGE_MAX, parse_bounded_int
 from ..models import Organisation, OrganisationCategory, OrganisationStatus
 from ..practices import CATEGORIES
 from ..regions import REGIONS, country_name, is_country, region_name
 
 Q_MAX_LENGTH = 100
-# Far beyond any real directory; stops a huge page number from becoming an OFFSET the database rejects.
-PAGE_MAX = 10_000
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -97,8 +96,8 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     if raw_page is not None:
         if not raw_page.isascii() or not raw_page.isdigit():
             raise FilterError("page", _l("The page must be a whole number from 1."))
-        page = int(raw_page)
-        if page < 1 or page > PAGE_MAX:
+        page = parse_bounded_int(raw_page, PAGE_MAX) or 0
+        if page < 1:
             raise FilterError("page", _l("The page must be a whole number from 1 to %(n)s.", n=PAGE_MAX))
     return Filters(region=region, country=country, category=category, q=q, page=page)
 

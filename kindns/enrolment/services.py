@@ -20,7 +20,9 @@ from sqlalchemy import select
 
 from .. import notices
 from ..audit import record
-from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
+from ..checks.config import ConfigError, load_root_hints
+from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name, require_public_name
+from ..checks.safety import address_refusal, embedded_ipv4
 from ..conformance.runs import new_run
 from ..conformance.targets import target_of
 from ..extensions import db
@@ -30,6 +32,7 @@ from ..models import (
 )
 from ..practices import CATEGORIES, Practice, kinds_of, practices_for
 from ..regions import is_country, region_for
+from ..text import clean_display_text
 from ..tokens import make_token
 from . import status
 
@@ -66,10 +69,10 @@ class OrganisationDetails:
 
     def cleaned(self) -> OrganisationDetails:
         return OrganisationDetails(
-            name=" ".join(self.name.split()),
+            name=clean_display_text(self.name),
             country=self.country.strip().upper(),
             categories=sorted(set(self.categories)),
-            contact_name=" ".join(self.contact_name.split()),
+            contact_name=clean_display_text(self.contact_name),
             contact_email=self.contact_email.strip(),
             website=self.website.strip(),
         )
@@ -255,16 +258,39 @@ def _normalise_resolver_address(text: str) -> str:
         raise ValueError(_("not an IPv4 or IPv6 address.")) from None
     ip = ipaddress.ip_address(address)
     # Such an address reaches no resolver of the operator's from anywhere else: surely a typing mistake.
-    if ip.is_unspecified or ip.is_multicast or ip.is_loopback:
+    # An address that leads to one (6to4, NAT64...) is judged as the address it leads to.
+    if any(a.is_unspecified or a.is_multicast or a.is_loopback for a in [ip, *embedded_ipv4(ip)]):
         raise ValueError(_("an unspecified, loopback or multicast address cannot be a resolver's address."))
     return address
 
 
-def _normalise_zone(text: str) -> str:
+def root_is_private() -> bool:
+    """Whether the check engine starts from a private DNS root (a lab's or a company's own hierarchy) rather
+    than the public one: only there can names never delegated in the public DNS (test, example...) exist."""
+    path = current_app.config.get("KINDNS_CHECK_ROOT_HINTS")
+    if not path:
+        return False  # IANA's root servers
     try:
-        return normalise_zone_name(text)
-    except InvalidName as exc:
-        raise ValueError(str(exc)) from None
+        servers = load_root_hints(path)
+    except ConfigError:
+        return False
+    return all(address_refusal(server.address, allow_private=False) for server in servers)
+
+
+def _zone_normaliser():
+    """The canonical form of a typed zone name, or ValueError with the translated reason."""
+    public_only = not root_is_private()
+
+    def normalise(text: str) -> str:
+        try:
+            name = normalise_zone_name(text)
+            if public_only:
+                require_public_name(name)
+        except InvalidName as exc:
+            raise ValueError(_(exc.template, **exc.params)) from None
+        return name
+
+    return normalise
 
 
 def display_zone_name(name: str) -> str:
@@ -291,7 +317,7 @@ def add_zones(organisation: Organisation, user: User, text: str) -> AddResult:
     A zone that another organisation declares too is accepted and flagged (the audit event says so, and
     staff see it among the conflicts): the registry cannot tell from here which claim is right.
     """
-    names = _parse_lines(text, _normalise_zone, {z.name for z in organisation.zones}, _("zone name"))
+    names = _parse_lines(text, _zone_normaliser(), {z.name for z in organisation.zones}, _("zone name"))
     conflicts = zones_declared_elsewhere(organisation, names)
     zones = [Zone(name=name) for name in names]
     for zone in zones:

@@ -231,8 +231,8 @@ def submit(organisation):
 
 @bp.route("/dashboard/members", methods=["GET", "POST"])
 # Each invitation mails an address the owner typed: limit them per account so the registry is no spam relay.
-@limiter.limit(lambda: current_app.config.get("KINDNS_INVITE_RATE_LIMIT", "10 per minute; 50 per day"),
-               methods=["POST"], key_func=lambda: f"invite:{current_user.get_id()}")
+@limiter.limit(lambda: current_app.config["KINDNS_INVITE_RATE_LIMIT"],
+               methods=["POST"], key_func=lambda: f"invite:{getattr(current_user, 'id', None)}")
 @organisation_required
 def members(organisation):
     is_owner = services.is_owner(current_user, organisation)

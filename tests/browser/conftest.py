@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from kindns import create_app
+from tests.conftest import _unreachable_root_hints
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,6 +52,9 @@ def live_server(sqlite_template, tmp_path):
         "KINDNS_QUEUE_FILE": str(tmp_path / "jobs.sqlite3"),
         "KINDNS_SMTP_HOST": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # As in every test app: a check started by accident measures nothing and never leaves the machine
+        # (and, the root being private, the lab's kind of names, *.example, may be declared).
+        "KINDNS_CHECK_ROOT_HINTS": _unreachable_root_hints(tmp_path),
     })
     server = LiveServer(app, outbox)
     server.start()
