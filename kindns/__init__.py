@@ -102,17 +102,19 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from .conformance.reports import run_status_label, trigger_label, verdict_label
     from .conformance.standing import status_display
     from .practices import CATEGORIES, check_title, practice_title
     from .regions import REGIONS, country_name, region_name
 
     from .enrolment.services import display_zone_name
 
-    app.jinja_env.filters["unicode_name"] = display_zone_name
+    app.jinja_env.filters.update(unicode_name=display_zone_name, check_title=check_title)
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
         get_locale=get_locale, status_display=status_display, check_title=check_title,
-        practice_title=practice_title,
+        practice_title=practice_title, verdict_label=verdict_label, trigger_label=trigger_label,
+        run_status_label=run_status_label,
     )
 
 

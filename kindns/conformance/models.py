@@ -59,6 +59,8 @@ class CheckRun(db.Model):
     # What the engine collected (kindns.checks.snapshot_to_dict), so that the run can be judged again after a
     # change of the checks or the policy without asking the servers again (runs.rejudge_run).
     snapshot: Mapped[Optional[dict]] = mapped_column(JSON, deferred=True)
+    # Set when nothing could be measured (not delegated, no nameserver answers): {"message", "probes"}.
+    unmeasured: Mapped[Optional[dict]] = mapped_column(JSON)
 
     organisation: Mapped[Organisation] = relationship()
     zone: Mapped[Optional[Zone]] = relationship()
@@ -88,6 +90,10 @@ class CheckResult(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     advice: Mapped[str] = mapped_column(Text, default="")
+    # The engine's words as message codes with their arguments, rendered in the reader's language
+    # (kindns.conformance.reports): {"findings", "more", "advice", "references", "command"}. Rows from
+    # before keep only the English `summary` and `advice`.
+    messages: Mapped[Optional[dict]] = mapped_column(JSON)
 
     run: Mapped[CheckRun] = relationship(back_populates="results")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..directory.services import get_participant
 from ..extensions import db, limiter
 from ..jobs import queue_runs
-from . import disputes, history, runs, standing
+from . import disputes, history, reports, runs, standing
 from .badge import badge_state, badge_svg
 from .forms import CheckNowForm, DisputeForm
 from .models import CheckResult, Dispute
@@ -55,12 +55,13 @@ def report(kinds: str, target_id: int):
         select(Dispute).where(Dispute.organisation_id == target.organisation_id, Dispute.target == target.label)
         .order_by(Dispute.id.desc())
     ).all()
+    applicable = standing.applicable_check_ids(target.organisation, target.kind.name)
+    changes = {c.check_id: c for c in history.changes_since(run, previous)} if run else {}
     return render_template(
-        "conformance/report.html", target=target, run=run,
-        changes={c.check_id: c for c in history.changes_since(run, previous)} if run else {},
-        previous=previous, active=state.active, history=state.history,
-        applicable=standing.applicable_check_ids(target.organisation, target.kind.name), disputes=target_disputes,
-        form=CheckNowForm(), dispute_form=DisputeForm(),
+        "conformance/report.html", target=target, run=run, previous=previous, active=state.active,
+        history=state.history, disputes=target_disputes, form=CheckNowForm(), dispute_form=DisputeForm(),
+        views=reports.report_views(run, applicable, changes) if run else [],
+        unmeasured=reports.unmeasured(run) if run else None, tally=reports.tally(run) if run else [],
     )
 
 

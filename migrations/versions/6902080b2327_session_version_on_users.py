@@ -1,7 +1,7 @@
 """session version on users
 
 Revision ID: 6902080b2327
-Revises: d8a5ea371872
+Revises: 5389df9301cb
 Create Date: 2026-12-01 15:27:40.340582
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6902080b2327'
-down_revision = 'd8a5ea371872'
+down_revision = '5389df9301cb'
 branch_labels = None
 depends_on = None
 

@@ -52,3 +52,47 @@ def test_operator_reads_disputes_and_rechecks(live_server, page):
     expect(page.locator(".flash").first).to_contain_text("queued")
     expect(page.locator("main")).to_contain_text("A check is under way")
     assert page.url.endswith(f"/dashboard/zones/{zone_id}/report")
+
+
+def test_the_command_that_shows_the_fault_is_copied_with_one_click(live_server, browser):
+    with live_server.app.app_context():
+        org = make_organisation("Copy Networks", approved=True, zones=("copy.example",))
+        make_user(email="noc@copy.example", password=PASSWORD, organisation=org)
+        zone_id = org.zones[0].id
+        make_run(org.zones[0], {"axfr-restricted": "fail"})
+    context = browser.new_context(locale="en-GB", permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login")
+        page.get_by_label("Email address").fill("noc@copy.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/dashboard/zones/{zone_id}/report")
+        card = page.locator("#check-axfr-restricted")
+        expect(card.locator(".command pre")).to_have_text("dig @192.0.2.1 copy.example SOA")
+        card.get_by_role("button", name="Copy").click()
+        expect(card.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == "dig @192.0.2.1 copy.example SOA"
+    finally:
+        context.close()
+
+
+def test_without_scripts_the_command_is_still_there_to_copy(live_server, browser):
+    with live_server.app.app_context():
+        org = make_organisation("Plain Networks", approved=True, zones=("plain.example",))
+        make_user(email="noc@plain.example", password=PASSWORD, organisation=org)
+        zone_id = org.zones[0].id
+        make_run(org.zones[0], {"axfr-restricted": "fail"})
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login")
+        page.get_by_label("Email address").fill("noc@plain.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/dashboard/zones/{zone_id}/report")
+        card = page.locator("#check-axfr-restricted")
+        expect(card.locator(".command pre")).to_have_text("dig @192.0.2.1 plain.example SOA")
+        expect(card.get_by_role("button", name="Copy")).to_have_count(0)
+    finally:
+        context.close()

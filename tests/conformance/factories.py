@@ -28,7 +28,7 @@ def make_run(row, verdicts: dict[str, str] | None = None, *, default: str = "pas
         CheckResult(check_id=check_id, verdict=verdicts.get(check_id, default), practices=list(spec.practices),
                     summary=f"{check_id} is {verdicts.get(check_id, default)}",
                     evidence=[{"server": "192.0.2.1", "query": f"{run.target} SOA", "rcode": "NOERROR"}],
-                    advice=f"Fix {check_id}. dig @192.0.2.1 {run.target} SOA")
+                    advice=f"Fix {check_id}. Reproduce with: dig @192.0.2.1 {run.target} SOA")
         for check_id, spec in catalogue.items()
     ]
     db.session.add(run)

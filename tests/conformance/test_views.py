@@ -12,6 +12,13 @@ from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_token_from, submit_form
 
 
+def card(page: str, check_id: str) -> str:
+    """A report's card for one check."""
+    found = re.search(rf'<article[^>]*id="check-{re.escape(check_id)}".*?</article>', page, re.S)
+    assert found is not None, f"no card for {check_id}"
+    return found.group(0)
+
+
 def _operator(**org):
     organisation = make_organisation(approved=True, **{"zones": ("example.org",), **org})
     return make_user(email=f"noc-{organisation.slug}@example.org", organisation=organisation), organisation
@@ -24,12 +31,15 @@ def test_report_shows_verdicts_evidence_advice_and_changes(client, auth):
     make_run(zone, {"axfr-restricted": "fail"})
     auth.login_as(user)
     page = client.get(f"/dashboard/zones/{zone.id}/report").get_data(as_text=True)
-    row = re.search(r'<tr id="check-axfr-restricted".*?</tr>', page, re.S).group(0)
+    row = card(page, "axfr-restricted")
     assert "verdict-fail" in row and "axfr-restricted is fail" in row
-    assert "Fix axfr-restricted. dig @192.0.2.1 example.org SOA" in row
+    assert "<p>Fix axfr-restricted.</p>" in row  # the advice, and apart from it the command that shows the fault
+    assert "<pre aria-labelledby=\"command-axfr-restricted\"><code>dig @192.0.2.1 example.org SOA</code></pre>" in row
     assert "was pass" in row  # what changed since the previous run
     assert "192.0.2.1" in row and "NOERROR" in row  # the evidence
-    assert "was pass" not in re.search(r'<tr id="check-transport".*?</tr>', page, re.S).group(0)
+    assert "was pass" not in card(page, "transport")
+    # Problems first: the failing check leads the report.
+    assert page.index('id="check-axfr-restricted"') < page.index('id="check-transport"')
 
 
 def test_another_operator_gets_404_on_reports_checks_and_disputes(client, auth):
@@ -254,3 +264,17 @@ def test_the_checks_page_flags_answers_that_measurements_contradict(client, auth
     page = client.get("/dashboard/checks").get_data(as_text=True)
     assert "The self-assessment and the measurements disagree" in page
     assert "the self-assessment says yes, but “axfr-restricted” fails on example.org" in html.unescape(page)
+
+
+def test_a_zone_that_could_not_be_measured_gets_one_finding_not_a_page_of_errors(client, auth):
+    user, org = _operator()
+    run = make_run(org.zones[0], default="error")
+    for result in run.results:
+        result.summary = "the parent test. answers NXDOMAIN for example.org."
+    db.session.commit()
+    auth.login_as(user)
+    page = client.get(f"/dashboard/zones/{org.zones[0].id}/report").get_data(as_text=True)
+    assert "Nothing could be measured" in page
+    assert page.count("the parent test. answers NXDOMAIN for example.org.") == 1
+    assert 'id="check-' not in page and "Dispute this verdict" not in page  # nothing to dispute one by one
+    assert "verdict-fail" not in page
