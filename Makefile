@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run test bench bench-load install install-dev system-deps migrate messages translations clean
+.PHONY: run demo screenshots test bench bench-load install install-dev system-deps migrate messages translations clean
 LANGUAGES := es pt_BR fr
 
 $(BIN)/python:
@@ -37,6 +37,15 @@ translations: install
 run: migrate
 	$(FLASK) kindns seed-demo --if-empty
 	./scripts/run-local.sh $(PORT)
+
+## The registry with demo participants measured for real: the DNS lab (as make test installs it) on loopback,
+## its zones and resolvers declared by the demo participants, the worker checking them. Needs root or sudo.
+demo: install-dev system-deps translations
+	./scripts/run-demo.sh $(PORT)
+
+## The README's screenshots of a report and the leaderboard, taken in chromium from a registry measuring the lab.
+screenshots: install-dev system-deps translations
+	$(BIN)/python -m scripts.screenshots docs/screenshots
 
 ## The whole suite: SQLite always, PostgreSQL too when KINDNS_TEST_DATABASE_URL is set, real DNS servers, chromium.
 test: install-dev system-deps translations

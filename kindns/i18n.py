@@ -88,7 +88,8 @@ def url_in(language: str) -> str:
 
 def language_name(code: str) -> str:
     """A language's name in that language ("Português (Brasil)"), as a switcher shows it."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    name = Locale.parse(code).get_display_name(code)
+    return name[:1].upper() + name[1:]
 
 
 def html_lang(code: str | None = None) -> str:

@@ -1,6 +1,9 @@
 """Demo commands: `kindns seed-demo [--if-empty]` and `kindns purge-demo`."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
@@ -11,8 +14,11 @@ from .seed import organisation_count, purge_demo, seed_demo
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing (and succeed) when the database already holds an organisation.")
+@click.option("--lab", "lab_facts", type=click.Path(exists=True, dir_okay=False),
+              help="The facts file of a running DNS lab (python -m tests.dnslab.serve): demo participants declare "
+                   "its zones and resolvers, and their checks are queued.")
 @with_appcontext
-def seed_demo_command(if_empty: bool) -> None:
+def seed_demo_command(if_empty: bool, lab_facts: str | None) -> None:
     """Fill an empty database with demo participants (flagged as demo; remove them with purge-demo)."""
     existing = organisation_count()
     if existing:
@@ -24,6 +30,15 @@ def seed_demo_command(if_empty: bool) -> None:
             "database. Use purge-demo first if these are demo records.", n=existing))
     added = seed_demo()
     click.echo(_("Added %(n)s demo organisations (all approved, flagged as demo).", n=added))
+    if lab_facts:
+        from ..conformance.runs import request_due_checks
+        from ..jobs import queue_runs
+        from .lab import give_lab_targets
+
+        declared = give_lab_targets(json.loads(Path(lab_facts).read_text()))
+        queued = queue_runs(request_due_checks())
+        click.echo(_("They declare %(n)s of the lab's zones and resolvers; %(queued)s checks are queued.",
+                     n=declared, queued=queued))
 
 
 @click.command("purge-demo")

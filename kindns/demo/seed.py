@@ -3,8 +3,9 @@
 The demo shows the registry as it might look: the seven champions ICANN's Latin America and Caribbean
 engagement team thanked in November 2023 ("Security Topics Drive ICANN LAC Engagement in 2023"), NIC.br,
 and invented but plausible operators in every region, so that LAC leads as it did then. Every demo record
-has is_demo=True, so purge-demo removes exactly them. No conformance results are made up: invented
-operators declare no zone or resolver (the checks would probe real names), and nothing here runs a check.
+has is_demo=True, so purge-demo removes exactly them. No conformance results are made up, and no demo
+organisation declares a real zone or resolver (a production worker would probe it): with the DNS lab
+(`make demo`, kindns.demo.lab) they declare the lab's zones and resolvers and the worker measures them.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from ..enrolment.services import slugify
 from ..extensions import db
-from ..models import Organisation, OrganisationCategory, OrganisationStatus, User, Zone
+from ..models import Organisation, OrganisationCategory, OrganisationStatus, User
 from ..regions import region_for
 
 _LAC_CITATION = ("Thanked by ICANN's Latin America and Caribbean engagement team (November 2023) for "
@@ -30,7 +31,6 @@ class DemoOrganisation:
     approved: str  # YYYY-MM-DD
     citation: str = ""  # a champion when set
     website: str = ""
-    zones: tuple[str, ...] = ()
 
 
 DEMO_ORGANISATIONS: tuple[DemoOrganisation, ...] = (
@@ -45,8 +45,7 @@ DEMO_ORGANISATIONS: tuple[DemoOrganisation, ...] = (
     DemoOrganisation("Intercol Brazil", "BR", ("shared-resolvers",), "2023-08-30", _LAC_CITATION),
     DemoOrganisation("Tempus Group Paraguay", "PY", ("shared-resolvers",), "2023-09-12", _LAC_CITATION),
     # The .br registry, which adopted KINDNS and taught it in Portuguese with ICANN.
-    DemoOrganisation("NIC.br", "BR", ("critical-zones",), "2023-10-03", website="https://nic.br",
-                     zones=("br",)),
+    DemoOrganisation("NIC.br", "BR", ("critical-zones",), "2023-10-03", website="https://nic.br"),
     # Invented operators (no real organisation is meant).
     DemoOrganisation("Andes Conecta Telecom", "CL", ("shared-resolvers",), "2024-02-20"),
     DemoOrganisation("Red Caribe Hosting", "DO", ("sld-zones",), "2024-06-11"),
@@ -91,7 +90,6 @@ def _build(demo: DemoOrganisation) -> Organisation:
         is_demo=True,
     )
     org.categories = [OrganisationCategory(category=c) for c in demo.categories]
-    org.zones = [Zone(name=z) for z in demo.zones]
     return org
 
 

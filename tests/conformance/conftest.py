@@ -12,6 +12,7 @@ import pytest
 
 from tests.dnslab.fixture import dns_lab  # noqa: F401  (the session's lab, started on first use)
 from tests.dnslab.process import ServerProcess
+from tests.dnslab.serve import facts_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKER_STOP_GRACE = 10.0  # seconds; a job in progress is at most one zone check
@@ -19,19 +20,9 @@ WORKER_STOP_GRACE = 10.0  # seconds; a job in progress is at most one zone check
 
 @pytest.fixture
 def lab_check_settings(dns_lab) -> dict:  # noqa: F811
-    """KINDNS_CHECK_* settings that make the registry measure the lab (its root, trust anchor, ASN zone and
-    test names) and allow probing loopback; the app's own test config points nowhere."""
-    return {
-        "KINDNS_CHECK_ROOT_HINTS": str(dns_lab.root_hints),
-        "KINDNS_CHECK_TRUST_ANCHOR": str(dns_lab.trust_anchor),
-        "KINDNS_CHECK_ALLOW_PRIVATE": True,
-        "KINDNS_CHECK_ASN_ZONE_V4": dns_lab.asn_zone_v4,
-        "KINDNS_CHECK_ASN_ZONE_V6": "origin6." + dns_lab.asn_zone_v4,
-        "KINDNS_CHECK_SIGNED_NAME": dns_lab.signed_name,
-        "KINDNS_CHECK_BOGUS_NAME": dns_lab.bogus_name,
-        "KINDNS_CHECK_QNAME_MIN_NAME": dns_lab.qname_min_name,
-        "KINDNS_CHECK_QNAME_MIN_MARKER": dns_lab.qname_min_marker,
-    }
+    """KINDNS_CHECK_* settings that make the registry measure the lab (its root, trust anchor, ASN zone, test
+    names and CA) and allow probing loopback; the app's own test config points nowhere."""
+    return facts_of(dns_lab)["settings"]
 
 
 def write_instance_config(instance: Path, settings: dict) -> Path:

@@ -1,10 +1,12 @@
 """The demo data commands: seed-demo and purge-demo."""
+import pytest
 from sqlalchemy import func, select
 
 from kindns.demo.seed import DEMO_ORGANISATIONS
 from kindns.directory.services import leaderboard
 from kindns.extensions import db
 from kindns.models import Organisation, Resolver, User, Zone
+from tests.dnslab.fixture import dns_lab  # noqa: F401
 from tests.factories import make_organisation, make_user
 
 LAC_CHAMPIONS = {"PowerNet Solutions", "Solução Network", "i8 Digital Brazil", "RNP Brazil – EduDNS",
@@ -30,8 +32,8 @@ def test_seed_demo_fills_an_empty_database_and_lac_leads(runner):
     assert standings[0].region == "LAC"
     assert all(s.participants > 0 for s in standings)
     assert {o.approved_at.year for o in orgs} == {2023, 2024, 2025}
-    # Nothing to probe but NIC.br's own zone; no results are invented.
-    assert [z.name for z in db.session.scalars(select(Zone))] == ["br"]
+    # Nothing a production worker would probe (no real zone or resolver), and no results are invented.
+    assert count(Zone) == 0 and count(Resolver) == 0
     assert count(Resolver) == 0
 
 
@@ -77,3 +79,35 @@ def test_purge_demo_removes_demo_records_only(runner):
     assert db.session.get(User, real_user_id).organisation_id is None
     assert count(Zone) == 0
     assert [s.participants for s in leaderboard() if s.region == "LAC"] == [1]
+
+
+@pytest.mark.dns
+def test_the_demo_with_the_lab_measures_real_zones(app, runner, dns_lab, tmp_path):  # noqa: F811
+    """`make demo`'s seeding: demo participants declare the lab's zones and resolvers and their checks are
+    queued; measured, the well-run ones are verified and the broken ones are not."""
+    import json
+
+    from kindns.conformance.models import CheckRun
+    from kindns.conformance.runs import execute_run
+    from kindns.conformance.standing import participant_conformance
+    from tests.dnslab.serve import facts_of
+
+    app.config.update(facts_of(dns_lab)["settings"])
+    facts = tmp_path / "lab.json"
+    facts.write_text(json.dumps(facts_of(dns_lab)))
+    result = runner.invoke(args=["kindns", "seed-demo", "--lab", str(facts)])
+    assert result.exit_code == 0, result.output
+    queued = db.session.scalars(select(CheckRun)).all()
+    assert f"{len(queued)} checks are queued" in result.output
+    lab_addresses = set(dns_lab.resolvers.values())
+    assert all(r.target.endswith("." + dns_lab.tld) or r.target.startswith(dns_lab.resolvers["closed"][:8])
+               or r.target in lab_addresses for r in queued)  # nothing but the lab is declared
+    measured = [dns_lab.zones["good"], dns_lab.zones["expired-sigs"]]  # two of them are enough to show it
+    for run in queued:
+        if run.target in measured:
+            execute_run(run.id)
+    by_name = {o.name: o for o in db.session.scalars(select(Organisation))}
+    assert participant_conformance(by_name["NIC.br"]).status == "verified"  # the well-run zone
+    nordlys = participant_conformance(by_name["Nordlys Hosting"])  # expired signatures
+    assert nordlys.status == "not-verified"
+    assert ("expired-sigs." + dns_lab.tld, "dnssec-signature-expiry", "fail") in nordlys.failing
