@@ -7,6 +7,7 @@ import time
 import pytest
 
 from kindns.checks import RESOLVER_CHECKS, run_resolver_checks
+from kindns.checks.messages import render
 from tests.checks.labconfig import config_for_lab
 
 pytestmark = pytest.mark.dns
@@ -149,7 +150,8 @@ def test_a_certificate_the_checker_cannot_verify_is_a_warning_with_the_reason(dn
     assert outcome.verdict == "warn", outcome.summary
     invalid = [e for e in outcome.evidence if e["finding"] == "CERTIFICATE_INVALID"]
     assert {e["probes"][0]["transport"] for e in invalid} == {"tls", "https"}
-    assert all("certificate" in e["detail"] and e["probes"][1]["certificate"] == "not verified" for e in invalid)
+    assert all("certificate" in render(e["message"]) and e["probes"][1]["certificate"] == "not verified"
+               for e in invalid)
 
 
 def test_a_doh_url_where_nothing_answers_is_reported(dns_lab, lab_config):

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from kindns.checks import ZONE_CHECKS, run_zone_checks
+from kindns.checks.messages import render
 from tests.checks.labconfig import config_for_lab
 from tests.dnslab.zones import EXPECTED_VERDICTS, IPV6_ROLES, skip_without
 
@@ -54,7 +55,7 @@ def test_new_server_classes_are_named_in_the_summaries_and_evidence(dns_lab, lab
     for check_id in ("transport", "ns-authoritative"):
         assert silent in lab_reports["silent"].result(check_id).summary
     signed = lab_reports["silent"].result("dnssec-signed")
-    assert any(e["finding"] == "NOT_HEARD" and silent in e["detail"] for e in signed.evidence)
+    assert any(e["finding"] == "NOT_HEARD" and silent in render(e["message"]) for e in signed.evidence)
     assert "only queries without EDNS" in lab_reports["edns-drop"].result("transport").summary
     truncated = [p for e in lab_reports["truncating"].result("transport").evidence for p in e["probes"]
                  if p["transport"] == "udp+tcp"]

@@ -8,6 +8,8 @@ import pytest
 
 from kindns.conformance import cli as conformance_cli
 from kindns.checks import ZONE_CHECKS, TargetReport, format_json, format_table
+from kindns.checks.messages import msg
+from kindns.checks.runner import judge_zone
 from tests.checks.builders import NS1, NS2, server_snapshot, zone_snapshot
 
 
@@ -18,14 +20,24 @@ def sample_report() -> TargetReport:
 
 def test_the_json_object_has_exactly_the_documented_keys():
     [obj] = json.loads(format_json([sample_report()]))
-    assert set(obj) == {"target", "checked_at", "duration_ms", "checks"}
-    assert obj["target"] == "example.test" and obj["duration_ms"] == 42
+    assert set(obj) == {"target", "checked_at", "duration_ms", "unmeasured", "checks"}
+    assert obj["target"] == "example.test" and obj["duration_ms"] == 42 and obj["unmeasured"] is None
     assert [c["id"] for c in obj["checks"]] == list(ZONE_CHECKS)
     for check in obj["checks"]:
-        assert set(check) == {"id", "verdict", "practices", "summary", "evidence", "advice"}
+        assert set(check) == {"id", "verdict", "practices", "title", "summary", "advice", "findings", "more",
+                              "advice_codes", "references", "command", "evidence"}
     axfr = next(c for c in obj["checks"] if c["id"] == "axfr-restricted")
-    assert axfr["verdict"] == "fail"
-    probe = axfr["evidence"][0]["probes"][0]
+    assert axfr["verdict"] == "fail" and axfr["title"] == "Zone transfers are restricted"
+    server = {"code": "server", "args": {"name": NS1[0], "address": NS1[1]}}
+    assert axfr["findings"] == [{"code": "AXFR_ALLOWED", "args": {"server": server}, "verdict": "fail"}]
+    assert axfr["summary"] == f"{NS1[0]} ({NS1[1]}) transferred the zone to us"
+    assert axfr["advice_codes"] == ["AXFR_ALLOWED"] and axfr["references"] == ["RFC 5936 section 6"]
+    assert axfr["command"] == {"kind": "reproduce", "text": f"dig @{NS1[1]} example.test. AXFR +norecurse"}
+    assert axfr["advice"].endswith("See RFC 5936 section 6. Reproduce with: " + axfr["command"]["text"])
+    evidence = axfr["evidence"][0]
+    assert evidence["finding"] == "AXFR_ALLOWED" and evidence["message"] == {"code": "AXFR_ALLOWED",
+                                                                             "args": {"server": server}}
+    probe = evidence["probes"][0]
     assert {"server", "query", "rcode", "flags", "records", "time_ms", "transport"} <= set(probe)
 
 
@@ -71,16 +83,24 @@ def test_check_prints_a_table_by_default(runner, fake_engine):
     assert "FAIL   axfr-restricted" in result.output
 
 
-def test_check_reads_root_hints_and_trust_anchor_files(runner, fake_engine, tmp_path):
-    hints, anchor = tmp_path / "hints", tmp_path / "anchor"
-    hints.write_text(". 3600 NS a.root.lab.\na.root.lab. 3600 A 127.0.0.10\n")
-    anchor.write_text(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
-    result = runner.invoke(args=["kindns", "check", "example.test", "--root-hints", str(hints),
-                                 "--trust-anchor", str(anchor), "--allow-private"])
-    assert result.exit_code == 0, result.output
-    config = fake_engine["config"]
-    assert config.root_hints[0].address == "127.0.0.10" and config.allow_private is True
-    assert config.trust_anchors[0].key_tag == 20326
+def unmeasured_report() -> TargetReport:
+    snapshot = zone_snapshot()
+    snapshot.delegation_error, snapshot.servers = msg("parent-nxdomain", zone="example.test"), []
+    return judge_zone(snapshot)
+
+
+def test_a_zone_that_could_not_be_measured_is_one_line_in_the_table_and_one_finding_in_json():
+    table = format_table([unmeasured_report()]).splitlines()
+    assert table[0].endswith("13 error)")
+    assert table[1].split(None, 1) == ["ERROR", "not delegated: the parent says example.test does not exist "
+                                                "(NXDOMAIN)"]
+    assert table[2].strip().startswith("-> Make sure the zone is delegated")
+    assert not any("dnssec-signed" in line for line in table)
+    [obj] = json.loads(format_json([unmeasured_report()]))
+    assert obj["unmeasured"]["message"]["code"] == "NO_DELEGATION"
+    assert obj["unmeasured"]["summary"] == table[1].split(None, 1)[1]
+    assert obj["unmeasured"]["probes"][0]["query"] == "example.test. NS"
+    assert {c["verdict"] for c in obj["checks"]} == {"error"}
 
 
 @pytest.mark.parametrize("args, message", [
