@@ -103,6 +103,79 @@ def test_a_zone_that_could_not_be_measured_is_one_line_in_the_table_and_one_find
     assert {c["verdict"] for c in obj["checks"]} == {"error"}
 
 
+# A catalogue of the test's own, compiled by Babel as `make translations` compiles the project's: the
+# strings the engine's English templates are looked up by, and what a reader of the language sees instead.
+SPANISH = {
+    "Zone transfers are restricted": "Las transferencias de zona están restringidas",
+    "%(server)s transferred the zone to us": "%(server)s nos transfirió la zona",
+    "Restrict zone transfers to your secondaries, by address and TSIG key (BIND: allow-transfer { key xfr-key; "
+    "}; Knot: an acl with a key).": "Restrinja las transferencias de zona a sus secundarios.",
+    "Reproduce with: %(command)s": "Reprodúzcalo con: %(command)s",
+    "See %(references)s.": "Véase %(references)s.",
+}
+
+
+@pytest.fixture
+def spanish(app, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="es")
+    for english, spanish in SPANISH.items():
+        catalog.add(english, spanish)
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "messages.mo", "wb") as handle:
+        write_mo(handle, catalog)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path)
+    return tmp_path
+
+
+def test_check_speaks_the_language_asked_for_and_english_where_a_string_is_not_translated(runner, fake_engine,
+                                                                                         spanish):
+    result = runner.invoke(args=["kindns", "check", "example.test", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    axfr = next(i for i, line in enumerate(lines) if "axfr-restricted" in line)
+    assert lines[axfr].endswith(f"{NS1[0]} ({NS1[1]}) nos transfirió la zona")
+    assert lines[axfr + 1].strip() == (f"-> Restrinja las transferencias de zona a sus secundarios. Véase RFC 5936 "
+                                       f"section 6. Reprodúzcalo con: dig @{NS1[1]} example.test. AXFR +norecurse")
+    signed = next(line for line in lines if "dnssec-signed" in line)
+    assert signed.endswith("example.test is signed: DNSKEY and RRSIGs on every nameserver, DS at the parent")
+
+
+def test_check_json_in_a_language_keeps_the_codes_and_the_english_beside_it(runner, fake_engine, spanish):
+    result = runner.invoke(args=["kindns", "check", "example.test", "--json", "--lang", "ES"])
+    assert result.exit_code == 0, result.output
+    axfr = next(c for c in json.loads(result.stdout)[0]["checks"] if c["id"] == "axfr-restricted")
+    assert axfr["title"] == "Zone transfers are restricted" and axfr["findings"][0]["code"] == "AXFR_ALLOWED"
+    assert axfr["translated"]["language"] == "es"
+    assert axfr["translated"]["title"] == "Las transferencias de zona están restringidas"
+    assert axfr["translated"]["summary"] == f"{NS1[0]} ({NS1[1]}) nos transfirió la zona"
+
+
+def test_a_language_the_registry_does_not_have_is_refused_and_one_without_a_catalogue_prints_english(
+        runner, fake_engine, spanish):
+    refused = runner.invoke(args=["kindns", "check", "example.test", "--lang", "de"])
+    assert refused.exit_code == 2 and "'de' is not one of en, es, pt_BR, fr" in refused.output
+    assert "names" not in fake_engine  # refused before measuring anything
+    english = runner.invoke(args=["kindns", "check", "example.test", "--lang", "fr"])
+    assert english.exit_code == 0 and "No compiled catalogue for fr" in english.stderr
+    assert f"{NS1[0]} ({NS1[1]}) transferred the zone to us" in english.stdout
+
+
+def test_check_reads_root_hints_and_trust_anchor_files(runner, fake_engine, tmp_path):
+    hints, anchor = tmp_path / "hints", tmp_path / "anchor"
+    hints.write_text(". 3600 NS a.root.lab.\na.root.lab. 3600 A 127.0.0.10\n")
+    anchor.write_text(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
+    result = runner.invoke(args=["kindns", "check", "example.test", "--root-hints", str(hints),
+                                 "--trust-anchor", str(anchor), "--allow-private"])
+    assert result.exit_code == 0, result.output
+    config = fake_engine["config"]
+    assert config.root_hints[0].address == "127.0.0.10" and config.allow_private is True
+    assert config.trust_anchors[0].key_tag == 20326
+
+
 @pytest.mark.parametrize("args, message", [
     (["check", "bad..zone"], "Invalid zone name 'bad..zone'"),
     (["check", "ex ample.org"], "cannot contain spaces"),
