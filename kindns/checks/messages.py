@@ -328,7 +328,8 @@ def _render(message: Any, gettext: Gettext | None, ngettext: Ngettext | None) ->
         return translated
     try:
         # Flask-Babel's ngettext formats the text itself (with `num` alone unless given the rest).
-        return str(ngettext(template.singular, template.plural, count, **values))  # type: ignore[call-arg]
+        rest = {name: value for name, value in values.items() if name != "num"}
+        return str(ngettext(template.singular, template.plural, count, **rest))  # type: ignore[call-arg]
     except Exception:  # noqa: BLE001
         return english
 
