@@ -154,6 +154,12 @@ def dig_records(probe: Probe, owner: str, rdtype: str) -> str:
     return dig_command(probe.server, owner, rdtype, port=probe.port, dnssec=True, multi=True)
 
 
+def dig_ds(probe: Probe) -> str:
+    """Ask the parent server of `probe` for the zone's DS set (the probe may be the referral that carried
+    it, which dig would show as a referral)."""
+    return dig_records(probe, probe.qname, "DS")
+
+
 # -- DNSSEC ----------------------------------------------------------------------------------------
 
 @zone_check(
@@ -203,7 +209,8 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
         findings.append(Finding("DS_NOT_MEASURED", {"zone": snapshot.zone, "reason": no_answer(ds)},
                                 (ds,) if ds else ()))
     elif answer_rrset(ds, apex, "DS")[0] is None:
-        findings.append(Finding("NO_DS", {"parent": snapshot.parent, "zone": snapshot.zone}, (ds,)))
+        findings.append(Finding("NO_DS", {"parent": snapshot.parent, "zone": snapshot.zone}, (ds,),
+                                command=dig_ds(ds)))
     if not any(f.code not in ("SERVER_NOT_MEASURED", "SERVER_NOT_PROBED", "DS_NOT_MEASURED", "NOT_AUTHORITATIVE")
                for f in findings):
         probes = tuple(p for _s, p in snapshot.answered("dnskey")[:1]) + ((ds,) if ds else ())
@@ -249,13 +256,15 @@ def dnssec_valid(snapshot: ZoneSnapshot) -> list[Finding]:
         probes = tuple(proof.probes)
         if code == "INSECURE_DELEGATION":
             probes = unsigned_finding(snapshot).probes
-        return [Finding(code, {"zone": snapshot.zone, **proof.args}, probes)]
+        # The parent's answer about the DS set, with its NSEC or NSEC3 records (or their absence).
+        command = dig_ds(snapshot.ds) if snapshot.ds is not None and code != "INSECURE_DELEGATION" else ""
+        return [Finding(code, {"zone": snapshot.zone, **proof.args}, probes, command=command)]
     apex = snapshot.zone + "."
     with_keys = [(s, p) for s, p in snapshot.answered("dnskey") if p.find("answer", "DNSKEY", apex)]
     first_keys = with_keys[0][1] if with_keys else (snapshot.servers[0].dnskey if snapshot.servers else None)
     chain = validate_chain(snapshot, first_keys)
     probes = tuple(chain.probes[-4:])
-    command = "; ".join(p.dig(multi=True) for p in chain.culprits)
+    command = "; ".join(dig_records(p, p.qname, p.qtype if p.qtype == "DNSKEY" else "DS") for p in chain.culprits)
     if chain.status == "bogus" and chain.at_root:
         return [Finding("ANCHOR_UNUSABLE", {"reason": chain.detail}, probes, command=command)]
     if chain.status == "insecure":
@@ -326,7 +335,8 @@ def dnssec_algorithm(snapshot: ZoneSnapshot) -> list[Finding]:
     ds_set = answer_rrset(snapshot.ds, apex, "DS")[0]
     digests = sorted({int(ds.digest_type) for ds in ds_set}) if ds_set else []
     if digests and not set(digests) & set(GOOD_DIGESTS):
-        findings.append(Finding("DIGEST_DEPRECATED", {"num": len(digests), "digests": digests}, (snapshot.ds,)))
+        findings.append(Finding("DIGEST_DEPRECATED", {"num": len(digests), "digests": digests}, (snapshot.ds,),
+                                command=dig_ds(snapshot.ds)))
     if not findings:
         names = [msg("algorithm", number=a, mnemonic=RECOMMENDED_ALGORITHMS[a]) for a in sorted(seen)]
         findings.append(Finding("ALGORITHMS_OK", {"algorithms": names or msg("none"),
