@@ -170,3 +170,25 @@ def test_the_guard_lets_raw_dns_data_through():
 def test_the_guard_finds_words_a_template_did_not_bring():
     assert message_faults(msg("AXFR_ALLOWED", server=NS1)) == []
     assert any("outside the catalogue" in fault for fault in message_faults(msg("NO_SUCH_CODE", server=NS1)))
+
+
+def test_every_word_of_the_engine_reaches_the_catalogue_when_extracted():
+    """`make messages` extracts with the keywords N_ and NP_:1,2: every template, title, explanation and
+    piece of advice must be a literal Babel finds there (an f-string or a computed string would not be)."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_file
+
+    from kindns.checks import RESOLVER_CHECKS, ZONE_CHECKS
+
+    engine = Path(__file__).resolve().parents[2] / "kindns" / "checks"
+    extracted = set()
+    for path in sorted(engine.glob("*.py")):
+        for _line, message, _comments, _context in extract_from_file(
+                "python", str(path), keywords={"N_": None, "NP_": (1, 2)}):
+            extracted.add(message)
+    wanted = {template for template in TEMPLATES.values()}
+    for spec in [*ZONE_CHECKS.values(), *RESOLVER_CHECKS.values()]:
+        wanted |= {spec.title, spec.why, spec.passes_when, *spec.advice.values()}
+    missing = {text for text in wanted if (tuple(text) if isinstance(text, Plural) else text) not in extracted}
+    assert missing == set()
