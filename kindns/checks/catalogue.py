@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .messages import msg
+from .messages import ADVICE, msg
 from .policy import PASS, combine, verdict_for
 from .query import Probe
 from .report import SUMMARY_LIMIT, CheckOutcome
@@ -36,10 +36,6 @@ class Finding:
     def dig(self) -> str:
         """The command that shows this finding: its own, else its first probe's question."""
         return self.command or (self.probes[0].dig() if self.probes else "")
-
-
-# One advice per code across the catalogue, so that a stored code reads the same wherever it came from.
-ADVICE: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -126,7 +122,3 @@ def check(*, id: str, practices: tuple[str, ...], title: str, why: str, passes_w
 
     return register
 
-
-def advice_template(code: str) -> str:
-    """The advice for a finding code (English template; "" for a code no check declares)."""
-    return ADVICE.get(code, "")

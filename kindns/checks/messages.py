@@ -275,6 +275,10 @@ TEMPLATES: dict[str, str | Plural] = {
     "untranslated": N_("%(text)s"),
 }
 
+# What to do about each finding code (English templates): filled by the catalogue's `check` decorator from
+# each check's advice, one text per code across the catalogue, so a stored code reads the same everywhere.
+ADVICE: dict[str, str] = {}
+
 Message = dict
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
@@ -283,6 +287,11 @@ Ngettext = Callable[[str, str, int], str]
 def msg(code: str, **args: Any) -> Message:
     """A message: its code and its arguments (JSON-safe values or nested messages)."""
     return {"code": code, "args": args}
+
+
+def advice_template(code: str) -> str:
+    """The advice for a finding code (English template; "" for a code no check declares)."""
+    return ADVICE.get(code, "")
 
 
 def is_message(value: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .messages import Gettext, Ngettext, msg, render
+from .messages import Gettext, Ngettext, advice_template, msg, render
 
 SUMMARY_LIMIT = 3   # decisive findings a summary lists; the rest are counted ("and 2 more")
 
@@ -41,8 +41,6 @@ class CheckOutcome:
 
     def render_advice(self, gettext: Gettext | None = None, ngettext: Ngettext | None = None) -> str:
         """What to change, the references, and last (so that it can be copied whole) the command."""
-        from .catalogue import advice_template  # the catalogue builds outcomes: imported when first needed
-
         translate = gettext or (lambda text: text)
         lines = [translate(advice_template(code)) for code in self.advice_codes if advice_template(code)]
         if self.references:

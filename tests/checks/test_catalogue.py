@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from kindns.checks import RESOLVER_CHECKS, ZONE_CHECKS, check
-from kindns.checks.catalogue import ADVICE, Finding
-from kindns.checks.messages import TEMPLATES
+from kindns.checks.catalogue import Finding
+from kindns.checks.messages import ADVICE, TEMPLATES
 from kindns.checks.policy import POLICY, VERDICTS, combine
 from kindns.practices import all_practice_ids
 
