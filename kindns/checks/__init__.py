@@ -10,12 +10,19 @@
 answers into snapshots; the checks in zone_checks.py and resolver_checks.py judge them; policy.py says
 which finding is which verdict.
 
+Findings are messages, not sentences: a code with named arguments (messages.py), rendered at display time
+with `render(message)` (English) or `render(message, gettext, ngettext)` (the reader's language). Each
+CheckOutcome carries its decisive findings, advice codes, references and the dig command that shows the
+fault; its `summary` and `advice` are the English text. A zone that could not be measured at all has one
+finding on its TargetReport (`unmeasured`).
+
 Every TargetReport carries what was collected as JSON-safe data (`report.snapshot`, made by
 `snapshot_to_dict`): store it with the run, and `rejudge(report.snapshot)` gives the report today's
 checks and policy make of it, without a single query. `snapshot_from_dict` gives the snapshot back.
 """
 from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS, CheckSpec, Finding, check
 from .config import CheckConfig, ConfigError, RootServer, load_root_hints, load_trust_anchors
+from .messages import msg, render
 from .report import CheckOutcome, TargetReport, format_json, format_table
 from .runner import (
     check_resolvers, check_zones, iter_zone_checks, iter_zone_reports, rejudge, run_resolver_checks,
@@ -28,7 +35,7 @@ __all__ = [
     "CheckConfig", "ConfigError", "RootServer", "load_root_hints", "load_trust_anchors",
     "run_zone_checks", "run_resolver_checks", "check_zones", "check_resolvers", "iter_zone_checks",
     "iter_zone_reports",
-    "ZONE_CHECKS", "RESOLVER_CHECKS", "CheckSpec", "Finding", "check",
+    "ZONE_CHECKS", "RESOLVER_CHECKS", "CheckSpec", "Finding", "check", "msg", "render",
     "CheckOutcome", "TargetReport", "format_json", "format_table",
     "ZoneSnapshot", "ResolverSnapshot", "snapshot_to_dict", "snapshot_from_dict", "SnapshotFormatError", "rejudge",
 ]

@@ -15,6 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
+from .messages import msg
 from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
@@ -61,14 +62,14 @@ class Collector:
         await asyncio.gather(*tasks)
 
     @staticmethod
-    def _why_no_delegation(probe: Probe | None, zone: str) -> str:
+    def _why_no_delegation(probe: Probe | None, zone: str) -> dict:
         if probe is None:
-            return f"no server of the parent zone answered for {zone}"
+            return msg("parent-silent", zone=zone)
         if probe.rcode == "NXDOMAIN":
-            return f"the parent says {zone} does not exist (NXDOMAIN)"
+            return msg("parent-nxdomain", zone=zone)
         if probe.rcode != "NOERROR":
-            return f"the parent answered {probe.rcode} for {zone}"
-        return f"the parent has no delegation (NS records) for {zone}"
+            return msg("parent-rcode", zone=zone, rcode=probe.rcode)
+        return msg("parent-no-ns", zone=zone)
 
     async def _server_addresses(self, snapshot: ZoneSnapshot) -> list[tuple[str, str]]:
         """(name, address) for every delegated nameserver: glue, else an iterative lookup."""
@@ -79,7 +80,7 @@ class Collector:
         for ns in snapshot.parent_ns:
             addresses = snapshot.glue.get(ns) or found.get(ns, [])
             if not addresses:
-                snapshot.address_errors[ns] = "no A or AAAA record found"
+                snapshot.address_errors[ns] = msg("no-address-record")
             pairs += [(ns, a) for a in addresses]
         return pairs
 
@@ -178,7 +179,7 @@ class Collector:
         answer = AsnAnswer(address, query=qname, probe=walk.probe or (walk.probes[-1] if walk.probes else None))
         txt = walk.probe.find("answer", "TXT") if walk.probe is not None else None
         if txt is None:
-            answer.error = walk.error or f"no TXT answer ({walk.probe.rcode if walk.probe else 'no response'})"
+            answer.error = walk.error or msg("asn-no-txt", reason=msg("answer-rcode", rcode=walk.probe.rcode))
             return answer
         for record in txt:
             text = b"".join(record.strings).decode("ascii", "replace")
@@ -187,7 +188,7 @@ class Collector:
                 answer.asns = tuple(sorted(set(answer.asns) | set(fields[0].split())))
                 answer.prefix = answer.prefix or (fields[1] if len(fields) > 1 else None)
         if not answer.asns:
-            answer.error = "TXT answer without an AS number"
+            answer.error = msg("asn-no-number")
         return answer
 
     # -- resolvers ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import dns.name
 import dns.rdatatype
 import dns.rrset
 
+from .messages import msg
 from .query import Probe
 from .snapshot import ChainLink, ZoneSnapshot
 
@@ -25,12 +26,15 @@ ANY_ALGORITHM = dns.dnssec.allow_all_policy
 
 @dataclass
 class ChainResult:
-    """Where validation from the trust anchor ended: 'secure', 'insecure' or 'bogus', and why."""
+    """Where validation from the trust anchor ended: 'secure', 'insecure' or 'bogus', and why (a message)."""
 
     status: str
-    detail: str
+    detail: dict | None
     probes: list[Probe] = field(default_factory=list)
     keys: dns.rrset.RRset | None = None   # the zone's validated DNSKEY set when secure
+    # The answers whose records show what is wrong (asked again with dig, they show the fault).
+    culprits: list[Probe] = field(default_factory=list)
+    at_root: bool = False                 # it failed at the root: the trust anchor does not fit
 
 
 def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrset.RRset | None,
@@ -44,13 +48,13 @@ def answer_rrset(probe: Probe | None, owner: str, rdtype: str) -> tuple[dns.rrse
 
 
 def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys: dns.rrset.RRset,
-                      now: float) -> str | None:
-    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does.
+                      now: float) -> dict | None:
+    """None when some RRSIG over `rrset` verifies with `keys` at `now`, else why none does (a message).
 
     Within the judging of one snapshot the same records and signatures, served by each of the zone's
     servers, are verified once (`judging_with`)."""
     if sigs is None or len(sigs) == 0:
-        return f"no RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}"
+        return msg("no-rrsig", owner=rrset.name.to_text(), type=dns.rdatatype.to_text(rrset.rdtype))
     seen = _verified.get()
     if seen is None:
         return _signature_problem(rrset, sigs, keys, now)
@@ -61,18 +65,25 @@ def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys
     return seen[key]
 
 
+# dnspython's reasons for a signature that does not verify, as the vocabulary's codes.
+VALIDATION_FAILURES = {"expired": "signature-expired", "not yet valid": "signature-not-yet-valid",
+                       "verify failure": "signature-verify-failure", "unknown key": "signature-unknown-key"}
+
+
 def _signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset, keys: dns.rrset.RRset,
-                       now: float) -> str | None:
+                       now: float) -> dict | None:
     reasons = []
     for sig in sigs:
         try:
             dns.dnssec.validate_rrsig(rrset, sig, {keys.name: keys}, now=now, policy=ANY_ALGORITHM)
             return None
         except dns.dnssec.ValidationFailure as exc:
-            reasons.append(f"key {sig.key_tag} alg {sig.algorithm}: {exc}")
-        except dns.dnssec.UnsupportedAlgorithm as exc:
-            reasons.append(f"key {sig.key_tag} alg {sig.algorithm}: unsupported ({exc})")
-    return f"no valid RRSIG over {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)} ({'; '.join(reasons)})"
+            reason = msg(VALIDATION_FAILURES.get(str(exc), "signature-invalid"))
+        except dns.dnssec.UnsupportedAlgorithm:
+            reason = msg("algorithm-unsupported")
+        reasons.append(msg("rrsig-failure", key_tag=sig.key_tag, algorithm=int(sig.algorithm), reason=reason))
+    return msg("no-valid-rrsig", owner=rrset.name.to_text(), type=dns.rdatatype.to_text(rrset.rdtype),
+               reasons=reasons)
 
 
 def keys_matching(owner: str, dnskeys: dns.rrset.RRset, anchors: list[Any]) -> dns.rrset.RRset:
@@ -93,46 +104,50 @@ def keys_matching(owner: str, dnskeys: dns.rrset.RRset, anchors: list[Any]) -> d
 
 
 def _trusted_keys(owner: str, dnskey_probe: Probe | None, anchors: list[Any], now: float,
-                  anchor_source: str) -> tuple[dns.rrset.RRset | None, str]:
-    """The zone's DNSKEY set once a DS/anchor matches one of its keys and that key signs the set."""
+                  anchor_source: str) -> tuple[dns.rrset.RRset | None, dict | None]:
+    """The zone's DNSKEY set once a DS/anchor matches one of its keys and that key signs the set; else
+    None and why (a message). `anchor_source` is the vocabulary's name for the anchors."""
     dnskeys, sigs = answer_rrset(dnskey_probe, owner, "DNSKEY")
     if dnskeys is None:
-        return None, f"{owner} returned no DNSKEY set" + _no_answer(dnskey_probe)
+        return None, msg("no-dnskey-set", owner=owner, reason=no_answer(dnskey_probe))
     matched = keys_matching(owner, dnskeys, anchors)
     if len(matched) == 0:
-        tags = ", ".join(str(getattr(a, "key_tag", "?")) for a in anchors)
-        have = ", ".join(str(dns.dnssec.key_id(k)) for k in dnskeys)
-        return None, f"no DNSKEY of {owner} (key tags {have}) matches {anchor_source} (key tags {tags})"
+        return None, msg("no-key-matches", owner=owner, tags=[dns.dnssec.key_id(k) for k in dnskeys],
+                         anchor=msg(anchor_source),
+                         anchor_tags=[getattr(a, "key_tag", "?") for a in anchors])
     problem = signature_problem(dnskeys, sigs, matched, now)
     if problem:
         return None, problem
-    return dnskeys, ""
+    return dnskeys, None
 
 
-def _no_answer(probe: Probe | None) -> str:
+def no_answer(probe: Probe | None) -> dict:
+    """Why a probe holds no usable answer (a message): not asked, its failure, or its rcode."""
     if probe is None:
-        return " (not measured)"
-    if not probe.answered:
-        return f" ({probe.error}: {probe.error_detail})"
-    return f" (rcode {probe.rcode})"
+        return msg("not-asked")
+    return probe.failure() or msg("answer-rcode", rcode=probe.rcode)
 
 
 def _step(owner: str, keys: dns.rrset.RRset, ds_probe: Probe | None, dnskey_probe: Probe | None,
           now: float) -> ChainResult:
     """One step down: the parent's validated keys vouch for the DS set, which vouches for the keys."""
     used = [p for p in (ds_probe, dnskey_probe) if p is not None]
+    at_parent = [ds_probe] if ds_probe is not None else []
     ds_set, ds_sigs = answer_rrset(ds_probe, owner, "DS")
     if ds_set is None:
         if ds_probe is None or not ds_probe.answered or ds_probe.rcode != "NOERROR":
-            return ChainResult("bogus", f"the DS set of {owner} could not be read" + _no_answer(ds_probe), used)
-        return ChainResult("insecure", f"the parent has no DS for {owner}: the chain of trust stops there", used)
+            return ChainResult("bogus", msg("ds-unreadable", owner=owner, reason=no_answer(ds_probe)), used,
+                               culprits=at_parent)
+        return ChainResult("insecure", msg("chain-no-ds", zone=owner), used, culprits=at_parent)
     problem = signature_problem(ds_set, ds_sigs, keys, now)
     if problem:
-        return ChainResult("bogus", f"the DS set of {owner}: {problem}", used)
-    child_keys, problem = _trusted_keys(owner, dnskey_probe, list(ds_set), now, "the parent's DS set")
+        return ChainResult("bogus", msg("ds-signature", owner=owner, problem=problem), used, culprits=at_parent)
+    child_keys, problem = _trusted_keys(owner, dnskey_probe, list(ds_set), now, "parent-ds-set")
     if child_keys is None:
-        return ChainResult("bogus", problem, used)
-    return ChainResult("secure", f"{owner} validates", used, child_keys)
+        # A DS that matches no key shows in both answers (its key tag, theirs); a bad signature in the keys'.
+        culprits = used if problem["code"] == "no-key-matches" else [p for p in (dnskey_probe,) if p is not None]
+        return ChainResult("bogus", problem, used, culprits=culprits)
+    return ChainResult("secure", None, used, child_keys)
 
 
 class ValidationCache:
@@ -174,7 +189,7 @@ def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
     """Validate the cuts above the zone, root first (each prefix once per judging run, see ValidationCache)."""
     links = tuple(snapshot.chain)
     if not links or links[0].zone != ".":
-        return ChainResult("bogus", "the root zone's keys were not collected")
+        return ChainResult("bogus", msg("root-keys-missing"), at_root=True)
     cache = _run_cache.get()
     minute = int(snapshot.now // 60)
     result: ChainResult | None = None
@@ -184,10 +199,10 @@ def _ancestors(snapshot: ZoneSnapshot) -> ChainResult:
         if cached is None:
             if index == 0:
                 keys, problem = _trusted_keys(".", link.dnskey, list(snapshot.trust_anchors), snapshot.now,
-                                              "the trust anchor")
+                                              "trust-anchor")
                 used = [link.dnskey] if link.dnskey is not None else []
-                cached = ChainResult("secure", "the root validates", used, keys) if keys is not None else \
-                    ChainResult("bogus", f"the root: {problem}", used)
+                cached = ChainResult("secure", None, used, keys) if keys is not None else \
+                    ChainResult("bogus", problem, used, culprits=used, at_root=True)
             else:
                 cached = _step(link.zone, result.keys, link.ds, link.dnskey, snapshot.now)
             if cache is not None:
@@ -204,19 +219,21 @@ def validate_chain(snapshot: ZoneSnapshot, zone_dnskey: Probe | None) -> ChainRe
     if above.status != "secure":
         return above
     result = _step(snapshot.zone + ".", above.keys, snapshot.ds, zone_dnskey, snapshot.now)
-    if result.status == "secure":
-        result.detail = f"the chain validates from the trust anchor to {snapshot.zone}"
     result.probes = above.probes[-2:] + result.probes
     return result
 
 
 @dataclass
 class DenialProof:
-    """Whether the parent proves the zone has no DS: 'proven', 'unproven', 'parent-insecure' (nothing to
-    prove under an unsigned parent) or 'not-measured', with the sentence and the probes that show it."""
+    """Whether the parent proves the zone has no DS: 'proven', 'parent-insecure' (nothing to prove under
+    an unsigned parent), 'missing' (no proof), 'invalid' (a proof that does not verify) or 'not-measured',
+    with the arguments of the finding that says so and the probes that show it.
+
+    The arguments: `proof` (a message) when proven or parent-insecure; `parent` and `rcode` when
+    missing; `kind` and `problem` when invalid; `reason` when not measured."""
 
     status: str
-    detail: str
+    args: dict
     probes: list[Probe] = field(default_factory=list)
 
 
@@ -225,12 +242,12 @@ def no_ds_proof(snapshot: ZoneSnapshot) -> DenialProof:
     signed NSEC or NSEC3 records prove there is no DS (RFC 4035 section 5.2, RFC 5155 section 8.6)."""
     above = _ancestors(snapshot)
     if above.status != "secure":
-        return DenialProof("parent-insecure", f"no DS to prove absent: {above.detail}", above.probes[-2:])
+        return DenialProof("parent-insecure", {"proof": msg("parent-insecure", reason=above.detail)},
+                           above.probes[-2:])
     apex = snapshot.zone + "."
     ds = snapshot.ds
     if ds is None or not ds.answered:
-        return DenialProof("not-measured", "the parent's answer about the DS set could not be read"
-                           + _no_answer(ds), [ds] if ds else [])
+        return DenialProof("not-measured", {"reason": no_answer(ds)}, [ds] if ds else [])
     owner = dns.name.from_text(apex)
     for rrset in ds.section("authority"):
         if rrset.rdtype == dns.rdatatype.NSEC and rrset.name == owner:
@@ -241,9 +258,7 @@ def no_ds_proof(snapshot: ZoneSnapshot) -> DenialProof:
             proof = _nsec3_denies_ds(rrset, owner, ds, above.keys, snapshot.now)
             if proof is not None:
                 return proof
-    return DenialProof("unproven", f"the parent {snapshot.parent} answered {ds.rcode} without a DS for "
-                       f"{snapshot.zone} but with no signed NSEC or NSEC3 record proving it has none: validating "
-                       "resolvers cannot tell this from a stripped DS", [ds])
+    return DenialProof("missing", {"parent": snapshot.parent, "rcode": ds.rcode}, [ds])
 
 
 def _denies_ds(rrset: dns.rrset.RRset, kind: str, probe: Probe, keys: Any, now: float) -> DenialProof | None:
@@ -253,10 +268,8 @@ def _denies_ds(rrset: dns.rrset.RRset, kind: str, probe: Probe, keys: Any, now: 
     sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers=kind)
     problem = signature_problem(rrset, sigs, keys, now)
     if problem:
-        return DenialProof("unproven", f"the parent's {kind} record for the delegation is not validly signed: "
-                           f"{problem}", [probe])
-    return DenialProof("proven", f"the parent proves there is no DS with a signed {kind} record (types "
-                       f"{_types(record)})", [probe])
+        return DenialProof("invalid", {"kind": kind, "problem": problem}, [probe])
+    return DenialProof("proven", {"proof": msg("ds-absence-proven", kind=kind, types=_types(record))}, [probe])
 
 
 def _nsec3_denies_ds(rrset: dns.rrset.RRset, owner: dns.name.Name, probe: Probe, keys: Any,
@@ -275,8 +288,7 @@ def _nsec3_denies_ds(rrset: dns.rrset.RRset, owner: dns.name.Name, probe: Probe,
         sigs = probe.find("authority", "RRSIG", rrset.name.to_text(), covers="NSEC3")
         problem = signature_problem(rrset, sigs, keys, now)
         if problem is None:
-            return DenialProof("proven", "the parent covers the delegation with an opt-out NSEC3 record (an "
-                               "insecure delegation by design)", [probe])
+            return DenialProof("proven", {"proof": msg("ds-absence-opt-out")}, [probe])
     return None
 
 
@@ -289,7 +301,7 @@ def _has_type(record: Any, rdtype: int) -> bool:
     return False
 
 
-def _types(record: Any) -> str:
-    return " ".join(dns.rdatatype.to_text(window * 256 + octet * 8 + bit)
-                    for window, bitmap in record.windows for octet, byte in enumerate(bitmap)
-                    for bit in range(8) if byte & (0x80 >> bit))
+def _types(record: Any) -> list[str]:
+    return [dns.rdatatype.to_text(window * 256 + octet * 8 + bit)
+            for window, bitmap in record.windows for octet, byte in enumerate(bitmap)
+            for bit in range(8) if byte & (0x80 >> bit)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import ssl
 import time
 import urllib.parse
@@ -25,6 +26,7 @@ import dns.rdatatype
 import dns.rrset
 
 from .config import CheckConfig, ConfigError
+from .messages import msg, render
 from .safety import address_refusal
 from .udp import UdpChannel, UdpTimeout
 
@@ -102,24 +104,36 @@ class Probe:
                 return rrset
         return None
 
-    def dig(self) -> str:
-        """A dig command that asks the same question of the same server."""
-        parts = ["dig", f"@{self.server}"]
-        if self.port != DEFAULT_PORTS[self.transport]:
-            parts.append(f"-p {self.port}")
-        parts += [self.qname, self.qtype]
-        parts.append("+recurse" if self.recursion_desired else "+norecurse")
-        if self.dnssec_ok:
-            parts.append("+dnssec")
-        if not self.edns:
-            parts.append("+noedns")
-        if self.transport == "tcp":
-            parts.append("+tcp")
-        if self.transport == "tls":
-            parts.append("+tls")
-        if self.transport == "https":
-            parts.append(f"+https={urllib.parse.urlsplit(self.url).path or '/dns-query'}")
-        return " ".join(parts)
+    def dig(self, multi: bool = False, verify: bool = False) -> str:
+        """A dig command that asks the same question of the same server (`multi`: records one field a line,
+        with DNSKEY key tags and RRSIG dates spelt out; `verify`: TLS certificates verified)."""
+        return dig_command(self.server, self.qname, self.qtype, port=self.port, transport=self.transport,
+                           recurse=self.recursion_desired, dnssec=self.dnssec_ok, edns=self.edns, url=self.url,
+                           multi=multi, verify=verify)
+
+    def failure(self) -> dict | None:
+        """Why this question got no answer, as a message of the vocabulary (messages.py); None when it
+        got one. The raw detail stays in `error_detail`, for the evidence."""
+        if self.answered:
+            return None
+        error = self.error
+        if error is None:
+            return msg("not-asked")
+        if error == "refused-by-policy":
+            return address_refusal(self.server, allow_private=False) or msg("probe-error", error=error)
+        if error == "connection-refused":
+            return msg(error, transport=self.transport.upper(), port=self.port)
+        if error == "tls-certificate":
+            return certificate_problem(self.error_detail)
+        if error == "https-status":
+            status = re.search(r"status code (\d+)", self.error_detail)
+            return msg(error, status=int(status.group(1))) if status else msg("https-error")
+        if error == "too-large":
+            return msg(error, size=self.size)
+        if error in ("timeout", "connection-closed", "tls-error", "https-error", "bad-response", "malformed",
+                     "network-error"):
+            return msg(error)
+        return msg("probe-error", error=error)
 
     def to_evidence(self) -> dict:
         """The probe as a report shows it: who was asked what, how, and what came back.
@@ -164,6 +178,47 @@ class Probe:
             evidence["error"] = self.error
             evidence["error_detail"] = self.error_detail
         return evidence
+
+
+def dig_command(server: str, qname: str, qtype: str, *, port: int | None = None, transport: str = "udp",
+                recurse: bool = False, dnssec: bool = False, edns: bool = True, url: str = "", multi: bool = False,
+                verify: bool = False) -> str:
+    """The dig command that asks `server` this question the way a probe does."""
+    parts = ["dig", f"@{server}"]
+    if port is not None and port != DEFAULT_PORTS[transport]:
+        parts.append(f"-p {port}")
+    parts += [qname, qtype]
+    parts.append("+recurse" if recurse else "+norecurse")
+    if dnssec:
+        parts.append("+dnssec")
+    if not edns:
+        parts.append("+noedns")
+    if multi:
+        parts.append("+multi")
+    if transport == "tcp":
+        parts.append("+tcp")
+    if transport == "tls":
+        parts.append("+tls")
+    if transport == "https":
+        parts.append(f"+https={urllib.parse.urlsplit(url).path or '/dns-query'}")
+    if verify and transport in ("tls", "https"):
+        parts.append("+tls-ca")
+    return " ".join(parts)
+
+
+# OpenSSL's words for why a certificate does not verify, as the vocabulary's codes.
+CERTIFICATE_PROBLEMS = (
+    ("self-signed", "certificate-self-signed"), ("self signed", "certificate-self-signed"),
+    ("has expired", "certificate-expired"), ("not yet valid", "certificate-not-yet-valid"),
+    ("mismatch", "certificate-name-mismatch"), ("local issuer", "certificate-untrusted"),
+    ("unable to get issuer", "certificate-untrusted"),
+)
+
+
+def certificate_problem(detail: str) -> dict:
+    """The message for a certificate that did not verify, from the TLS library's reason."""
+    text = detail.lower()
+    return msg(next((code for words, code in CERTIFICATE_PROBLEMS if words in text), "certificate-invalid"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -245,7 +300,7 @@ class Prober:
                       tls_verified=verify if transport in ("tls", "https") else None)
         refusal = address_refusal(server, self.config.allow_private)
         if refusal:
-            probe.error, probe.error_detail = "refused-by-policy", refusal
+            probe.error, probe.error_detail = "refused-by-policy", f"{server}: {render(refusal)}"
             return probe
         connection_gate = self._inflight_tcp if transport != "udp" else contextlib.nullcontext()
         async with connection_gate, self._inflight:

@@ -15,6 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
+from .messages import msg
 from .query import Probe, Prober, dns_name
 
 MAX_REFERRALS = 16    # deeper than any real delegation chain; stops referral loops
@@ -43,11 +44,20 @@ class Walk:
     probe: Probe | None                   # that answer; None when no server answered
     probes: list[Probe] = field(default_factory=list)  # every query of the walk, for evidence
     referral_to: ZoneCut | None = None    # when stopping at a delegation: the delegated cut
-    error: str | None = None
+    error: dict | None = None             # why the walk stopped without an answer (a message)
 
 
 def _text(name: dns.name.Name) -> str:
     return name.to_text()
+
+
+def _unanswered(cut: ZoneCut, probes: list[Probe]) -> dict:
+    """Why no server of a cut answered: when none of them may be probed, the address policy's reason."""
+    if probes and all(p.error == "refused-by-policy" for p in probes):
+        last = probes[-1]
+        return msg("at-server", server=msg("server", name=last.server_name or cut.name, address=last.server),
+                   problem=last.failure())
+    return msg("cut-no-answer", zone=cut.name)
 
 
 class IterativeResolver:
@@ -138,10 +148,10 @@ class IterativeResolver:
         target = dns_name(qname)
         for _ in range(MAX_REFERRALS):
             if not cut.servers:
-                return Walk(cut, None, probes, error=f"no usable address for any nameserver of {cut.name}")
+                return Walk(cut, None, probes, error=msg("cut-no-address", zone=cut.name))
             probe = await self.ask_cut(cut, qname, qtype, probes)
             if probe is None:
-                return Walk(cut, None, probes, error=f"no nameserver of {cut.name} answered")
+                return Walk(cut, None, probes, error=_unanswered(cut, probes))
             referral = self._referral(probe, cut.name, target)
             if referral is None:
                 return Walk(cut, probe, probes)
@@ -150,7 +160,7 @@ class IterativeResolver:
             if stop_at_delegation_of is not None and child.name == _text(dns_name(stop_at_delegation_of)):
                 return Walk(cut, probe, probes, referral_to=child)
             cut = child
-        return Walk(cut, None, probes, error=f"more than {MAX_REFERRALS} referrals")
+        return Walk(cut, None, probes, error=msg("too-many-referrals", num=MAX_REFERRALS))
 
     @staticmethod
     def _referral(probe: Probe, current: str, target: dns.name.Name) -> dns.name.Name | None:

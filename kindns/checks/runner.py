@@ -22,6 +22,7 @@ from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
 from .collect import Collector, new_zone_snapshot
 from .config import CheckConfig
 from .dnssec import ValidationCache, judging_with
+from .messages import msg
 from .report import TargetReport
 from .resolver_checks import CATEGORIES
 from .serialise import snapshot_from_dict, snapshot_to_dict
@@ -54,14 +55,17 @@ async def _within_deadline(collect, snapshot, deadline: float) -> None:
         task.result()  # a bug in collection must not pass silently
         return
     task.cancel()
-    snapshot.incomplete = f"the deadline of {deadline:g} s was reached before every answer came"
+    snapshot.incomplete = msg("deadline-reached", seconds=int(deadline) if deadline == int(deadline) else deadline)
 
 
 def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None) -> TargetReport:
     """Every zone check on a snapshot (pure: no queries). `cache` is the judging run's, if it has one."""
     with judging_with(cache):
         outcomes = [spec.run(snapshot) for spec in ZONE_CHECKS.values()]
-    return TargetReport(snapshot.zone, _iso(snapshot.now), snapshot.duration_ms, outcomes,
+    whole = zone_checks.unmeasured(snapshot)
+    unmeasured = None if whole is None else {"message": whole.message,
+                                             "probes": [p.to_evidence() for p in whole.probes]}
+    return TargetReport(snapshot.zone, _iso(snapshot.now), snapshot.duration_ms, outcomes, unmeasured,
                         snapshot=snapshot_to_dict(snapshot))
 
 

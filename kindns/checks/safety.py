@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from .messages import msg
+
 # NAT64's well-known prefix (RFC 6052): a translator sends 64:ff9b::a.b.c.d to the IPv4 address a.b.c.d.
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -28,37 +30,38 @@ def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipa
     return found
 
 
-def address_refusal(address: str, allow_private: bool) -> str | None:
-    """Why `address` must not be probed, or None when it may be.
+def address_refusal(address: str, allow_private: bool) -> dict | None:
+    """Why `address` must not be probed (a message, see messages.py), or None when it may be.
 
     Multicast and the unspecified address are refused even when private space is allowed: no DNS
-    server answers there and a query would go to a whole segment.
+    server answers there and a query would go to a whole segment. The message names no setting: it is
+    shown to operators, who cannot change ours.
     """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return f"'{address}' is not an IP address"
+        return msg("address-invalid")
     if ip.version == 6 and ip.ipv4_mapped is not None:  # a socket sends it to the IPv4 address, over IPv4
         refusal = address_refusal(str(ip.ipv4_mapped), allow_private)
-        return f"{ip} is {ip.ipv4_mapped}: {refusal}" if refusal else None
+        return msg("address-leads-to", address=str(ip.ipv4_mapped), reason=refusal) if refusal else None
     if ip.is_multicast:
-        return f"{ip} is a multicast address"
+        return msg("address-multicast")
     if ip.is_unspecified:
-        return f"{ip} is the unspecified address"
+        return msg("address-unspecified")
     if allow_private:
         return None
     for ipv4 in embedded_ipv4(ip):
         refusal = address_refusal(str(ipv4), allow_private)
         if refusal:
-            return f"{ip} leads to {ipv4}: {refusal}"
-    for test, kind in (
-        (ip.is_loopback, "loopback"),
-        (ip.is_link_local, "link-local"),
-        (ip.version == 6 and ip.is_site_local, "site-local (fec0::/10, deprecated)"),
-        (ip.is_private, "private"),
-        (ip.is_reserved, "reserved"),
-        (not ip.is_global, "non-global (shared or special-purpose)"),
+            return msg("address-leads-to", address=str(ipv4), reason=refusal)
+    for test, code in (
+        (ip.is_loopback, "address-loopback"),
+        (ip.is_link_local, "address-link-local"),
+        (ip.version == 6 and ip.is_site_local, "address-not-public"),
+        (ip.is_private, "address-private"),
+        (ip.is_reserved, "address-not-public"),
+        (not ip.is_global, "address-not-public"),
     ):
         if test:
-            return f"{ip} is a {kind} address; probing it is not allowed (use --allow-private or KINDNS_CHECK_ALLOW_PRIVATE)"
+            return msg(code)
     return None

@@ -5,7 +5,8 @@
     same = snapshot_from_dict(data)        # a ZoneSnapshot or ResolverSnapshot judging exactly as before
 
 Nothing is lost: every DNS answer is kept as its wire format (base64), trust anchors as presentation
-text, everything else as it is. Probes are stored once in a table and referred to by position, so a
+text, everything else as it is (why something is missing as a message, see messages.py; version 1 kept
+English sentences there, which are read back as messages). Probes are stored once in a table and referred to by position, so a
 probe cited in several places (the delegation, a chain link) is still one probe after a round trip.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from typing import Any
 
 import dns.exception
@@ -20,11 +22,13 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
+from .messages import msg
 from .query import Probe, parse_answer
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
 FORMAT = "kindns-snapshot"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 KINDS = {"zone": ZoneSnapshot, "resolver": ResolverSnapshot}
 # Fields holding snapshots of their own: a list of them, or a mapping to them.
 NESTED = {"servers": ServerSnapshot, "chain": ChainLink, "asn": AsnAnswer}
@@ -70,7 +74,7 @@ def snapshot_from_dict(data: dict) -> ZoneSnapshot | ResolverSnapshot:
     """A snapshot from `snapshot_to_dict`'s data; SnapshotFormatError when the data is not one."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SnapshotFormatError("not a stored snapshot (no 'format': 'kindns-snapshot')")
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise SnapshotFormatError(f"stored snapshot version {data.get('version')!r} is not {VERSION}")
     cls = KINDS.get(data.get("kind"))
     if cls is None:
@@ -88,6 +92,8 @@ def snapshot_from_dict(data: dict) -> ZoneSnapshot | ResolverSnapshot:
             return value
 
         body = {name: decode(value) for name, value in data["snapshot"].items()}
+        if data["version"] == 1:
+            body = _from_version_1(body)
         for name, nested in NESTED.items():
             if name in body and cls is ZoneSnapshot:
                 items = body[name]
@@ -100,6 +106,52 @@ def snapshot_from_dict(data: dict) -> ZoneSnapshot | ResolverSnapshot:
         raise
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise SnapshotFormatError(f"damaged stored snapshot: {type(exc).__name__}: {exc}") from None
+
+
+# Version 1's sentences (the only ones it could hold) and the messages that say the same.
+VERSION_1_SENTENCES = [
+    (r"the parent says (?P<zone>\S+) does not exist \(NXDOMAIN\)", "parent-nxdomain"),
+    (r"the parent answered (?P<rcode>\S+) for (?P<zone>\S+)", "parent-rcode"),
+    (r"the parent has no delegation \(NS records\) for (?P<zone>\S+)", "parent-no-ns"),
+    (r"no server of the parent zone answered for (?P<zone>\S+)", "parent-silent"),
+    (r"no usable address for any nameserver of (?P<zone>\S+)", "cut-no-address"),
+    (r"no nameserver of (?P<zone>\S+) answered", "cut-no-answer"),
+    (r"more than (?P<num>\d+) referrals", "too-many-referrals"),
+    (r"the deadline of (?P<seconds>[\d.]+) s was reached before every answer came", "deadline-reached"),
+    (r"no A or AAAA record found", "no-address-record"),
+    (r"TXT answer without an AS number", "asn-no-number"),
+    (r"no TXT answer \((?P<rcode>[A-Z]+)\)", "asn-no-txt"),
+]
+
+
+def _message_from_version_1(text: Any) -> Any:
+    """A version 1 sentence as the message version 2 keeps (untranslated English when unknown)."""
+    if not isinstance(text, str):
+        return text
+    for pattern, code in VERSION_1_SENTENCES:
+        found = re.fullmatch(pattern, text)
+        if found:
+            args: dict[str, Any] = {k: (int(v) if k == "num" else float(v) if k == "seconds" else v)
+                                    for k, v in found.groupdict().items()}
+            if code == "asn-no-txt":
+                args = {"reason": msg("answer-rcode", rcode=args["rcode"])}
+            if code == "deadline-reached" and args["seconds"] == int(args["seconds"]):
+                args["seconds"] = int(args["seconds"])
+            return msg(code, **args)
+    return msg("untranslated", text=text)
+
+
+def _from_version_1(body: dict) -> dict:
+    for name in ("delegation_error", "incomplete"):
+        if body.get(name):
+            body[name] = _message_from_version_1(body[name])
+    if isinstance(body.get("address_errors"), dict):
+        body["address_errors"] = {ns: _message_from_version_1(why) for ns, why in body["address_errors"].items()}
+    if isinstance(body.get("asn"), dict):
+        for answer in body["asn"].values():
+            if isinstance(answer, dict) and answer.get("error"):
+                answer["error"] = _message_from_version_1(answer["error"])
+    return body
 
 
 def _build(cls: type, values: dict) -> Any:

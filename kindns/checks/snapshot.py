@@ -1,13 +1,15 @@
 """Snapshots: everything collected about one zone or one resolver, as plain data.
 
 Collection fills these; judges only read them. A probe left as None was not measured (the deadline
-came first), which the judges report as such.
+came first), which the judges report as such. Why something is missing (no delegation, no address, the
+deadline) is kept as a message (messages.py), so that it can be shown in the reader's language.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from .messages import msg
 from .query import Probe
 
 
@@ -52,8 +54,9 @@ class ServerSnapshot:
         return soa is not None and not (soa.answered or soa.truncated_retry) and soa.error != "refused-by-policy"
 
     @property
-    def label(self) -> str:
-        return f"{self.ns_name} ({self.address})"
+    def named(self) -> dict:
+        """The server as findings name it: its name and address (a message)."""
+        return msg("server", name=self.ns_name, address=self.address)
 
 
 @dataclass(eq=False)
@@ -76,7 +79,7 @@ class AsnAnswer:
     asns: tuple[str, ...] = ()
     prefix: str | None = None
     query: str = ""
-    error: str | None = None
+    error: dict | None = None       # why there is no AS number (a message)
     probe: Probe | None = None      # the last query of the lookup, for evidence
 
 
@@ -90,18 +93,18 @@ class ZoneSnapshot:
     parent: str | None = None
     delegation: Probe | None = None              # the parent's referral (or its authoritative NS answer)
     delegation_probes: list[Probe] = field(default_factory=list)
-    delegation_error: str | None = None
+    delegation_error: dict | None = None         # why there is no delegation to follow (a message)
     parent_ns: list[str] = field(default_factory=list)
     glue: dict[str, list[str]] = field(default_factory=dict)
     # The zone's DS set as the parent serves it: the referral when it carried the DS (or the NSEC/NSEC3
     # proving there is none), else an explicit DS query.
     ds: Probe | None = None
-    address_errors: dict[str, str] = field(default_factory=dict)  # nameserver name -> why no address
+    address_errors: dict[str, dict] = field(default_factory=dict)  # nameserver name -> why no address (a message)
     servers: list[ServerSnapshot] = field(default_factory=list)
     chain: list[ChainLink] = field(default_factory=list)          # root first, down to the parent
     asn: dict[str, AsnAnswer] = field(default_factory=dict)
     asn_source: str = ""
-    incomplete: str | None = None                # why collection stopped early (the zone deadline)
+    incomplete: dict | None = None               # why collection stopped early (the deadline; a message)
     duration_ms: int = 0                         # how long collection took
 
     def answered(self, attribute: str) -> list[tuple[ServerSnapshot, Probe]]:
@@ -128,6 +131,6 @@ class ResolverSnapshot:
     doh_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
-    incomplete: str | None = None
+    incomplete: dict | None = None    # why collection stopped early (the deadline; a message)
     now: float = 0.0                  # Unix time of collection
     duration_ms: int = 0              # how long collection took

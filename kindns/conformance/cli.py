@@ -1,6 +1,9 @@
 """Conformance commands: `kindns check` and `kindns check-resolver`, thin wrappers over kindns.checks.
 
-Both exit 0 when the checks ran, whatever the verdicts, and 2 with a message for bad input.
+Both exit 0 when the checks ran, whatever the verdicts, and 2 with a message for bad input. They print
+English unless `--lang` names another of the registry's languages (KINDNS_LANGUAGES): the engine's
+findings, titles and advice are then rendered from that language's compiled catalogue under translations/
+(`make translations`), English where a string is not translated yet.
 """
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from babel.support import NullTranslations, Translations
+
+from .. import i18n
 from ..checks import CheckConfig, format_json, format_table, run_resolver_checks, run_zone_checks
 from ..checks.config import ConfigError, load_root_hints, load_trust_anchors
 from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
@@ -21,7 +27,12 @@ from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_nam
 def _engine_options(command: Callable) -> Callable:
     """The options both commands share."""
     options = [
-        click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per target."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print a JSON array, one object per target: each check's title, verdict, findings "
+                          "(codes and arguments) and English text."),
+        click.option("--lang", "language", metavar="LANGUAGE",
+                     help="Print findings and advice in this language (es, pt_BR, fr; default: English). With "
+                          "--json, each check also carries its text in that language."),
         click.option("--root-hints", type=click.Path(dir_okay=False),
                      help="Root hints file (zone-file format: '. NS a.root.' and address records)."),
         click.option("--trust-anchor", type=click.Path(dir_okay=False),
@@ -54,16 +65,38 @@ def _progress(count: int, label: str):
     return click.progressbar(length=count, label=label, file=sys.stderr)
 
 
-def _print(reports: list, as_json: bool) -> None:
-    click.echo(format_json(reports) if as_json else format_table(reports))
+def _translations(language: str | None) -> tuple[str | None, NullTranslations | None]:
+    """The language asked for (as the registry names it) and its catalogue; (None, None) for English."""
+    if language is None:
+        return None, None
+    name = i18n.supported(language)
+    if name is None:
+        raise click.BadParameter(f"'{language}' is not one of {', '.join(i18n.languages())}.",
+                                 param_hint="'--lang'")
+    if name == i18n.DEFAULT:
+        return None, None
+    directory = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0]
+    catalogue = Translations.load(directory, [name])
+    if not isinstance(catalogue, Translations):
+        click.echo(f"No compiled catalogue for {name} under {directory} (make translations): printing English.",
+                   err=True)
+    return name, catalogue
+
+
+def _print(reports: list, as_json: bool, language: tuple[str | None, NullTranslations | None]) -> None:
+    name, catalogue = language
+    gettext = catalogue.gettext if catalogue is not None else None
+    ngettext = catalogue.ngettext if catalogue is not None else None
+    click.echo(format_json(reports, gettext, ngettext, name) if as_json
+               else format_table(reports, True, gettext, ngettext))
 
 
 @click.command("check")
 @with_appcontext
 @click.argument("zones", nargs=-1, required=True)
 @_engine_options
-def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None, trust_anchor: str | None,
-                  allow_private: bool | None, concurrency: int | None) -> None:
+def check_command(zones: tuple[str, ...], as_json: bool, language: str | None, root_hints: str | None,
+                  trust_anchor: str | None, allow_private: bool | None, concurrency: int | None) -> None:
     """Check ZONES against the KINDNS practices for authoritative operators."""
     names = []
     for zone in zones:
@@ -71,10 +104,11 @@ def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None,
             names.append(normalise_zone_name(zone))
         except InvalidName as exc:
             raise click.UsageError(f"Invalid zone name '{zone}': {exc}") from None
+    translation = _translations(language)  # a language we do not have is bad input: said before measuring
     config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency)
     with _progress(len(names), "Checking zones") as bar:
         reports = run_zone_checks(names, config, progress=(lambda _r: bar.update(1)) if bar else None)
-    _print(reports, as_json)
+    _print(reports, as_json, translation)
 
 
 @click.command("check-resolver")
@@ -93,8 +127,9 @@ def check_command(zones: tuple[str, ...], as_json: bool, root_hints: str | None,
                    "several. ADDRESS= may be left out when one address is checked.")
 @click.option("--tls-ca-file", type=click.Path(dir_okay=False, exists=True),
               help="CA certificates (PEM) that DoT and DoH certificates must chain to (default: the system's).")
-def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: bool, root_hints: str | None,
-                           trust_anchor: str | None, allow_private: bool | None, concurrency: int | None,
+def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: bool, language: str | None,
+                           root_hints: str | None, trust_anchor: str | None, allow_private: bool | None,
+                           concurrency: int | None,
                            signed_name: str | None, bogus_name: str | None, qname_min_name: str | None,
                            doh_urls: tuple[str, ...], tls_ca_file: str | None) -> None:
     """Check resolver ADDRESSES (all of one operator) against the KINDNS practices of their category."""
@@ -112,13 +147,14 @@ def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: b
                 normalise_zone_name(value)
             except InvalidName as exc:
                 raise click.UsageError(f"Invalid {option} '{value}': {exc}") from None
+    translation = _translations(language)
     config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency,
                      signed_name=signed_name, bogus_name=bogus_name, qname_min_name=qname_min_name,
                      tls_ca_file=tls_ca_file)
     with _progress(len(normalised), "Checking resolvers") as bar:
         reports = run_resolver_checks(normalised, category, config,
                                       progress=(lambda _r: bar.update(1)) if bar else None, doh_urls=urls)
-    _print(reports, as_json)
+    _print(reports, as_json, translation)
 
 
 def _doh_urls(values: tuple[str, ...], addresses: list[str]) -> dict[str, str]:

@@ -193,15 +193,20 @@ def execute_run(run_id: int) -> CheckRun | None:
 
 def _store_outcomes(run: CheckRun, report) -> None:
     """The engine's outcomes as the run's result rows: a check already stored is updated in place (a dispute
-    keeps pointing at it), a new one added, one the engine no longer has removed."""
+    keeps pointing at it), a new one added, one the engine no longer has removed. Each row keeps the
+    engine's messages (codes and arguments, rendered in the reader's language) beside their English text;
+    the run keeps the one finding of a target that could not be measured at all."""
     stored = {result.check_id: result for result in run.results}
     rows = []
     for outcome in report.checks:
         row = stored.get(outcome.id) or CheckResult(check_id=outcome.id)
         row.verdict, row.practices, row.summary = outcome.verdict, list(outcome.practices), outcome.summary
         row.evidence, row.advice = outcome.evidence, outcome.advice
+        row.messages = {"findings": outcome.findings, "more": outcome.more, "advice": outcome.advice_codes,
+                        "references": list(outcome.references), "command": outcome.command}
         rows.append(row)
     run.results = rows
+    run.unmeasured = report.unmeasured
 
 
 def rejudge_run(run_id: int) -> list[tuple[str, str | None, str]]:

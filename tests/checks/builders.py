@@ -13,6 +13,7 @@ import dns.rcode
 import dns.rrset
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from kindns.checks.messages import msg
 from kindns.checks.query import Probe
 from kindns.checks.snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
@@ -161,7 +162,8 @@ def zone_snapshot(*, signed: bool = True, servers: list[ServerSnapshot] | None =
     asn_answers = {}
     for address, numbers in (asn or {NS1[1]: ("64501",), NS2[1]: ("64502",)}).items():
         asn_answers[address] = AsnAnswer(address, numbers, None, f"reversed.{address}",
-                                         None if numbers else "no TXT answer (NXDOMAIN)")
+                                         None if numbers else msg("asn-no-txt", reason=msg("answer-rcode",
+                                                                                          rcode="NXDOMAIN")))
     return ZoneSnapshot(
         zone=ZONE, now=NOW, trust_anchors=tuple(ROOT_KEY.ds()), parent="test.", delegation=referral,
         delegation_probes=[referral], parent_ns=parent_ns, ds=ds, servers=servers, chain=chain,

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from kindns.checks import RESOLVER_CHECKS, run_resolver_checks
+from kindns.checks.messages import render
 from tests.checks.labconfig import config_for_lab
 
 pytestmark = pytest.mark.dns
@@ -149,7 +150,8 @@ def test_a_certificate_the_checker_cannot_verify_is_a_warning_with_the_reason(dn
     assert outcome.verdict == "warn", outcome.summary
     invalid = [e for e in outcome.evidence if e["finding"] == "CERTIFICATE_INVALID"]
     assert {e["probes"][0]["transport"] for e in invalid} == {"tls", "https"}
-    assert all("certificate" in e["detail"] and e["probes"][1]["certificate"] == "not verified" for e in invalid)
+    assert all("certificate" in render(e["message"]) and e["probes"][1]["certificate"] == "not verified"
+               for e in invalid)
 
 
 def test_a_doh_url_where_nothing_answers_is_reported(dns_lab, lab_config):
@@ -159,3 +161,15 @@ def test_a_doh_url_where_nothing_answers_is_reported(dns_lab, lab_config):
     outcome = report.result("resolver-encrypted-transport")
     assert outcome.verdict == "warn" and "DNS over HTTPS" in outcome.summary
     assert any(p.get("transport") == "https" for e in outcome.evidence for p in e.get("probes", []))
+
+
+def test_test_names_that_do_not_exist_make_the_checks_unmeasured_not_failed(dns_lab, lab_config):
+    missing = "no-such-name." + dns_lab.zones["good"]
+    config = lab_config.replace(signed_name=missing, bogus_name=missing,
+                                qname_min_name="no-such-name." + dns_lab.qname_min_name.split(".", 2)[2])
+    [report] = run_resolver_checks([dns_lab.resolvers["non-validating"]], "public", config)
+    assert report.verdict("resolver-dnssec-validation") == "error"
+    assert report.verdict("resolver-qname-minimisation") == "error"
+    assert report.result("resolver-dnssec-validation").summary == \
+        f"not measured: the test name {missing}. does not exist (NXDOMAIN)"
+    assert "does not exist (NXDOMAIN)" in report.result("resolver-qname-minimisation").summary

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from kindns.checks import ZONE_CHECKS, run_zone_checks
+from kindns.checks.messages import render
 from tests.checks.labconfig import config_for_lab
 from tests.dnslab.zones import EXPECTED_VERDICTS, IPV6_ROLES, skip_without
 
@@ -54,7 +55,7 @@ def test_new_server_classes_are_named_in_the_summaries_and_evidence(dns_lab, lab
     for check_id in ("transport", "ns-authoritative"):
         assert silent in lab_reports["silent"].result(check_id).summary
     signed = lab_reports["silent"].result("dnssec-signed")
-    assert any(e["finding"] == "NOT_HEARD" and silent in e["detail"] for e in signed.evidence)
+    assert any(e["finding"] == "NOT_HEARD" and silent in render(e["message"]) for e in signed.evidence)
     assert "only queries without EDNS" in lab_reports["edns-drop"].result("transport").summary
     truncated = [p for e in lab_reports["truncating"].result("transport").evidence for p in e["probes"]
                  if p["transport"] == "udp+tcp"]
@@ -190,3 +191,25 @@ def test_an_ipv6_nameserver_is_asked_over_ipv6_and_judged_on_its_own_prefix(dns_
     transport = report.result("transport").evidence
     assert any(p["server"] == "::1" and p["transport"] == "udp" for e in transport for p in e["probes"])
     assert "::1" in report.result("ns-count").evidence[0]["addresses"]
+
+
+def test_every_finding_of_the_lab_renders_and_speaks_only_through_the_catalogue(lab_reports):
+    from tests.checks.messagecheck import outcome_faults
+
+    faults = [fault for report in lab_reports.values() for outcome in report.checks
+              for fault in outcome_faults(outcome)]
+    assert faults == []
+    for role, report in lab_reports.items():
+        assert report.unmeasured is None, role  # every role zone is measured; the errors are of one check
+
+
+def test_a_zone_nobody_delegates_is_one_finding_with_the_parents_answer(dns_lab, lab_config):
+    from tests.checks.messagecheck import message_faults
+
+    [report] = run_zone_checks([f"not-delegated.{dns_lab.zones['good'].split('.', 1)[1]}"], lab_config)
+    assert {c.verdict for c in report.checks} == {"error"}
+    assert render(report.unmeasured["message"]) == \
+        "not delegated: the parent says not-delegated.test does not exist (NXDOMAIN)"
+    assert message_faults(report.unmeasured["message"]) == []
+    assert report.unmeasured["probes"][-1]["rcode"] == "NXDOMAIN"
+    assert report.to_dict()["unmeasured"]["summary"] == report.checks[0].summary

@@ -8,6 +8,8 @@ import pytest
 
 from kindns.conformance import cli as conformance_cli
 from kindns.checks import ZONE_CHECKS, TargetReport, format_json, format_table
+from kindns.checks.messages import msg
+from kindns.checks.runner import judge_zone
 from tests.checks.builders import NS1, NS2, server_snapshot, zone_snapshot
 
 
@@ -18,14 +20,24 @@ def sample_report() -> TargetReport:
 
 def test_the_json_object_has_exactly_the_documented_keys():
     [obj] = json.loads(format_json([sample_report()]))
-    assert set(obj) == {"target", "checked_at", "duration_ms", "checks"}
-    assert obj["target"] == "example.test" and obj["duration_ms"] == 42
+    assert set(obj) == {"target", "checked_at", "duration_ms", "unmeasured", "checks"}
+    assert obj["target"] == "example.test" and obj["duration_ms"] == 42 and obj["unmeasured"] is None
     assert [c["id"] for c in obj["checks"]] == list(ZONE_CHECKS)
     for check in obj["checks"]:
-        assert set(check) == {"id", "verdict", "practices", "summary", "evidence", "advice"}
+        assert set(check) == {"id", "verdict", "practices", "title", "summary", "advice", "findings", "more",
+                              "advice_codes", "references", "command", "evidence"}
     axfr = next(c for c in obj["checks"] if c["id"] == "axfr-restricted")
-    assert axfr["verdict"] == "fail"
-    probe = axfr["evidence"][0]["probes"][0]
+    assert axfr["verdict"] == "fail" and axfr["title"] == "Zone transfers are restricted"
+    server = {"code": "server", "args": {"name": NS1[0], "address": NS1[1]}}
+    assert axfr["findings"] == [{"code": "AXFR_ALLOWED", "args": {"server": server}, "verdict": "fail"}]
+    assert axfr["summary"] == f"{NS1[0]} ({NS1[1]}) transferred the zone to us"
+    assert axfr["advice_codes"] == ["AXFR_ALLOWED"] and axfr["references"] == ["RFC 5936 section 6"]
+    assert axfr["command"] == {"kind": "reproduce", "text": f"dig @{NS1[1]} example.test. AXFR +norecurse"}
+    assert axfr["advice"].endswith("See RFC 5936 section 6. Reproduce with: " + axfr["command"]["text"])
+    evidence = axfr["evidence"][0]
+    assert evidence["finding"] == "AXFR_ALLOWED" and evidence["message"] == {"code": "AXFR_ALLOWED",
+                                                                             "args": {"server": server}}
+    probe = evidence["probes"][0]
     assert {"server", "query", "rcode", "flags", "records", "time_ms", "transport"} <= set(probe)
 
 
@@ -69,6 +81,87 @@ def test_check_prints_a_table_by_default(runner, fake_engine):
     result = runner.invoke(args=["kindns", "check", "example.test"])
     assert result.exit_code == 0
     assert "FAIL   axfr-restricted" in result.output
+
+
+def unmeasured_report() -> TargetReport:
+    snapshot = zone_snapshot()
+    snapshot.delegation_error, snapshot.servers = msg("parent-nxdomain", zone="example.test"), []
+    return judge_zone(snapshot)
+
+
+def test_a_zone_that_could_not_be_measured_is_one_line_in_the_table_and_one_finding_in_json():
+    table = format_table([unmeasured_report()]).splitlines()
+    assert table[0].endswith("13 error)")
+    assert table[1].split(None, 1) == ["ERROR", "not delegated: the parent says example.test does not exist "
+                                                "(NXDOMAIN)"]
+    assert table[2].strip().startswith("-> Make sure the zone is delegated")
+    assert not any("dnssec-signed" in line for line in table)
+    [obj] = json.loads(format_json([unmeasured_report()]))
+    assert obj["unmeasured"]["message"]["code"] == "NO_DELEGATION"
+    assert obj["unmeasured"]["summary"] == table[1].split(None, 1)[1]
+    assert obj["unmeasured"]["probes"][0]["query"] == "example.test. NS"
+    assert {c["verdict"] for c in obj["checks"]} == {"error"}
+
+
+# A catalogue of the test's own, compiled by Babel as `make translations` compiles the project's: the
+# strings the engine's English templates are looked up by, and what a reader of the language sees instead.
+SPANISH = {
+    "Zone transfers are restricted": "Las transferencias de zona están restringidas",
+    "%(server)s transferred the zone to us": "%(server)s nos transfirió la zona",
+    "Restrict zone transfers to your secondaries, by address and TSIG key (BIND: allow-transfer { key xfr-key; "
+    "}; Knot: an acl with a key).": "Restrinja las transferencias de zona a sus secundarios.",
+    "Reproduce with: %(command)s": "Reprodúzcalo con: %(command)s",
+    "See %(references)s.": "Véase %(references)s.",
+}
+
+
+@pytest.fixture
+def spanish(app, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="es")
+    for english, spanish in SPANISH.items():
+        catalog.add(english, spanish)
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "messages.mo", "wb") as handle:
+        write_mo(handle, catalog)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path)
+    return tmp_path
+
+
+def test_check_speaks_the_language_asked_for_and_english_where_a_string_is_not_translated(runner, fake_engine,
+                                                                                         spanish):
+    result = runner.invoke(args=["kindns", "check", "example.test", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    axfr = next(i for i, line in enumerate(lines) if "axfr-restricted" in line)
+    assert lines[axfr].endswith(f"{NS1[0]} ({NS1[1]}) nos transfirió la zona")
+    assert lines[axfr + 1].strip() == (f"-> Restrinja las transferencias de zona a sus secundarios. Véase RFC 5936 "
+                                       f"section 6. Reprodúzcalo con: dig @{NS1[1]} example.test. AXFR +norecurse")
+    signed = next(line for line in lines if "dnssec-signed" in line)
+    assert signed.endswith("example.test is signed: DNSKEY and RRSIGs on every nameserver, DS at the parent")
+
+
+def test_check_json_in_a_language_keeps_the_codes_and_the_english_beside_it(runner, fake_engine, spanish):
+    result = runner.invoke(args=["kindns", "check", "example.test", "--json", "--lang", "ES"])
+    assert result.exit_code == 0, result.output
+    axfr = next(c for c in json.loads(result.stdout)[0]["checks"] if c["id"] == "axfr-restricted")
+    assert axfr["title"] == "Zone transfers are restricted" and axfr["findings"][0]["code"] == "AXFR_ALLOWED"
+    assert axfr["translated"]["language"] == "es"
+    assert axfr["translated"]["title"] == "Las transferencias de zona están restringidas"
+    assert axfr["translated"]["summary"] == f"{NS1[0]} ({NS1[1]}) nos transfirió la zona"
+
+
+def test_a_language_the_registry_does_not_have_is_refused_and_one_without_a_catalogue_prints_english(
+        runner, fake_engine, spanish):
+    refused = runner.invoke(args=["kindns", "check", "example.test", "--lang", "de"])
+    assert refused.exit_code == 2 and "'de' is not one of en, es, pt_BR, fr" in refused.output
+    assert "names" not in fake_engine  # refused before measuring anything
+    english = runner.invoke(args=["kindns", "check", "example.test", "--lang", "fr"])
+    assert english.exit_code == 0 and "No compiled catalogue for fr" in english.stderr
+    assert f"{NS1[0]} ({NS1[1]}) transferred the zone to us" in english.stdout
 
 
 def test_check_reads_root_hints_and_trust_anchor_files(runner, fake_engine, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from kindns.checks import CheckConfig, RootServer
+from kindns.checks.messages import render
 from kindns.checks.resolve import IterativeResolver
 from tests.checks.builders import probe, rrset
 
@@ -106,5 +107,5 @@ def test_a_circular_glueless_delegation_ends_without_addresses():
 def test_no_answer_from_the_root_is_an_error_with_its_probes():
     resolver, _dns = resolver_for({})
     walk = asyncio.run(resolver.delegation("example.test"))
-    assert walk.referral_to is None and walk.error == "no nameserver of . answered"
+    assert walk.referral_to is None and render(walk.error) == "no nameserver of . answered"
     assert [p.error for p in walk.probes] == ["timeout"]

@@ -119,3 +119,45 @@ def test_without_dot_or_doh_the_evidence_shows_both_attempts():
     outcome = encrypted(snapshot)
     assert outcome.verdict == "fail"
     assert {p["transport"] for e in outcome.evidence for p in e["probes"]} == {"tls", "https"}
+
+
+def nxdomain(snapshot, qname, qtype="A"):
+    from tests.checks.builders import probe
+    return probe(snapshot.address, qname, qtype, rcode="NXDOMAIN", flags="QR RD RA", rd=True)
+
+
+@pytest.mark.parametrize("category", ["public", "shared"])
+def test_test_names_that_do_not_exist_leave_the_resolver_unmeasured_not_failed(category):
+    snapshot = resolver_snapshot(category, validates=False, minimises=False)
+    snapshot.signed = nxdomain(snapshot, "www.signed.test.")
+    snapshot.bogus = nxdomain(snapshot, "www.bogus.test.")
+    snapshot.qname_min = nxdomain(snapshot, "a.b.qnamemin.test.", "TXT")
+    validation = RESOLVER_CHECKS["resolver-dnssec-validation"].run(snapshot)
+    assert validation.verdict == "error"
+    assert validation.summary == ("not measured: the test name www.bogus.test. does not exist (NXDOMAIN); "
+                                  "not measured: the test name www.signed.test. does not exist (NXDOMAIN)")
+    assert "KINDNS" not in validation.advice and "registry mends its test zone" in validation.advice
+    minimisation = RESOLVER_CHECKS["resolver-qname-minimisation"].run(snapshot)
+    assert minimisation.verdict == "error"
+    assert minimisation.summary == "not measured: the test name a.b.qnamemin.test. does not exist (NXDOMAIN)"
+
+
+def test_a_test_name_without_the_record_asked_is_unmeasured_and_a_broken_name_that_resolves_still_fails():
+    from tests.checks.builders import probe
+    snapshot = resolver_snapshot("public", validates=False)
+    snapshot.qname_min = probe(snapshot.address, "a.b.qnamemin.test.", "TXT", flags="QR RD RA", rd=True)
+    minimisation = RESOLVER_CHECKS["resolver-qname-minimisation"].run(snapshot)
+    assert minimisation.verdict == "error" and "has no TXT record (NOERROR)" in minimisation.summary
+    snapshot.signed = nxdomain(snapshot, "www.signed.test.")
+    # The broken name resolved: that is proven whatever became of the signed name.
+    assert RESOLVER_CHECKS["resolver-dnssec-validation"].run(snapshot).verdict == "fail"
+
+
+def test_a_resolver_address_the_policy_keeps_us_from_reads_not_measured_and_names_no_setting():
+    from tests.checks.builders import probe
+    snapshot = resolver_snapshot("private", address="10.0.0.53")
+    refused = probe("10.0.0.53", "www.signed.test.", "A", error="refused-by-policy", rd=True)
+    snapshot.access = snapshot.signed = snapshot.bogus = snapshot.qname_min = refused
+    for check_id in ("resolver-access-control", "resolver-dnssec-validation", "resolver-qname-minimisation"):
+        outcome = RESOLVER_CHECKS[check_id].run(snapshot)
+        assert outcome.verdict == "error" and outcome.summary == "not measured: the address is private", check_id

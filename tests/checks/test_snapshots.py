@@ -80,3 +80,28 @@ def test_a_damaged_stored_message_is_refused_not_judged():
     data["probes"][0]["wire"] = "AAAA"
     with pytest.raises(SnapshotFormatError, match="cannot be read"):
         snapshot_from_dict(data)
+
+
+def test_a_version_1_snapshot_reads_its_english_reasons_back_as_messages(no_network):
+    """Runs stored before the engine spoke in messages kept English sentences where a reason was missing."""
+    from kindns.checks.messages import render
+
+    original = zone_snapshot()
+    original.servers = []
+    data = stored(original)
+    data["version"] = 1
+    data["snapshot"]["delegation_error"] = "the parent says example.test does not exist (NXDOMAIN)"
+    data["snapshot"]["incomplete"] = "the deadline of 30 s was reached before every answer came"
+    data["snapshot"]["address_errors"] = {"ns1.example.test.": "no A or AAAA record found"}
+    data["snapshot"]["asn"]["192.0.2.1"]["error"] = "no TXT answer (NXDOMAIN)"
+    data["snapshot"]["asn"]["198.51.100.2"]["error"] = "something said in another way"
+    back = snapshot_from_dict(data)
+    assert back.delegation_error == {"code": "parent-nxdomain", "args": {"zone": "example.test"}}
+    assert back.incomplete == {"code": "deadline-reached", "args": {"seconds": 30}}
+    assert render(back.address_errors["ns1.example.test."]) == "no A or AAAA record found"
+    assert render(back.asn["192.0.2.1"].error) == "no TXT answer (rcode NXDOMAIN)"
+    assert back.asn["198.51.100.2"].error == {"code": "untranslated", "args": {"text": "something said in another way"}}
+    report = rejudge(data)
+    assert render(report.unmeasured["message"]) == \
+        "not delegated: the parent says example.test does not exist (NXDOMAIN)"
+    assert stored(back)["version"] == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from kindns.checks import ZONE_CHECKS
+from kindns.checks.messages import msg, render
+from kindns.checks.runner import judge_zone
 from tests.checks.builders import (
     APEX, DAY, NS1, NS2, NOW, make_key, probe, rrset, server_snapshot, zone_snapshot,
 )
@@ -42,7 +44,7 @@ def test_an_unsigned_zone_without_the_parents_proof_of_no_ds_is_not_just_insecur
 
 def test_an_unsigned_zone_with_the_parents_proof_says_which_record_proves_it():
     outcome = result(zone_snapshot(signed=False), "dnssec-valid")
-    assert outcome.verdict == "n/a" and "signed NSEC record (types NS RRSIG NSEC)" in outcome.summary
+    assert outcome.verdict == "n/a" and "signed NSEC record (types NS, RRSIG, NSEC)" in outcome.summary
 
 
 def test_no_ds_at_the_parent_fails_signing_and_leaves_the_chain_insecure():
@@ -108,7 +110,7 @@ def test_dnskey_algorithms_are_judged_by_rfc_8624(algorithm, verdict):
 
 def test_a_sha1_only_ds_fails_the_algorithm_check():
     outcome = result(zone_snapshot(ds_digest=1), "dnssec-algorithm")
-    assert outcome.verdict == "fail" and "digest type(s) 1" in outcome.summary
+    assert outcome.verdict == "fail" and "use only digest type 1 (no SHA-256" in outcome.summary
 
 
 @pytest.mark.parametrize("iterations, salt, verdict", [(0, "-", "pass"), (10, "-", "warn"), (0, "AABB", "warn")])
@@ -238,15 +240,18 @@ def test_one_dead_server_fails_transport_and_authority_and_the_zone_is_judged_on
         assert any(p.get("error") == "timeout" for e in outcome.evidence for p in e.get("probes", []))
     signed = result(snapshot, "dnssec-signed")
     left_out = [e for e in signed.evidence if e["finding"] == "NOT_HEARD"]
-    assert left_out and "ns2.example.test." in left_out[0]["detail"] and left_out[0]["verdict"] == "n/a"
+    assert left_out and "ns2.example.test." in render(left_out[0]["message"]) and left_out[0]["verdict"] == "n/a"
 
 
-def test_when_no_server_answers_nothing_is_measured():
+def test_when_no_server_answers_nothing_is_measured_and_the_report_says_so_once():
     dead = [dead_server(), dead_server()]
-    got = verdicts(zone_snapshot(servers=dead))
-    for check_id in ("axfr-restricted", "soa-serial-consistency", "no-open-recursion", "ns-authoritative",
-                     "transport", "dnssec-signed"):
-        assert got[check_id] == "error", check_id
+    snapshot = zone_snapshot(servers=dead)
+    assert set(verdicts(snapshot).values()) == {"error"}
+    report = judge_zone(snapshot)
+    assert render(report.unmeasured["message"]) == ("not measured: no nameserver of example.test answered any "
+                                                    "question (timed out)")
+    assert [p["error"] for p in report.unmeasured["probes"]] == ["timeout", "timeout"]
+    assert {c.summary for c in report.checks} == {render(report.unmeasured["message"])}
 
 
 def test_a_server_that_drops_edns_fails_transport_with_both_answers_as_evidence():
@@ -272,33 +277,48 @@ def test_a_truncated_answer_retried_over_tcp_is_an_answer_and_the_evidence_says_
     assert evidence["transport"] == "udp+tcp" and "truncated" in evidence["note"]
 
 
-def test_an_address_refused_by_policy_is_an_error_that_says_why():
+def test_an_address_refused_by_policy_is_an_error_that_says_why_and_names_no_setting():
     refused = server_snapshot(*NS2)
     for attribute in ("soa", "axfr"):
-        p = probe(NS2[1], APEX, "SOA", error="refused-by-policy")
-        p.error_detail = "198.51.100.2 is a private address; probing it is not allowed"
-        setattr(refused, attribute, p)
+        setattr(refused, attribute, probe(NS2[1], APEX, "SOA", error="refused-by-policy"))
     outcome = result(zone_snapshot(servers=[server_snapshot(*NS1), refused]), "transport")
     assert outcome.verdict == "error"
-    assert "refused-by-policy" in outcome.summary and "not allowed" in outcome.summary
+    assert outcome.summary == "ns2.example.test. (198.51.100.2): not measured: the address is private"
+    assert "KINDNS" not in outcome.summary + outcome.advice and "allow" not in outcome.summary
 
 
-def test_a_zone_without_delegation_is_an_error_everywhere():
+def test_a_zone_without_delegation_is_an_error_everywhere_and_one_finding_for_the_report():
     snapshot = zone_snapshot()
-    snapshot.delegation_error = "the parent says example.test does not exist (NXDOMAIN)"
+    snapshot.delegation_error = msg("parent-nxdomain", zone="example.test")
     snapshot.servers = []
     got = {result(snapshot, c).summary for c in ZONE_CHECKS}
     assert set(verdicts(snapshot).values()) == {"error"}
-    assert got == {"the parent says example.test does not exist (NXDOMAIN)"}
+    assert got == {"not delegated: the parent says example.test does not exist (NXDOMAIN)"}
+    report = judge_zone(snapshot)
+    assert report.unmeasured["message"] == {"code": "NO_DELEGATION", "args": {"reason": snapshot.delegation_error}}
+    assert report.unmeasured["probes"][0]["query"] == "example.test. NS"
+    assert judge_zone(zone_snapshot()).unmeasured is None
+
+
+def test_nameservers_without_addresses_leave_nothing_to_measure():
+    snapshot = zone_snapshot()
+    snapshot.servers = []
+    snapshot.address_errors = {NS1[0]: msg("no-address-record"), NS2[0]: msg("no-address-record")}
+    report = judge_zone(snapshot)
+    assert set(verdicts(snapshot).values()) == {"error"}
+    assert render(report.unmeasured["message"]) == ("not measured: no nameserver of example.test has an address "
+                                                    "to ask")
 
 
 def test_a_deadline_leaves_unmeasured_probes_as_errors():
     server = server_snapshot(*NS1)
     server.axfr = None
     snapshot = zone_snapshot(servers=[server, server_snapshot(*NS2)])
-    snapshot.incomplete = "the deadline of 30 s was reached before every answer came"
+    snapshot.incomplete = msg("deadline-reached", seconds=30)
     outcome = result(snapshot, "axfr-restricted")
-    assert outcome.verdict == "error" and "deadline" in outcome.summary
+    assert outcome.verdict == "error"
+    assert outcome.summary == ("ns1.example.test. (192.0.2.1): AXFR not measured (the deadline of 30 s was "
+                               "reached before every answer came)")
 
 
 def test_every_result_carries_evidence_and_advice_with_a_dig_command():
@@ -306,8 +326,10 @@ def test_every_result_carries_evidence_and_advice_with_a_dig_command():
     for check_id, spec in ZONE_CHECKS.items():
         outcome = spec.run(snapshot)
         assert outcome.evidence, check_id
-        assert "dig " in outcome.advice, check_id
-        assert all({"finding", "verdict", "detail"} <= set(e) for e in outcome.evidence)
+        assert outcome.command["text"].startswith("dig @"), check_id
+        assert outcome.advice.endswith(outcome.command["text"]), check_id  # last, to be copied whole
+        assert all({"finding", "verdict", "message", "probes"} <= set(e) for e in outcome.evidence)
+        assert all(e["message"]["code"] == e["finding"] for e in outcome.evidence)
 
 
 def nsec3_denial(owner_hash: str, next_hash: str, types: str, opt_out: bool = False):

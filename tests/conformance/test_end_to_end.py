@@ -186,7 +186,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     assert {address.addr_spec for address in mail["To"].addresses} == recipients
     assert mail["Subject"] == f"KINDNS: {broken_zone} now fails 1 check"
     body = mail.get_content()
-    assert f"* {CHECK}: " in body and "the serials differ" in body and "Bring the secondaries up to date" in body
+    assert "* Every nameserver serves the same version: " in body and "the serials differ" in body and "Bring the secondaries up to date" in body
     assert f"{BASE_URL}/dashboard/zones/{zone_id}/report" in body
 
     # Three "check now" posts so far (one refused as already under way): the fourth is over the limit.

@@ -64,8 +64,9 @@ def test_regression_alert_reaches_the_smtp_server(app, outbox, smtp_server):
     assert message["From"] == "KINDNS Registry <alerts@registry.example.net>"
     body = message.get_content()
     assert "These checks of mail.example passed before and fail now:" in body
-    assert "* axfr-restricted: axfr-restricted is fail" in body and "Fix axfr-restricted." in body
-    assert "* transport: transport is fail" in body and "ns-diversity" not in body  # a warning is no regression
+    assert "* Zone transfers are restricted: axfr-restricted is fail" in body and "Fix axfr-restricted." in body
+    assert "* Nameservers answer over UDP, EDNS and TCP: transport is fail" in body
+    assert "Nameservers are in different networks" not in body  # a warning is no regression
     assert f"https://registry.example.net/dashboard/zones/{zone.id}/report" in body
     assert outbox() == []  # sent over SMTP, not written to the outbox
 

@@ -114,7 +114,7 @@ def test_dispute_reaches_staff_and_the_answer_reaches_the_operator(client, auth,
     auth.logout()
     auth.login_as(staff)
     listing = client.get("/admin/disputes").get_data(as_text=True)
-    assert "&lt;b&gt;really&lt;/b&gt;" in listing and "ns-diversity" in listing
+    assert "&lt;b&gt;really&lt;/b&gt;" in listing and "Nameservers are in different networks" in listing
     dispute_id = db.session.scalar(db.select(Dispute.id))
     submit_form(client, f"/admin/disputes/{dispute_id}/answer", {"answer": "Confirmed: AS data was stale."},
                 form_url="/admin/disputes")
@@ -263,7 +263,8 @@ def test_the_checks_page_flags_answers_that_measurements_contradict(client, auth
     auth.login_as(user)
     page = client.get("/dashboard/checks").get_data(as_text=True)
     assert "The self-assessment and the measurements disagree" in page
-    assert "the self-assessment says yes, but “axfr-restricted” fails on example.org" in html.unescape(page)
+    assert "the self-assessment says yes, but “Zone transfers are restricted” fails on example.org" in \
+        html.unescape(page)
 
 
 def test_a_zone_that_could_not_be_measured_gets_one_finding_not_a_page_of_errors(client, auth):
