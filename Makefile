@@ -65,7 +65,7 @@ bench-load: install-dev
 ## Update the catalogues from the code: extract every translatable string into translations/messages.pot,
 ## then merge it into each language's messages.po (new strings arrive untranslated; see the README).
 messages: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k N_ -c "Translators:" --sort-by-file \
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k N_ -k NP_:1,2 -c "Translators:" --sort-by-file \
 	  --add-location=file --width 120 --project "KINDNS Registry" -o translations/messages.pot .
 	for lang in $(LANGUAGES); do \
 	  $(BIN)/pybabel -q update --init-missing -N --ignore-obsolete --width 120 -d translations \
