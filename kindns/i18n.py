@@ -64,7 +64,8 @@ def select_locale() -> str | None:
 def remember_choice(response):
     """After a request with `?lang=`: keep the choice in a cookie, and on the account of a logged-in user."""
     asked = g.pop("kindns_lang_asked", None)
-    if asked is None:
+    # The API answers in the language asked for each request; it sets no cookie and changes no account.
+    if asked is None or request.blueprint == "api":
         return response
     if request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,

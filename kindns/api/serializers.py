@@ -147,8 +147,29 @@ def participant_checks(org: Organisation, conformance, runs: list) -> dict:
         "targets": [
             {"target": target.label, "kind": target.kind.name,
              "checked_at": iso_utc(run.finished_at) if run else None,
-             "checks": [{"id": r.check_id, "verdict": r.verdict, "practices": r.practices, "summary": r.summary}
-                        for r in run.results] if run else []}
+             "checks": [check_result(r) for r in run.results] if run else []}
             for target, run in runs
         ],
+    }
+
+
+def check_result(result) -> dict:
+    """One check's public verdict: its id, title and summary in English, the findings as message codes with
+    their arguments (for programs), and the title and summary in the language asked for (`?lang=` or
+    Accept-Language) under `translated`."""
+    from flask_babel import get_locale
+
+    from ..conformance.reports import result_view
+    from ..i18n import in_language
+
+    with in_language("en"):
+        english = result_view(result, set())
+    here = result_view(result, set())
+    messages = result.messages or {}
+    return {
+        "id": result.check_id, "title": english.title, "verdict": result.verdict, "practices": result.practices,
+        "summary": english.summary,
+        "findings": [{"code": f["code"], "args": f.get("args", {}), "verdict": f.get("verdict")}
+                     for f in messages.get("findings", [])],
+        "translated": {"language": str(get_locale()), "title": here.title, "summary": here.summary},
     }

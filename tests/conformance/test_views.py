@@ -279,3 +279,23 @@ def test_a_zone_that_could_not_be_measured_gets_one_finding_not_a_page_of_errors
     assert page.count("the parent test. answers NXDOMAIN for example.org.") == 1
     assert 'id="check-' not in page and "Dispute this verdict" not in page  # nothing to dispute one by one
     assert "verdict-fail" not in page
+
+
+def test_api_checks_carry_codes_titles_and_the_asked_language(client):
+    from kindns.checks.messages import msg
+
+    _user, org = _operator()
+    run = make_run(org.zones[0], {"axfr-restricted": "fail"})
+    axfr = next(r for r in run.results if r.check_id == "axfr-restricted")
+    finding = msg("AXFR_ALLOWED", server=msg("server", name="ns1.example.org.", address="192.0.2.1"))
+    axfr.messages = {"findings": [{**finding, "verdict": "fail"}], "more": 0, "advice": ["AXFR_ALLOWED"]}
+    db.session.commit()
+    body = client.get(f"/api/v1/participants/{org.slug}/checks?lang=fr").get_json()
+    check = next(c for c in body["targets"][0]["checks"] if c["id"] == "axfr-restricted")
+    assert check["title"] == "Zone transfers are restricted"
+    assert check["summary"] == "ns1.example.org. (192.0.2.1) transferred the zone to us"
+    assert check["findings"] == [{"code": "AXFR_ALLOWED", "args": finding["args"], "verdict": "fail"}]
+    assert check["translated"]["language"] == "fr"
+    spanish = client.get(f"/api/v1/participants/{org.slug}/checks",
+                         headers={"Accept-Language": "es-PY"}).get_json()
+    assert spanish["targets"][0]["checks"][0]["translated"]["language"] == "es"
