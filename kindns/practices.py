@@ -25,11 +25,14 @@ def _checks_by_practice() -> dict[str, tuple[str, ...]]:
 
 
 def check_title(check_id: str) -> str:
-    """A check's title for people, from the engine's catalogue (its id when it has none)."""
+    """A check's title in the reader's language, from the engine's catalogue (its id when it has none)."""
+    from flask_babel import gettext
+
     from .checks import RESOLVER_CHECKS, ZONE_CHECKS
 
     spec = ZONE_CHECKS.get(check_id) or RESOLVER_CHECKS.get(check_id)
-    return str(getattr(spec, "title", "") or check_id)
+    title = getattr(spec, "title", "")
+    return gettext(title) if title else check_id
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def resolver_access_control(snapshot: ResolverSnapshot) -> list[Finding]:
            "forged or broken answers (SERVFAIL) and marks verified ones with the AD bit; one that does not "
            "validate hands its users whatever an attacker manages to inject."),
     passes_when=N_("A name with a broken signature gives SERVFAIL and a well-signed name comes with the AD bit."),
-    references=("RFC 4035 section 4",),
+    references=("RFC 4035 §4",),
     advice={
         "VALIDATES": N_("Nothing to change."),
         "BOGUS_ACCEPTED": N_("Turn DNSSEC validation on (BIND: dnssec-validation auto; Unbound: the "

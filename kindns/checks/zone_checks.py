@@ -227,7 +227,7 @@ def dnssec_signed(snapshot: ZoneSnapshot) -> list[Finding]:
            "of the zone: for their users the zone is gone."),
     passes_when=N_("The chain of trust validates from the trust anchor: DS matches a DNSKEY, signatures verify "
                    "and are within their validity window."),
-    references=("RFC 4035 section 5",),
+    references=("RFC 4035 §5",),
     advice={
         "UNSIGNED": NOT_SIGNED_ADVICE,
         "INSECURE_DELEGATION": NOT_SIGNED_ADVICE,
@@ -402,7 +402,7 @@ def dnssec_nsec3_params(snapshot: ZoneSnapshot) -> list[Finding]:
            "transfers the zone — the signatures run out and validating resolvers reject the zone. A week's "
            "warning is the time to notice and fix it."),
     passes_when=N_("Every RRSIG seen stays valid for at least 7 more days."),
-    references=("RFC 4034 section 3.1.5",),
+    references=("RFC 4034 §3.1.5",),
     advice={
         "UNSIGNED": NOT_SIGNED_ADVICE,
         "SIGNATURES_FRESH": N_("Nothing to change."),
@@ -466,7 +466,7 @@ def dnssec_signature_expiry(snapshot: ZoneSnapshot) -> list[Finding]:
            "attacker and lets anyone load the servers with large transfers; only the operator's own secondaries "
            "need it, authenticated with a TSIG key."),
     passes_when=N_("Every nameserver refuses a zone transfer (AXFR) to us."),
-    references=("RFC 5936 section 6",),
+    references=("RFC 5936 §6",),
     advice={
         "AXFR_REFUSED": N_("Nothing to change."),
         "AXFR_NOT_GIVEN": N_("Nothing to change."),
@@ -580,7 +580,7 @@ def no_open_recursion(snapshot: ZoneSnapshot) -> list[Finding]:
     why=N_("A zone served by one nameserver disappears with it: a power cut, a network fault or maintenance "
            "takes the zone off the Internet. Two or more distinct servers keep it answering."),
     passes_when=N_("At least two distinct nameserver names and addresses."),
-    references=("RFC 1034 section 4.1", "RFC 2182"),
+    references=("RFC 1034 §4.1", "RFC 2182"),
     every_server=True,
     advice={
         "ENOUGH_NAMESERVERS": N_("Nothing to change."),
@@ -611,7 +611,7 @@ def ns_count(snapshot: ZoneSnapshot) -> list[Finding]:
            "delegation) or does not answer makes a share of all lookups slow or fail, and leaves the zone with "
            "fewer servers than it seems to have."),
     passes_when=N_("Every delegated nameserver answers authoritatively (AA) for the zone."),
-    references=("RFC 1034 section 4.3.1", "RFC 8499 (lame delegation)"),
+    references=("RFC 1034 §4.3.1", "RFC 8499 §3"),
     every_server=True,
     advice={
         "AUTHORITATIVE": N_("Nothing to change."),
@@ -657,7 +657,7 @@ def answered_nothing(server: ServerSnapshot) -> Finding:
            "two lists differ, some resolvers use servers the others never see: a server removed on one side "
            "only keeps getting queries, or a new one is never asked."),
     passes_when=N_("The parent's NS set equals the zone's own apex NS set."),
-    references=("RFC 1034 section 4.2.2",),
+    references=("RFC 1034 §4.2.2",),
     advice={
         "NS_SETS_EQUAL": N_("Nothing to change."),
         "NS_SETS_DIFFER": N_("Make the delegation at the parent and the NS records at the zone's apex list the "
@@ -712,7 +712,7 @@ def network_prefix(address: str) -> str:
            "different autonomous systems, keep the zone reachable."),
     passes_when=N_("Nameserver addresses in at least two IPv4 /24s (or IPv6 /48s) and, where AS data is "
                    "available, in two ASes."),
-    references=("RFC 2182 section 3.1",),
+    references=("RFC 2182 §3.1",),
     every_server=True,
     advice={
         "PREFIXES_DIVERSE": N_("Nothing to change."),

@@ -31,9 +31,9 @@ def test_the_json_object_has_exactly_the_documented_keys():
     server = {"code": "server", "args": {"name": NS1[0], "address": NS1[1]}}
     assert axfr["findings"] == [{"code": "AXFR_ALLOWED", "args": {"server": server}, "verdict": "fail"}]
     assert axfr["summary"] == f"{NS1[0]} ({NS1[1]}) transferred the zone to us"
-    assert axfr["advice_codes"] == ["AXFR_ALLOWED"] and axfr["references"] == ["RFC 5936 section 6"]
+    assert axfr["advice_codes"] == ["AXFR_ALLOWED"] and axfr["references"] == ["RFC 5936 §6"]
     assert axfr["command"] == {"kind": "reproduce", "text": f"dig @{NS1[1]} example.test. AXFR +norecurse"}
-    assert axfr["advice"].endswith("See RFC 5936 section 6. Reproduce with: " + axfr["command"]["text"])
+    assert axfr["advice"].endswith("See RFC 5936 §6. Reproduce with: " + axfr["command"]["text"])
     evidence = axfr["evidence"][0]
     assert evidence["finding"] == "AXFR_ALLOWED" and evidence["message"] == {"code": "AXFR_ALLOWED",
                                                                              "args": {"server": server}}
@@ -139,7 +139,7 @@ def test_check_speaks_the_language_asked_for_and_english_where_a_string_is_not_t
     axfr = next(i for i, line in enumerate(lines) if "axfr-restricted" in line)
     assert lines[axfr].endswith(f"{NS1[0]} ({NS1[1]}) nos transfirió la zona")
     assert lines[axfr + 1].strip() == (f"-> Restrinja las transferencias de zona a sus secundarios. Véase RFC 5936 "
-                                       f"section 6. Reprodúzcalo con: dig @{NS1[1]} example.test. AXFR +norecurse")
+                                       f"§6. Reprodúzcalo con: dig @{NS1[1]} example.test. AXFR +norecurse")
     signed = next(line for line in lines if "dnssec-signed" in line)
     assert signed.endswith("example.test is signed: DNSKEY and RRSIGs on every nameserver, DS at the parent")
 
