@@ -67,6 +67,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_SMTP_STARTTLS": _env_bool("KINDNS_SMTP_STARTTLS"),
         "KINDNS_MAIL_FROM": os.environ.get("KINDNS_MAIL_FROM", "KINDNS Registry <noreply@localhost>"),
         "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
+        # Mail is delivered by the worker; a failing mail server is tried again this many times, after this
+        # many seconds, then twice as long each time (the defaults keep trying for about 17 hours).
+        "KINDNS_MAIL_RETRIES": int(os.environ.get("KINDNS_MAIL_RETRIES", "10")),
+        "KINDNS_MAIL_RETRY_DELAY": float(os.environ.get("KINDNS_MAIL_RETRY_DELAY", "60")),
         "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
         # Host names served; without KINDNS_BASE_URL, 127.0.0.1 and localhost when empty (kindns.security).
         "KINDNS_TRUSTED_HOSTS": _env_list("KINDNS_TRUSTED_HOSTS"),
