@@ -100,6 +100,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
         "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
         "KINDNS_CHECK_INTERVAL_HOURS": float(os.environ.get("KINDNS_CHECK_INTERVAL_HOURS", "24")),
+        # A worker measuring a run says so this often; a run whose worker misses four beats is taken as lost
+        # (the worker was killed) and measured again. The same on every web and worker process.
+        "KINDNS_RUN_HEARTBEAT_SECONDS": float(os.environ.get("KINDNS_RUN_HEARTBEAT_SECONDS", "15")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),

@@ -53,6 +53,10 @@ class CheckRun(db.Model):
     error: Mapped[str] = mapped_column(Text, default="", server_default="")
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # Who measures a running run ("host:pid") and when it last said it still does (runs._heartbeat): a run
+    # whose worker falls silent is lost, and measured again (runs.recover_lost_runs).
+    worker: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     duration_ms: Mapped[Optional[int]] = mapped_column(Integer)
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

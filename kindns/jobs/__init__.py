@@ -113,6 +113,15 @@ def schedule_due_checks() -> None:
         log.info("queued %d scheduled check runs", queued)
 
 
+def requeue_lost_runs() -> None:
+    """Measure again what a killed worker left behind: runs whose worker fell silent (runs.recover_lost_runs)."""
+    from ..conformance import runs
+
+    queued = queue_runs(runs.recover_lost_runs())
+    if queued:
+        log.warning("queued %d check runs again: their worker stopped before it finished them", queued)
+
+
 def snapshot_regions() -> None:
     """Keep this month's regional snapshot current; last month's stays as it was at its end."""
     from ..conformance import standing
@@ -151,6 +160,7 @@ def init_queue(app: Flask) -> Jobs:
         request_password_reset=huey.task(name="request_password_reset")(_in_app(app, request_password_reset)),
     )
     huey.periodic_task(crontab(minute="*/10"), name="schedule_due_checks")(_in_app(app, schedule_due_checks))
+    huey.periodic_task(crontab(minute="*"), name="requeue_lost_runs")(_in_app(app, requeue_lost_runs))
     huey.periodic_task(crontab(minute="5", hour="*"), name="snapshot_regions")(_in_app(app, snapshot_regions))
     huey.periodic_task(crontab(minute="0", hour="6"), name="staff_digest")(_in_app(app, staff_digest))
     app.extensions[EXTENSION] = jobs

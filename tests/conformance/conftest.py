@@ -81,6 +81,12 @@ class Workers:
         self.stopped.append(process)
         process.stop(WORKER_STOP_GRACE)
 
+    def kill_one(self, process: ServerProcess) -> None:
+        """SIGKILL, as the kernel's OOM killer or a crash does: the worker gets no chance to tidy up."""
+        self.stopped.append(process)
+        process.popen.kill()
+        process.popen.wait(WORKER_STOP_GRACE)
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail(60)}" for p in self.processes)
 
