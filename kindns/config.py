@@ -19,6 +19,7 @@ RATE_LIMITS = {
     "KINDNS_INVITATION_RATE_LIMIT": "10 per minute; 50 per hour",
     "KINDNS_INVITE_RATE_LIMIT": "10 per minute; 50 per day",
     "KINDNS_CHECK_NOW_LIMIT": "10 per hour",
+    "KINDNS_DISPUTE_RATE_LIMIT": "10 per hour; 30 per day",
     "KINDNS_API_RATE_LIMIT": "300 per minute",
 }
 
@@ -85,7 +86,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Registries sharing one Redis keep their counts apart, as their queues (KINDNS_QUEUE_NAME).
         "RATELIMIT_KEY_PREFIX": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
-        # Per client address (per account for invitations, per organisation for "check now"), in
+        # Per client address (per account for invitations, per organisation for "check now" and disputes), in
         # Flask-Limiter's notation.
         **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
         "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),

@@ -103,7 +103,15 @@ class CheckResult(db.Model):
 
 
 class Dispute(db.Model):
-    """An operator's objection to a verdict (a false positive, they say), and staff's answer."""
+    """An operator's objection to a verdict (a false positive, they say), and staff's answer.
+
+    At most one open dispute per check of a zone or resolver, whichever run's verdict it names: a verdict
+    repeated by the next runs is the same verdict, and staff answer it once (disputes.open_dispute)."""
+
+    __table_args__ = (
+        Index("uq_dispute_open_check", "organisation_id", "target", "check_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
