@@ -27,7 +27,7 @@ from kindns.conformance.models import CheckRun
 from kindns.extensions import db
 from kindns.mail import read_outbox
 from kindns.models import Zone
-from tests.conformance.conftest import registry_environment, write_instance_config
+from tests.conformance.conftest import registry_environment, silent_root_settings, write_instance_config
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_token_from, submit_form
 
@@ -217,15 +217,10 @@ HEARTBEAT = 0.5  # seconds: a run whose worker is silent for 4 beats (2 s) is lo
 
 
 def test_a_worker_killed_mid_check_strands_nothing(app, client, auth, tmp_path, workers):
-    """The root server of this test never answers (nothing listens on its loopback address), so every check
-    runs until its deadline: long enough to kill the first worker in the middle of one."""
-    hints = tmp_path / "silent-root.hints"
-    hints.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
+    """The root server of this test never answers, so every check runs until its deadline: long enough to kill
+    the first worker in the middle of one."""
     app.config["KINDNS_RUN_HEARTBEAT_SECONDS"] = HEARTBEAT  # the web side judges heartbeats as the workers
-    env = _worker_instance(app, tmp_path, {
-        "KINDNS_CHECK_ROOT_HINTS": str(hints), "KINDNS_CHECK_ALLOW_PRIVATE": True, "KINDNS_CHECK_ZONE_DEADLINE": 4,
-        "KINDNS_RUN_HEARTBEAT_SECONDS": HEARTBEAT,
-    })
+    env = _worker_instance(app, tmp_path, {**silent_root_settings(tmp_path), "KINDNS_RUN_HEARTBEAT_SECONDS": HEARTBEAT})
     organisation = make_organisation(name="Restarted Networks", approved=True)
     auth.login_as(make_user(organisation=organisation))
     submit_form(client, "/dashboard/zones", {"entries": "restarted.example"})

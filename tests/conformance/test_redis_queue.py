@@ -23,7 +23,8 @@ from kindns.conformance.models import CheckRun
 from kindns.conformance.targets import target_of
 from kindns.extensions import db
 from kindns.models import Zone
-from tests.conformance.conftest import PROJECT_ROOT, flask_command, registry_environment, write_instance_config
+from tests.conformance.conftest import (PROJECT_ROOT, flask_command, registry_environment, silent_root_settings,
+                                       write_instance_config)
 from tests.factories import make_organisation
 
 REDIS_URL = os.environ.get("KINDNS_TEST_REDIS_URL", "")
@@ -59,6 +60,19 @@ def redis_queue():
     client.close()
 
 
+def _worker_environment(app, tmp_path, queue_name: str, check_settings: dict) -> dict[str, str]:
+    """The environment of registry commands on this test's Redis queue and the `app` fixture's database."""
+    instance = tmp_path / "instance"
+    write_instance_config(instance, {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "queue-test",
+        "KINDNS_OUTBOX": str(tmp_path / "outbox"),
+        "KINDNS_BASE_URL": "https://registry.example.net",
+        **check_settings,
+    })
+    return registry_environment(instance, KINDNS_REDIS_URL=REDIS_URL, KINDNS_QUEUE_NAME=queue_name)
+
+
 def _queue_due_checks(env: dict[str, str]) -> str:
     done = subprocess.run(flask_command("queue-due-checks"), cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
@@ -72,15 +86,7 @@ def test_two_workers_share_the_redis_queue_and_measure_each_zone_once(app, tmp_p
     for name, roles in ROLES.items():
         make_organisation(name=name, approved=True, zones=tuple(dns_lab.zones[role] for role in roles))
         zones.update({dns_lab.zones[role]: role for role in roles})
-    instance = tmp_path / "instance"
-    write_instance_config(instance, {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "queue-test",
-        "KINDNS_OUTBOX": str(tmp_path / "outbox"),
-        "KINDNS_BASE_URL": "https://registry.example.net",
-        **lab_check_settings,
-    })
-    env = registry_environment(instance, KINDNS_REDIS_URL=REDIS_URL, KINDNS_QUEUE_NAME=redis_queue)
+    env = _worker_environment(app, tmp_path, redis_queue, lab_check_settings)
     first, second = workers.start(env), workers.start(env)
     workers.wait_until_consuming()
     db.session.remove()
@@ -121,20 +127,10 @@ def test_a_worker_started_after_one_was_killed_measures_what_it_left_behind(app,
     """The killed worker had taken its job off the Redis queue: only the database remembers the run. The root
     server here never answers, so the check runs until its deadline, long enough to kill the worker mid-run."""
     heartbeat = 0.5
-    hints = tmp_path / "silent-root.hints"
-    hints.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
     app.config["KINDNS_RUN_HEARTBEAT_SECONDS"] = heartbeat
     make_organisation(name="Killed Networks", approved=True, zones=("killed.example",))
-    instance = tmp_path / "instance"
-    write_instance_config(instance, {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "queue-test",
-        "KINDNS_OUTBOX": str(tmp_path / "outbox"),
-        "KINDNS_BASE_URL": "https://registry.example.net",
-        "KINDNS_CHECK_ROOT_HINTS": str(hints), "KINDNS_CHECK_ALLOW_PRIVATE": True, "KINDNS_CHECK_ZONE_DEADLINE": 4,
-        "KINDNS_RUN_HEARTBEAT_SECONDS": heartbeat,
-    })
-    env = registry_environment(instance, KINDNS_REDIS_URL=REDIS_URL, KINDNS_QUEUE_NAME=redis_queue)
+    env = _worker_environment(app, tmp_path, redis_queue,
+                              {**silent_root_settings(tmp_path), "KINDNS_RUN_HEARTBEAT_SECONDS": heartbeat})
     first = workers.start(env)
     workers.wait_until_consuming()
     db.session.remove()
