@@ -10,8 +10,8 @@ from email import message_from_bytes, policy
 
 from kindns.conformance import alerts
 from kindns.extensions import db
-from tests.conformance.factories import make_run
 from tests.conformance.conftest import registry_environment, write_instance_config
+from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
 from tests.helpers import link_in, run_mail_jobs, submit_form
 from tests.mailserver import smtp_server  # noqa: F401  (a fixture)
