@@ -19,6 +19,7 @@ RATE_LIMITS = {
     "KINDNS_INVITATION_RATE_LIMIT": "10 per minute; 50 per hour",
     "KINDNS_INVITE_RATE_LIMIT": "10 per minute; 50 per day",
     "KINDNS_CHECK_NOW_LIMIT": "10 per hour",
+    "KINDNS_DISPUTE_RATE_LIMIT": "10 per hour; 30 per day",
     "KINDNS_API_RATE_LIMIT": "300 per minute",
 }
 
@@ -67,6 +68,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_SMTP_STARTTLS": _env_bool("KINDNS_SMTP_STARTTLS"),
         "KINDNS_MAIL_FROM": os.environ.get("KINDNS_MAIL_FROM", "KINDNS Registry <noreply@localhost>"),
         "KINDNS_OUTBOX": os.environ.get("KINDNS_OUTBOX", str(instance / "outbox")),
+        # Mail is delivered by the worker; a failing mail server is tried again this many times, after this
+        # many seconds, then twice as long each time (the defaults keep trying for about 17 hours).
+        "KINDNS_MAIL_RETRIES": int(os.environ.get("KINDNS_MAIL_RETRIES", "10")),
+        "KINDNS_MAIL_RETRY_DELAY": float(os.environ.get("KINDNS_MAIL_RETRY_DELAY", "60")),
         "KINDNS_BASE_URL": os.environ.get("KINDNS_BASE_URL", ""),
         # Host names served; without KINDNS_BASE_URL, 127.0.0.1 and localhost when empty (kindns.security).
         "KINDNS_TRUSTED_HOSTS": _env_list("KINDNS_TRUSTED_HOSTS"),
@@ -81,7 +86,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Registries sharing one Redis keep their counts apart, as their queues (KINDNS_QUEUE_NAME).
         "RATELIMIT_KEY_PREFIX": os.environ.get("KINDNS_QUEUE_NAME", "kindns"),
-        # Per client address (per account for invitations, per organisation for "check now"), in
+        # Per client address (per account for invitations, per organisation for "check now" and disputes), in
         # Flask-Limiter's notation.
         **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
         "KINDNS_PASSWORD_RESET_MAX_AGE": int(os.environ.get("KINDNS_PASSWORD_RESET_MAX_AGE", "3600")),
@@ -96,6 +101,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_CHECK_ROOT_HINTS": os.environ.get("KINDNS_CHECK_ROOT_HINTS", ""),
         "KINDNS_CHECK_TRUST_ANCHOR": os.environ.get("KINDNS_CHECK_TRUST_ANCHOR", ""),
         "KINDNS_CHECK_INTERVAL_HOURS": float(os.environ.get("KINDNS_CHECK_INTERVAL_HOURS", "24")),
+        # A worker measuring a run says so this often; a run whose worker misses four beats is taken as lost
+        # (the worker was killed) and measured again. The same on every web and worker process.
+        "KINDNS_RUN_HEARTBEAT_SECONDS": float(os.environ.get("KINDNS_RUN_HEARTBEAT_SECONDS", "15")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),

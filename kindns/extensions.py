@@ -9,12 +9,13 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-import os
 import sqlite3
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .files import create_private_file
 
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -47,10 +48,7 @@ def _create_sqlite_file_for_its_owner_only(dialect, _record, cargs, _cparams) ->
     path = str(cargs[0])
     if path in ("", ":memory:") or path.startswith("file:"):
         return
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
-        pass
+    create_private_file(path)
 
 
 @event.listens_for(Engine, "connect")

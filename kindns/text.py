@@ -14,9 +14,20 @@ _WORD = re.compile(r"\w+")
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_display_text(text: str) -> str:
-    """`text` as stored for display: bidi control characters removed and runs of white space made one space."""
-    return " ".join(BIDI_CONTROLS.sub("", text).split())
+# Other control characters (C0 but tab and line breaks, DEL, C1): nobody types them, a page cannot show them,
+# and PostgreSQL refuses NUL in text.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_display_text(text: str, *, multiline: bool = False) -> str:
+    """`text` as stored for display: bidi and other control characters removed and runs of white space made
+    one space. A `multiline` text (a note, an answer) keeps its lines, and at most one empty line between
+    paragraphs."""
+    text = CONTROLS.sub("", BIDI_CONTROLS.sub("", text))
+    if not multiline:
+        return " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
 @lru_cache(maxsize=1)

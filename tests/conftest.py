@@ -148,10 +148,11 @@ def runner(app):
 
 @pytest.fixture
 def outbox(app):
-    """The messages the app has sent so far (read on each call)."""
-    from kindns.mail import read_outbox
+    """The messages the app has sent so far (read on each call), once a worker has done the mail work
+    waiting in the queue (tests.helpers.run_mail_jobs): the registry writes mail, its worker sends it."""
+    from tests.helpers import mail_sent_by
 
-    return lambda: read_outbox(app.config["KINDNS_OUTBOX"])
+    return lambda: mail_sent_by(app)
 
 
 class AuthActions:

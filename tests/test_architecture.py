@@ -128,3 +128,13 @@ def test_the_check_engine_imports_nothing_of_the_web_app(module):
 def test_the_engine_rule_sees_a_forbidden_import():
     tree = ast.parse("def f():\n    from flask import current_app\n")
     assert "flask" in _imports(tree, "kindns.checks.example", False)
+
+
+def test_mail_leaves_only_through_the_worker():
+    """Every message is handed to the queue (kindns.mail.send_mail); only the worker's job delivers it, so
+    no request waits for a mail server and none takes longer because an address has an account."""
+    sources = {_module_name(path) for path in PACKAGE.rglob("*.py")}
+    speaks_smtp = sorted(m for m in sources if "smtplib" in all_imports(m))
+    delivers = sorted(m for m in sources if "kindns.mail.deliver" in all_imports(m))
+    assert speaks_smtp == ["kindns.mail"]
+    assert delivers == ["kindns.jobs"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import smtplib
 from datetime import datetime, timezone
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,7 +23,7 @@ from zxcvbn import zxcvbn
 from ..audit import record
 from ..extensions import db
 from ..ids import MAX_DATABASE_ID, parse_bounded_int
-from ..mail import absolute_url, send_mail
+from ..mail import MailNotSent, absolute_url, send_mail
 from ..models import Invitation, User
 from ..tokens import make_token, read_token
 
@@ -133,8 +133,8 @@ def _send(to: str, subject: str, template: str, **context) -> bool:
     body = render_template(template, **context)
     try:
         send_mail(to, subject, body)
-    except (smtplib.SMTPException, OSError):
-        log.exception("could not send %r to %s", subject, to)
+    except MailNotSent as exc:
+        log.error("%s", exc)
         return False
     return True
 
@@ -182,19 +182,36 @@ def send_confirmation(user: User) -> bool:
                  "accounts/email/confirm.txt", link=link)
 
 
-def register_account(email: str, password: str) -> User | None:
-    """Register a new, unconfirmed account and mail a confirmation link; for an address already
-    registered, mail its owner a note with a link to reset the password instead.
+class Registration(NamedTuple):
+    """A registration the rules accept, with its password hashed: what the worker is handed."""
 
-    Returns the new user, or None when the address was taken. Callers must show the same page in
-    both cases, so that nobody can learn from this whether an address is registered.
-    """
+    email: str
+    password_hash: str
+
+
+def prepare_registration(email: str, password: str) -> Registration:
+    """Check a registration against the rules and hash its password, without looking at the database: the
+    register page does this much and no more for every address, known or not, and the rest is the worker's
+    (`complete_registration`), so that its answer takes as long whether or not the address has an account."""
     email = normalise_email(email)
     problem = email_problem(email) or password_problem(password, email)
     if problem:
         raise InvalidAccountData(problem)
-    # Hashed in both cases, so that the answer takes as long for a known address as for a new one.
-    password_hash = generate_password_hash(password)
+    return Registration(email, generate_password_hash(password))
+
+
+def register_account(email: str, password: str) -> User | None:
+    """Register a new, unconfirmed account and mail a confirmation link; for an address already
+    registered, mail its owner a note with a link to reset the password instead (`complete_registration`).
+
+    Returns the new user, or None when the address was taken. Callers must show the same page in
+    both cases, so that nobody can learn from this whether an address is registered.
+    """
+    return complete_registration(*prepare_registration(email, password))
+
+
+def complete_registration(email: str, password_hash: str) -> User | None:
+    """The second half of `register_account`, given a `prepare_registration`'s result."""
     if find_user_by_email(email) is None:
         user = User(email=email, password_hash=password_hash, organisation_role="member")
         db.session.add(user)
@@ -246,8 +263,9 @@ def authenticate(email: str, password: str) -> User:
 # --- password reset ---------------------------------------------------------------------------------------
 
 def request_password_reset(email: str) -> User | None:
-    """Mail a password reset link when the address has an account; do nothing otherwise.
-    Returns the user mailed, for tests; callers show the same answer either way."""
+    """Mail a password reset link when the address has an account; do nothing otherwise. The worker does
+    this (kindns.jobs.request_password_reset): the request only queues it, the same for every address.
+    Returns the user mailed, for tests."""
     user = find_user_by_email(email)
     if user is None:
         return None

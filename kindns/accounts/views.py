@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..jobs import queue_password_reset, queue_registration
 from . import services
 from .forms import (ForgotPasswordForm, InvitationAcceptForm, InvitationAccountForm, LoginForm, RegisterForm,
                     ResetPasswordForm)
@@ -44,11 +45,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register_account(form.email.data, form.password.data)
+            registration = services.prepare_registration(form.email.data, form.password.data)
         except AccountError as error:
             form.email.errors.append(error.message)
         else:
-            # The same page whether the address was new or known: registration reveals nothing.
+            # The same work and the same page whether the address is new or known (the worker looks it up):
+            # registration reveals nothing.
+            queue_registration(*registration)
             return render_template("accounts/check_inbox.html")
     return render_template("accounts/register.html", form=form)
 
@@ -108,8 +111,9 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        # The same answer for every address: this page reveals nothing about who has an account.
+        queue_password_reset(form.email.data)
+        # The same work and the same answer for every address (the worker looks it up): this page reveals
+        # nothing about who has an account.
         return render_template("accounts/reset_requested.html")
     return render_template("accounts/forgot_password.html", form=form)
 

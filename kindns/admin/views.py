@@ -261,9 +261,13 @@ def disputes():
 def answer_dispute(dispute_id: int):
     item = db.session.get(Dispute, dispute_id) or abort(404)
     form = DisputeAnswerForm()
-    if form.validate_on_submit():
-        conformance_disputes.answer_dispute(item, current_user, form.answer.data)
-        flash(_("Answer sent to %(name)s.", name=item.organisation.name), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Write an answer first."), "error")
+        return redirect(url_for(".disputes"))
+    try:
+        conformance_disputes.answer_dispute(item, current_user, form.answer.data)
+    except conformance_disputes.DisputeRefused as refused:
+        flash(refused.message, "error")
+    else:
+        flash(_("Answer sent to %(name)s.", name=item.organisation.name), "success")
     return redirect(url_for(".disputes"))

@@ -11,7 +11,7 @@ from .. import audit
 from ..checks.policy import FAIL, PASS
 from ..extensions import db
 from .models import ACTIVE, CheckRun, RunStatus
-from .runs import STALE_AFTER, aware, now
+from .runs import is_lost, now
 from .targets import Target, runs_of, targets_of
 
 DONE = RunStatus.DONE.value
@@ -68,8 +68,8 @@ def report_state(target: Target, limit: int = 20) -> ReportState:
             select(CheckRun).where(target.runs, CheckRun.status == DONE, CheckRun.id < history[-1].id)
             .order_by(CheckRun.id.desc()).limit(2)
         ))
-    stale_before = now() - STALE_AFTER
-    active = next((r for r in history if r.status in ACTIVE and aware(r.queued_at) > stale_before), None)
+    moment = now()
+    active = next((r for r in history if r.status in ACTIVE and not is_lost(r, moment)), None)
     return ReportState(done[0] if done else None, done[1] if len(done) > 1 else None, active, history)
 
 

@@ -53,6 +53,10 @@ class CheckRun(db.Model):
     error: Mapped[str] = mapped_column(Text, default="", server_default="")
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # Who measures a running run ("host:pid") and when it last said it still does (runs._heartbeat): a run
+    # whose worker falls silent is lost, and measured again (runs.recover_lost_runs).
+    worker: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     duration_ms: Mapped[Optional[int]] = mapped_column(Integer)
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -99,7 +103,15 @@ class CheckResult(db.Model):
 
 
 class Dispute(db.Model):
-    """An operator's objection to a verdict (a false positive, they say), and staff's answer."""
+    """An operator's objection to a verdict (a false positive, they say), and staff's answer.
+
+    At most one open dispute per check of a zone or resolver, whichever run's verdict it names: a verdict
+    repeated by the next runs is the same verdict, and staff answer it once (disputes.open_dispute)."""
+
+    __table_args__ = (
+        Index("uq_dispute_open_check", "organisation_id", "target", "check_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)

@@ -3,13 +3,17 @@ engine and store its results. Nothing here queues anything: callers hand the run
 to `kindns.jobs.queue_runs` once they are committed."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..checks import CheckConfig, run_resolver_checks, run_zone_checks
 from .. import audit
@@ -20,8 +24,13 @@ from .targets import KINDS, Target, target_of_run
 
 log = logging.getLogger(__name__)
 
-# A run queued or running for longer than this is taken as lost (a worker died) and no longer blocks.
+# A run queued or running for longer than this is taken as lost (the queue lost it, or its worker hangs) and
+# no longer blocks.
 STALE_AFTER = timedelta(hours=1)
+# A running run's worker says it is alive every KINDNS_RUN_HEARTBEAT_SECONDS; once it has missed this many
+# beats it is taken as gone (killed, its host down), and the run as lost, long before STALE_AFTER.
+MISSED_HEARTBEATS = 4
+LOST = "Lost: no worker finished this run; a newer run replaces it."
 # Resolver categories, strictest first: the strictest declared one decides what a resolver must do.
 RESOLVER_CATEGORY_ORDER = (("public-resolvers", "public"), ("shared-resolvers", "shared"),
                            ("private-resolvers", "private"))
@@ -40,23 +49,67 @@ def aware(moment: datetime | None) -> datetime | None:
 
 # --- asking for runs ------------------------------------------------------------------------------
 
+def _heartbeat_interval() -> float:
+    return float(current_app.config["KINDNS_RUN_HEARTBEAT_SECONDS"])
+
+
+def _silent_since(moment: datetime) -> datetime:
+    return moment - timedelta(seconds=_heartbeat_interval() * MISSED_HEARTBEATS)
+
+
+def _lost(moment: datetime):
+    """SQL: a queued or running run that will not finish: waiting or running for longer than STALE_AFTER, or
+    running with a worker silent for MISSED_HEARTBEATS beats (runs claimed before heartbeats count from
+    their start). `is_lost` says the same of a run already loaded."""
+    last_sign_of_life = func.coalesce(CheckRun.heartbeat_at, CheckRun.started_at, CheckRun.queued_at)
+    return or_(CheckRun.queued_at <= moment - STALE_AFTER,
+               and_(CheckRun.status == RunStatus.RUNNING.value, last_sign_of_life <= _silent_since(moment)))
+
+
+def is_lost(run: CheckRun, moment: datetime | None = None) -> bool:
+    """Whether a queued or running run will not finish (see `_lost`), for runs a page has loaded already."""
+    moment = moment or now()
+    last_sign_of_life = aware(run.heartbeat_at or run.started_at or run.queued_at)
+    return aware(run.queued_at) <= moment - STALE_AFTER or (
+        run.status == RunStatus.RUNNING.value and last_sign_of_life <= _silent_since(moment))
+
+
 def active_run(target: Target) -> CheckRun | None:
-    """The run of this target that is queued or running, if any and not lost (see `_give_up_lost_runs`)."""
+    """The run of this target that is queued or running, if any and not lost (see `_lost`)."""
     return db.session.scalar(
-        select(CheckRun).where(target.runs, CheckRun.status.in_(ACTIVE), CheckRun.queued_at > now() - STALE_AFTER)
+        select(CheckRun).where(target.runs, CheckRun.status.in_(ACTIVE), not_(_lost(now())))
     )
 
 
 def _give_up_lost_runs(target: Target) -> None:
-    """Mark as failed the target's runs queued or running for longer than STALE_AFTER: their worker died
-    (or the queue lost them), and they must neither block new runs nor show as running for ever."""
+    """Mark the target's lost runs as failed: they must neither block new runs nor show as running for ever."""
+    moment = now()
     db.session.execute(
         update(CheckRun)
-        .where(target.runs, CheckRun.status.in_(ACTIVE), CheckRun.queued_at <= now() - STALE_AFTER)
-        .values(status=RunStatus.FAILED.value, finished_at=now(),
-                error="Lost: no worker finished this run; a newer run replaces it.")
+        .where(target.runs, CheckRun.status.in_(ACTIVE), _lost(moment))
+        .values(status=RunStatus.FAILED.value, finished_at=moment, error=LOST)
         .execution_options(synchronize_session=False)
     )
+
+
+def recover_lost_runs() -> list[CheckRun]:
+    """Give up every lost run and record a new one of its target, with its trigger and requester, so that what
+    was asked for is measured after all; returns the new runs, for the caller to queue. A starting worker and
+    a periodic job call this (kindns.jobs): a killed worker strands nothing for longer than a few beats."""
+    lost = db.session.scalars(select(CheckRun).where(CheckRun.status.in_(ACTIVE), _lost(now()))).all()
+    renewed = []
+    for run in lost:
+        log.warning("check run %s of %s is lost (%s, last heard of at %s)", run.id, run.target,
+                    f"worker {run.worker}" if run.worker else run.status, aware(run.heartbeat_at or run.queued_at))
+        target = target_of_run(run)
+        if target is None:
+            _fail(run, LOST)
+            continue
+        requester = db.session.get(User, run.requested_by_id) if run.requested_by_id else None
+        new, created = request_check(target, run.trigger, requester)
+        if created:
+            renewed.append(new)
+    return renewed
 
 
 def new_run(target: Target, trigger: str, user: User | None = None) -> CheckRun:
@@ -130,18 +183,60 @@ def resolver_category(organisation: Organisation) -> str:
     return "private"
 
 
+def worker_identity() -> str:
+    """Who measures a run, as the run records it: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _claim(run: CheckRun) -> bool:
     """Move a queued run to running in one conditional UPDATE, so that of two workers handed the same run
     exactly one measures it. Nothing is held outside the database: a worker that dies mid-run leaves a
-    "running" run, which the next request for its target marks as lost once stale (STALE_AFTER)."""
+    "running" run whose heartbeat stops, and which is then lost (`_lost`) and measured again."""
+    moment = now()
     claimed = db.session.execute(
         update(CheckRun).where(CheckRun.id == run.id, CheckRun.status == RunStatus.QUEUED.value)
-        .values(status=RunStatus.RUNNING.value, started_at=now())
+        .values(status=RunStatus.RUNNING.value, started_at=moment, heartbeat_at=moment, worker=worker_identity())
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     db.session.commit()
     db.session.refresh(run)
     return claimed
+
+
+@contextlib.contextmanager
+def _heartbeat(run_id: int):
+    """While the block measures, record every KINDNS_RUN_HEARTBEAT_SECONDS that this worker still does: from a
+    thread of its own, on a connection of its own (the measuring thread is busy in the engine)."""
+    engine, interval, stop = db.engine, _heartbeat_interval(), threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(update(CheckRun).where(CheckRun.id == run_id,
+                                                              CheckRun.status == RunStatus.RUNNING.value)
+                                       .values(heartbeat_at=now()))
+            except SQLAlchemyError as exc:  # the next beat may get through; a missed one is what beats allow for
+                log.warning("check run %s: heartbeat not recorded: %s", run_id, exc)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-run-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _still_claimed(run: CheckRun) -> bool:
+    """Whether `run` is still this worker's to finish: one whose heartbeats did not get through may have been
+    given up and measured again meanwhile, and that newer run's results are the ones to keep."""
+    db.session.refresh(run)
+    if run.status == RunStatus.RUNNING.value and run.worker == worker_identity():
+        return True
+    log.warning("check run %s of %s was given up while this worker measured it; its results are dropped",
+                run.id, run.target)
+    return False
 
 
 def _measure(target: Target):
@@ -179,10 +274,13 @@ def execute_run(run_id: int) -> CheckRun | None:
         return run
     began = time.monotonic()
     try:
-        report = _measure(target)
+        with _heartbeat(run.id):
+            report = _measure(target)
     except Exception as exc:  # noqa: BLE001 - a job must record any failure of the engine, not vanish
         log.exception("check run %s of %s failed", run.id, run.target)
         return _fail(run, f"{type(exc).__name__}: {exc}", began)
+    if not _still_claimed(run):
+        return run
     _store_outcomes(run, report)
     run.snapshot = report.snapshot
     run.status, run.finished_at = RunStatus.DONE.value, now()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..directory.services import get_participant
 from ..extensions import db, limiter
 from ..jobs import queue_runs
+from ..practices import check_title
 from . import disputes, history, reports, runs, standing
 from .badge import badge_state, badge_svg
 from .forms import CheckNowForm, DisputeForm
@@ -29,8 +30,13 @@ def _own_target(kinds: str, target_id: int) -> Target:
 
 
 def _organisation_key() -> str:
-    # "Check now" is limited per organisation, whichever member or address asks.
+    # "Check now" and disputes are limited per organisation, whichever member or address asks.
     return f"org-{getattr(current_user, 'organisation_id', None) or request.remote_addr}"
+
+
+def _per_organisation(config_key: str):
+    """A rate limit per organisation, from the app config (kindns.config.RATE_LIMITS); each limit counts apart."""
+    return limiter.limit(lambda: current_app.config[config_key], key_func=_organisation_key, methods=["POST"])
 
 
 @bp.get("/dashboard/checks")
@@ -81,7 +87,7 @@ def status(kinds: str, target_id: int):
 
 @bp.post(f"{TARGET_URL}/check")
 @login_required
-@limiter.limit(lambda: current_app.config["KINDNS_CHECK_NOW_LIMIT"], key_func=_organisation_key)
+@_per_organisation("KINDNS_CHECK_NOW_LIMIT")
 def check_now(kinds: str, target_id: int):
     target = _own_target(kinds, target_id)
     if not CheckNowForm().validate_on_submit():
@@ -98,6 +104,7 @@ def check_now(kinds: str, target_id: int):
 
 @bp.post("/dashboard/results/<int:result_id>/dispute")
 @login_required
+@_per_organisation("KINDNS_DISPUTE_RATE_LIMIT")
 def dispute(result_id: int):
     result = db.session.get(CheckResult, result_id)
     if result is None or result.run.organisation_id != current_user.organisation_id:
@@ -110,8 +117,12 @@ def dispute(result_id: int):
         for error in form.note.errors:
             flash(_("Dispute not sent: %(error)s", error=error), "error")
         return redirect(back)
-    disputes.open_dispute(result, current_user, form.note.data)
-    flash(_("Your dispute of %(check)s was sent to staff.", check=result.check_id), "success")
+    try:
+        disputes.open_dispute(result, current_user, form.note.data)
+    except disputes.DisputeRefused as refused:
+        flash(refused.message, "error")
+    else:
+        flash(_("Your dispute of “%(check)s” was sent to staff.", check=check_title(result.check_id)), "success")
     return redirect(back)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 import re
-import smtplib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -26,7 +25,7 @@ from ..checks.safety import address_refusal, embedded_ipv4
 from ..conformance.runs import new_run
 from ..conformance.targets import target_of
 from ..extensions import db
-from ..mail import absolute_url, send_mail
+from ..mail import MailNotSent, absolute_url, send_mail
 from ..models import (
     Invitation, Organisation, OrganisationCategory, PracticeAnswer, Resolver, User, Zone,
 )
@@ -549,8 +548,8 @@ def invite_member(organisation: Organisation, inviter: User, email: str) -> Invi
                            days=current_app.config["KINDNS_INVITATION_MAX_AGE"] // 86400)
     try:
         send_mail(email, _("Join %(name)s on the KINDNS Registry", name=organisation.name), body)
-    except (smtplib.SMTPException, OSError) as exc:
-        current_app.logger.warning("invitation mail to %s failed: %s", email, exc)
+    except MailNotSent as exc:
+        current_app.logger.error("%s", exc)
         raise EnrolmentError(_("The invitation is saved but the mail could not be sent; try again later.")) from None
     return invitation
 

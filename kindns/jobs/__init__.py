@@ -1,22 +1,33 @@
-"""Background jobs (Huey): check runs, the schedule, monthly snapshots and the staff digest.
+"""Background jobs (Huey): check runs, registry mail, the schedule, monthly snapshots and the staff digest.
 
 The queue is built from the app's configuration in the factory (`init_queue`): SQLite under the instance
 folder by default (one machine; `make run` starts a worker beside the web app), Redis when KINDNS_REDIS_URL
 is set (any number of workers on any number of hosts share it). Services never queue anything: they record
 a run and return it, and their caller hands it to `queue_runs` once it is committed, so a worker never sees
 a run that is not in the database yet.
+
+Every mail the registry sends is delivered here: wherever it is written, kindns.mail hands it to the queue
+(the hook `init_queue` sets), and `send_mail` delivers it, trying a failing mail server again with backoff.
+Registrations and password-reset requests are done here whole, so that the request that asks for one does
+the same work whether or not the address has an account.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import get_locale
 from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.api import TaskWrapper
+from huey.api import Task, TaskWrapper
+from redis.exceptions import RedisError
+
+from ..files import create_private_file
+from ..mail import MailNotSent, PreparedMail, deliver, request_link_base, set_outgoing, writing_for_request
 
 if TYPE_CHECKING:
     from ..conformance.models import CheckRun
@@ -27,10 +38,13 @@ EXTENSION = "kindns.jobs"
 
 @dataclass(frozen=True)
 class Jobs:
-    """The app's queue and the one task other code enqueues."""
+    """The app's queue and the tasks other code enqueues."""
 
     huey: Huey
     run_check: TaskWrapper
+    send_mail: TaskWrapper
+    register_account: TaskWrapper
+    request_password_reset: TaskWrapper
 
 
 def build_huey(config) -> Huey:
@@ -39,7 +53,10 @@ def build_huey(config) -> Huey:
     if config.get("KINDNS_REDIS_URL"):
         return RedisHuey(name, url=config["KINDNS_REDIS_URL"])
     path = Path(config["KINDNS_QUEUE_FILE"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The queue carries messages (password-reset links) and registrations (password hashes): the owner's
+    # alone, like the database. An existing file keeps the mode its owner gave it.
+    create_private_file(path)
     return SqliteHuey(name, filename=str(path))
 
 
@@ -54,6 +71,39 @@ def run_check(run_id: int) -> None:
         alerts.after_run(run)
 
 
+def send_mail(message: dict, task: Task | None = None) -> None:
+    """Deliver one prepared message (kindns.mail.PreparedMail's data). When the mail server fails, Huey
+    tries again later, KINDNS_MAIL_RETRIES times, waiting twice as long each time; every failure is logged,
+    and the last one as a lost message."""
+    mail = PreparedMail.from_data(message)
+    try:
+        deliver(mail)
+    except MailNotSent as exc:
+        if task is not None and task.retries:
+            log.warning("%s; trying again in %.0f s (%d more tries)", exc, task.retry_delay, task.retries)
+        else:
+            log.error("%s; given up after %d tries, the message is lost", exc,
+                      current_app.config["KINDNS_MAIL_RETRIES"] + 1)
+        raise
+
+
+def register_account(email: str, password_hash: str, language: str | None, link_base: str) -> None:
+    """Record a registration the register page accepted and write the mail it calls for (a confirmation
+    link, or a note to the owner of an address already registered), as the request would have."""
+    from ..accounts import services
+
+    with writing_for_request(language, link_base):
+        services.complete_registration(email, password_hash)
+
+
+def request_password_reset(email: str, language: str | None, link_base: str) -> None:
+    """Mail a password-reset link when the address has an account, as the request would have."""
+    from ..accounts import services
+
+    with writing_for_request(language, link_base):
+        services.request_password_reset(email)
+
+
 def schedule_due_checks() -> None:
     """Queue a run for every declared zone and resolver whose last run is older than the interval."""
     from ..conformance import runs
@@ -61,6 +111,15 @@ def schedule_due_checks() -> None:
     queued = queue_runs(runs.request_due_checks())
     if queued:
         log.info("queued %d scheduled check runs", queued)
+
+
+def requeue_lost_runs() -> None:
+    """Measure again what a killed worker left behind: runs whose worker fell silent (runs.recover_lost_runs)."""
+    from ..conformance import runs
+
+    queued = queue_runs(runs.recover_lost_runs())
+    if queued:
+        log.warning("queued %d check runs again: their worker stopped before it finished them", queued)
 
 
 def snapshot_regions() -> None:
@@ -88,14 +147,32 @@ def _in_app(app: Flask, job: Callable) -> Callable:
 
 
 def init_queue(app: Flask) -> Jobs:
-    """Build the app's queue from its configuration and register the jobs on it."""
+    """Build the app's queue from its configuration, register the jobs on it and send the app's mail
+    through it."""
     huey = build_huey(app.config)
-    jobs = Jobs(huey=huey, run_check=huey.task(name="run_check")(_in_app(app, run_check)))
+    config = app.config
+    jobs = Jobs(
+        huey=huey,
+        run_check=huey.task(name="run_check")(_in_app(app, run_check)),
+        send_mail=huey.task(name="send_mail", context=True, retries=config["KINDNS_MAIL_RETRIES"],
+                            retry_delay=config["KINDNS_MAIL_RETRY_DELAY"], retry_backoff=2)(_in_app(app, send_mail)),
+        register_account=huey.task(name="register_account")(_in_app(app, register_account)),
+        request_password_reset=huey.task(name="request_password_reset")(_in_app(app, request_password_reset)),
+    )
     huey.periodic_task(crontab(minute="*/10"), name="schedule_due_checks")(_in_app(app, schedule_due_checks))
+    huey.periodic_task(crontab(minute="*"), name="requeue_lost_runs")(_in_app(app, requeue_lost_runs))
     huey.periodic_task(crontab(minute="5", hour="*"), name="snapshot_regions")(_in_app(app, snapshot_regions))
     huey.periodic_task(crontab(minute="0", hour="6"), name="staff_digest")(_in_app(app, staff_digest))
     app.extensions[EXTENSION] = jobs
+    set_outgoing(app, functools.partial(_hand_over, jobs.send_mail))
     return jobs
+
+
+def _hand_over(task: TaskWrapper, mail: PreparedMail) -> None:
+    try:
+        task(mail.as_data())
+    except (RedisError, sqlite3.Error, OSError) as exc:
+        raise MailNotSent(f"{mail} not queued: {exc}") from exc
 
 
 def current_jobs() -> Jobs:
@@ -110,3 +187,18 @@ def queue_runs(runs: Iterable[CheckRun]) -> int:
         task(run.id)
         count += 1
     return count
+
+
+def _as_written_by_this_request() -> tuple[str, str]:
+    """The language of the current request and the root URL its links follow (kindns.mail.writing_for_request)."""
+    return str(get_locale()), request_link_base()
+
+
+def queue_registration(email: str, password_hash: str) -> None:
+    """Hand a registration the form accepted to the worker (see `register_account`)."""
+    current_jobs().register_account(email, password_hash, *_as_written_by_this_request())
+
+
+def queue_password_reset(email: str) -> None:
+    """Hand a password-reset request to the worker (see `request_password_reset`)."""
+    current_jobs().request_password_reset(email, *_as_written_by_this_request())

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from kindns import create_app
 from tests.conftest import _unreachable_root_hints
+from tests.helpers import mail_sent_by
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,6 +31,10 @@ class LiveServer:
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def mail(self):
+        """The messages sent so far, once a worker has done the mail work waiting in the queue."""
+        return mail_sent_by(self.app)
 
     def start(self) -> None:
         self._thread.start()

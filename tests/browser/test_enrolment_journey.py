@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kindns.mail import read_outbox
 from tests.factories import make_user
 from tests.helpers import link_in
 
@@ -17,7 +16,7 @@ PASSWORD = "a long enough passphrase"
 
 
 def _latest_link(live_server, subject_part: str) -> str:
-    messages = [m for m in read_outbox(live_server.outbox) if subject_part.lower() in m["Subject"].lower()]
+    messages = [m for m in live_server.mail() if subject_part.lower() in m["Subject"].lower()]
     assert messages, f"no mail about {subject_part!r} in the outbox"
     return live_server.url + link_in(messages[-1])
 

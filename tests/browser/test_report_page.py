@@ -1,5 +1,6 @@
 """An operator reads a zone's report in a real browser: the failing check, its evidence and advice, what
-changed; disputes a verdict; and asks for a new check."""
+changed; disputes a verdict (once: a second dispute of it waits for staff's answer); and asks for a new
+check."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -47,6 +48,12 @@ def test_operator_reads_disputes_and_rechecks(live_server, page):
     row.get_by_role("button", name="Send to staff").click()
     expect(page.locator(".flash")).to_contain_text("sent to staff")
     expect(page.locator("main")).to_contain_text("awaiting an answer")
+    # The same verdict once more, before staff answer: refused, and the page says why.
+    row.get_by_text("Dispute this verdict").click()
+    row.get_by_label("Why is this verdict wrong?").fill("Really: only our secondary may transfer.")
+    row.get_by_role("button", name="Send to staff").click()
+    expect(page.locator(".flash")).to_contain_text("You have already disputed")
+    expect(page.locator("main")).not_to_contain_text("Really: only our secondary may transfer.")
 
     page.get_by_role("button", name="Check now").click()
     expect(page.locator(".flash").first).to_contain_text("queued")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import _unreachable_root_hints
 from tests.dnslab.fixture import dns_lab  # noqa: F401  (the session's lab, started on first use)
 from tests.dnslab.process import ServerProcess
 from tests.dnslab.serve import facts_of
@@ -23,6 +24,14 @@ def lab_check_settings(dns_lab) -> dict:  # noqa: F811
     """KINDNS_CHECK_* settings that make the registry measure the lab (its root, trust anchor, ASN zone, test
     names and CA) and allow probing loopback; the app's own test config points nowhere."""
     return facts_of(dns_lab)["settings"]
+
+
+def silent_root_settings(tmp_path: Path) -> dict:
+    """KINDNS_CHECK_* settings under which every zone check runs until its deadline (4 s): probing loopback
+    is allowed, and the root server, on a loopback address where nothing listens, never answers. Long
+    enough to stop a worker in the middle of a check."""
+    return {"KINDNS_CHECK_ROOT_HINTS": _unreachable_root_hints(tmp_path), "KINDNS_CHECK_ALLOW_PRIVATE": True,
+            "KINDNS_CHECK_ZONE_DEADLINE": 4}
 
 
 def write_instance_config(instance: Path, settings: dict) -> Path:
@@ -80,6 +89,12 @@ class Workers:
         """SIGTERM, as systemd or a deploy stops a worker (SIGKILL only if it will not go)."""
         self.stopped.append(process)
         process.stop(WORKER_STOP_GRACE)
+
+    def kill_one(self, process: ServerProcess) -> None:
+        """SIGKILL, as the kernel's OOM killer or a crash does: the worker gets no chance to tidy up."""
+        self.stopped.append(process)
+        process.popen.kill()
+        process.popen.wait(WORKER_STOP_GRACE)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail(60)}" for p in self.processes)

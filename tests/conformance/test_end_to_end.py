@@ -2,8 +2,8 @@
 report shows the failure, the zone is fixed (named reloads a corrected zone), a re-check turns it green and
 the badge with it, and a regression sends mail.
 
-A second test stops a worker in the middle of a check, as a deploy or a restart does, and shows that
-the zone is still measured by the next worker once the lost run has gone stale.
+A second test kills a worker (SIGKILL) in the middle of a check and shows that the run it leaves behind
+stops blocking its zone as soon as its heartbeat stops, and that the zone is measured by another worker.
 
 The worker is the registry's own command, `flask --app app kindns worker`, run as a separate process on
 the SQLite queue it would use in production, with a config.py in an instance folder of the test's own (the
@@ -19,15 +19,15 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
 
 from kindns.conformance.models import CheckRun
 from kindns.extensions import db
+from kindns.mail import read_outbox
 from kindns.models import Zone
-from tests.conformance.conftest import registry_environment, write_instance_config
+from tests.conformance.conftest import registry_environment, silent_root_settings, write_instance_config
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_token_from, submit_form
 
@@ -102,6 +102,16 @@ def _wait_for_report(client, report: str, runs_done: int, workers, runs_lost: in
         time.sleep(0.2)
 
 
+def _wait_for_mail(app, workers) -> list:
+    """The worker's outbox once it holds a message."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (mails := read_outbox(app.config["KINDNS_OUTBOX"])):
+        workers.check_alive()
+        assert time.monotonic() < deadline, f"no mail sent after {RUN_TIMEOUT:.0f}s\n{workers.logs()}"
+        time.sleep(0.2)
+    return mails
+
+
 def _badge(client, slug: str) -> str:
     response = client.get(f"/badge/{slug}.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
@@ -114,8 +124,7 @@ def _check_now(client, zone_id: int, report: str):
 
 
 @pytest.mark.dns
-def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_lab, broken_zone, worker_env,
-                                               workers):
+def test_declare_check_fix_recheck_and_regress(app, client, auth, dns_lab, broken_zone, worker_env, workers):
     app.config["KINDNS_CHECK_NOW_LIMIT"] = "3 per hour"
     organisation = make_organisation(name="Mutable Networks", approved=True, categories=("sld-zones",))
     operator = make_user(email="noc@mutable.example", organisation=organisation)
@@ -170,7 +179,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     api = client.get(f"/api/v1/participants/{slug}/checks").get_json()
     assert api["conformance"]["status"] == "verified" and api["conformance"]["failing"] == []
     assert _badge(client, slug) == "KINDNS: verified"
-    assert outbox() == []  # a first run and an improvement send nothing
+    assert read_outbox(app.config["KINDNS_OUTBOX"]) == []  # a first run and an improvement send nothing
 
     # The zone breaks again: the next check is a regression, and the organisation hears of it.
     dns_lab.break_(ROLE)
@@ -180,7 +189,7 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     assert "verdict-fail" in row and "was pass" in row, f"{_seen(row)}\n{row}"
     assert _badge(client, slug) == "KINDNS: 1 failing"
     assert "Not verified" in _text(client.get(f"/participants/{slug}"))
-    mails = outbox()
+    mails = _wait_for_mail(app, workers)  # written after the run is stored, sent by the worker's next job
     assert len(mails) == 1, f"expected one regression mail, got {len(mails)}\n{workers.logs()}"
     mail = mails[0]
     assert {address.addr_spec for address in mail["To"].addresses} == recipients
@@ -197,44 +206,49 @@ def test_declare_check_fix_recheck_and_regress(app, client, auth, outbox, dns_la
     assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == 3
 
 
-def _run_status(run_id: int) -> str:
-    status = db.session.scalar(db.select(CheckRun.status).where(CheckRun.id == run_id))
+def _run(run_id: int) -> CheckRun:
+    run = db.session.get(CheckRun, run_id)
+    db.session.expunge(run)
     db.session.remove()
-    return status
+    return run
 
 
-def test_a_worker_stopped_mid_check_does_not_keep_the_zone_from_being_checked_again(app, client, auth, tmp_path,
-                                                                                    workers):
-    """The root server of this test never answers (nothing listens on its loopback address), so every check
-    runs until its deadline: long enough to stop the first worker in the middle of one."""
-    hints = tmp_path / "silent-root.hints"
-    hints.write_text(". 3600 NS a.root.invalid.\na.root.invalid. 3600 A 127.0.0.254\n")
-    env = _worker_instance(app, tmp_path, {
-        "KINDNS_CHECK_ROOT_HINTS": str(hints), "KINDNS_CHECK_ALLOW_PRIVATE": True, "KINDNS_CHECK_ZONE_DEADLINE": 3,
-    })
+HEARTBEAT = 0.5  # seconds: a run whose worker is silent for 4 beats (2 s) is lost
+
+
+def test_a_worker_killed_mid_check_strands_nothing(app, client, auth, tmp_path, workers):
+    """The root server of this test never answers, so every check runs until its deadline: long enough to kill
+    the first worker in the middle of one."""
+    app.config["KINDNS_RUN_HEARTBEAT_SECONDS"] = HEARTBEAT  # the web side judges heartbeats as the workers
+    env = _worker_instance(app, tmp_path, {**silent_root_settings(tmp_path), "KINDNS_RUN_HEARTBEAT_SECONDS": HEARTBEAT})
     organisation = make_organisation(name="Restarted Networks", approved=True)
     auth.login_as(make_user(organisation=organisation))
     submit_form(client, "/dashboard/zones", {"entries": "restarted.example"})
     zone_id, lost_run = db.session.execute(db.select(CheckRun.zone_id, CheckRun.id)).one()
     report = f"/dashboard/zones/{zone_id}/report"
 
+    # The first worker claims the run and, while it measures, says so: its heartbeat moves on.
     first = workers.start(env)
     deadline = time.monotonic() + RUN_TIMEOUT
-    while _run_status(lost_run) != "running":
+    while (run := _run(lost_run)).status != "running" or run.heartbeat_at <= run.started_at:
         first.check_alive()
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.05)
-    workers.stop_one(first)  # SIGTERM in the middle of the check, as a deploy or a restart does
+    assert run.worker.endswith(f":{first.popen.pid}")
+    workers.kill_one(first)  # SIGKILL in the middle of the check
     assert "A check is under way" in _text(client.get(report))
 
-    # An hour later the lost run no longer blocks: the operator asks again and the next worker measures.
-    db.session.execute(db.update(CheckRun).where(CheckRun.id == lost_run)
-                       .values(queued_at=datetime.now(timezone.utc) - timedelta(hours=2)))
-    db.session.commit()
-    db.session.remove()
+    # Its heartbeat stops: a few beats later the report no longer waits for it, and "check now" works again.
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while "A check is under way" in (page := _text(client.get(report))):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.2)
+    assert "Check now</button>" in page
     assert "is queued" in _text(_check_now(client, zone_id, report))
+    assert _run(lost_run).status == "failed"  # given up when the operator asked again
+
+    # Another worker measures the new run.
     workers.start(env)
     page = _wait_for_report(client, report, 1, workers, runs_lost=1)
     assert "Nothing could be measured" in page and 'id="check-' not in page  # the silent root: one finding
-    assert _run_status(lost_run) == "failed"  # given up when the operator asked again
     assert "Lost: no worker finished this run" in page

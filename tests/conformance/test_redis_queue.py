@@ -1,4 +1,5 @@
-"""The job queue on a real Redis, shared by two worker processes: every due zone is measured exactly once.
+"""The job queue on a real Redis, shared by two worker processes: every due zone is measured exactly once;
+and a worker killed mid-run (SIGKILL) leaves nothing stranded: the next worker to start measures its run.
 
 Everything queue-related runs as the registry's own commands in separate processes, because the queue is
 chosen from the environment when kindns.jobs is imported (this process's is SQLite): two
@@ -17,9 +18,13 @@ import uuid
 
 import pytest
 
+from kindns.conformance import runs
 from kindns.conformance.models import CheckRun
+from kindns.conformance.targets import target_of
 from kindns.extensions import db
-from tests.conformance.conftest import PROJECT_ROOT, flask_command, registry_environment, write_instance_config
+from kindns.models import Zone
+from tests.conformance.conftest import (PROJECT_ROOT, flask_command, registry_environment, silent_root_settings,
+                                       write_instance_config)
 from tests.factories import make_organisation
 
 REDIS_URL = os.environ.get("KINDNS_TEST_REDIS_URL", "")
@@ -55,6 +60,19 @@ def redis_queue():
     client.close()
 
 
+def _worker_environment(app, tmp_path, queue_name: str, check_settings: dict) -> dict[str, str]:
+    """The environment of registry commands on this test's Redis queue and the `app` fixture's database."""
+    instance = tmp_path / "instance"
+    write_instance_config(instance, {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "queue-test",
+        "KINDNS_OUTBOX": str(tmp_path / "outbox"),
+        "KINDNS_BASE_URL": "https://registry.example.net",
+        **check_settings,
+    })
+    return registry_environment(instance, KINDNS_REDIS_URL=REDIS_URL, KINDNS_QUEUE_NAME=queue_name)
+
+
 def _queue_due_checks(env: dict[str, str]) -> str:
     done = subprocess.run(flask_command("queue-due-checks"), cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
@@ -68,15 +86,7 @@ def test_two_workers_share_the_redis_queue_and_measure_each_zone_once(app, tmp_p
     for name, roles in ROLES.items():
         make_organisation(name=name, approved=True, zones=tuple(dns_lab.zones[role] for role in roles))
         zones.update({dns_lab.zones[role]: role for role in roles})
-    instance = tmp_path / "instance"
-    write_instance_config(instance, {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "queue-test",
-        "KINDNS_OUTBOX": str(tmp_path / "outbox"),
-        "KINDNS_BASE_URL": "https://registry.example.net",
-        **lab_check_settings,
-    })
-    env = registry_environment(instance, KINDNS_REDIS_URL=REDIS_URL, KINDNS_QUEUE_NAME=redis_queue)
+    env = _worker_environment(app, tmp_path, redis_queue, lab_check_settings)
     first, second = workers.start(env), workers.start(env)
     workers.wait_until_consuming()
     db.session.remove()
@@ -111,3 +121,45 @@ def test_two_workers_share_the_redis_queue_and_measure_each_zone_once(app, tmp_p
     time.sleep(0.5)
     db.session.remove()
     assert db.session.scalar(db.select(db.func.count(CheckRun.id))) == len(zones)
+
+
+def test_a_worker_started_after_one_was_killed_measures_what_it_left_behind(app, tmp_path, redis_queue, workers):
+    """The killed worker had taken its job off the Redis queue: only the database remembers the run. The root
+    server here never answers, so the check runs until its deadline, long enough to kill the worker mid-run."""
+    heartbeat = 0.5
+    app.config["KINDNS_RUN_HEARTBEAT_SECONDS"] = heartbeat
+    make_organisation(name="Killed Networks", approved=True, zones=("killed.example",))
+    env = _worker_environment(app, tmp_path, redis_queue,
+                              {**silent_root_settings(tmp_path), "KINDNS_RUN_HEARTBEAT_SECONDS": heartbeat})
+    first = workers.start(env)
+    workers.wait_until_consuming()
+    db.session.remove()
+    assert _queue_due_checks(env) == "1 check run(s) queued."
+
+    deadline = time.monotonic() + ALL_DONE_TIMEOUT
+    while db.session.scalar(db.select(CheckRun.status)) != "running":
+        db.session.remove()
+        first.check_alive()
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.05)
+    workers.kill_one(first)
+    # Until its heartbeat is overdue, the run still looks under way; then it is lost.
+    while runs.active_run(target_of(db.session.scalar(db.select(Zone)))) is not None:
+        db.session.remove()
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.1)
+    db.session.remove()
+
+    second = workers.start(env)  # nobody asks for anything: the starting worker finds the lost run itself
+    while True:
+        runs_now = db.session.scalars(db.select(CheckRun).order_by(CheckRun.id)).all()
+        if [r.status for r in runs_now] == ["failed", "done"]:
+            break
+        db.session.remove()
+        workers.check_alive()
+        assert time.monotonic() < deadline, f"{[(r.id, r.status) for r in runs_now]}\n{workers.logs()}"
+        time.sleep(0.2)
+    lost, measured = runs_now
+    assert lost.error.startswith("Lost") and lost.worker.endswith(f":{first.popen.pid}")
+    assert measured.worker.endswith(f":{second.popen.pid}") and measured.trigger == lost.trigger == "schedule"
+    assert "queued 1 check runs again" in second.log_tail(400)

@@ -1,0 +1,25 @@
+"""Text people type and read: cleaned once for display."""
+from __future__ import annotations
+
+import pytest
+
+from kindns.text import clean_display_text
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("  Evil\u202emoc.elgoog   Networks ", "Evilmoc.elgoog Networks"),
+    ("\u2067Mallory\u2069 \u200fNOC", "Mallory NOC"),
+    ("Null\x00 and bell\x07 and\tC1\x85 here", "Null and bell and C1 here"),
+    ("two\nlines", "two lines"),
+])
+def test_a_name_is_one_line_without_control_characters(typed, stored):
+    assert clean_display_text(typed) == stored
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("  First  line \r\nsecond\u202e line\x00  ", "First line\nsecond line"),
+    ("\n\nOne.\r\n\r\n\r\n\r\nTwo.\n\n", "One.\n\nTwo."),
+    ("\u202e\x00  ", ""),
+])
+def test_a_note_keeps_its_lines_and_paragraphs(typed, stored):
+    assert clean_display_text(typed, multiline=True) == stored
