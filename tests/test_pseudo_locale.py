@@ -19,6 +19,7 @@ from kindns.checks.messages import msg
 from kindns.extensions import db
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
+from tests.enrolment.helpers import details, ready_to_submit
 from tests.helpers import submit_form
 from tests.i18n_helpers import extracted
 
@@ -237,3 +238,62 @@ def test_every_page_speaks_only_through_the_catalogue(pseudo_app, client, auth):
     pages -= {name for name in pages if name.startswith("includes/") or "/includes/" in name
               or Path(name).name.startswith("_")}
     assert pages - rendered == set(), "templates this test never rendered"
+
+
+def test_every_mail_speaks_only_through_the_catalogue(pseudo_app, client, auth, outbox):
+    """Each mail the registry sends, written in the pseudo-language (the recipients chose it, or the request
+    that caused the mail was in it), keeps to the catalogue too."""
+    from kindns.admin import services as staff_services
+    from kindns.conformance import alerts, disputes
+    from kindns.enrolment import services as enrolment
+
+    org, other, operator, staff = _registry()
+    operator.language = staff.language = PSEUDO
+    db.session.commit()
+    data_words = _data_words(org.name, other.name, operator.email, staff.email, "colleague@zeta.example",
+                             "new@zeta.example", "Zeta Omega Iota Xi", "Iota Kappa Lambda Mu Nu", "Example Networks",
+                             "iota@zeta.example", "eta@zeta.example", "lambda@zeta.example")
+    # Mail caused by a visitor's request, in the request's language: registration (new and known address),
+    # a password reset, an invitation.
+    submit_form(client, f"/register?lang={PSEUDO}", {"email": "new@zeta.example", "password": PASSWORD,
+                                                      "password_confirm": PASSWORD})
+    submit_form(client, f"/register?lang={PSEUDO}", {"email": operator.email, "password": PASSWORD,
+                                                      "password_confirm": PASSWORD})
+    submit_form(client, f"/forgot-password?lang={PSEUDO}", {"email": operator.email})
+    auth.login_as(operator)
+    submit_form(client, f"/dashboard/members?lang={PSEUDO}", {"email": "colleague@zeta.example"})
+    # Mail the registry sends on its own, in each recipient's language: decisions, a declined change, alerts,
+    # staff notices, a dispute's answer, the digest.
+    with pseudo_app.test_request_context():
+        owner, ready = ready_to_submit("Mu Nu")
+        enrolment.submit(ready, owner)  # staff hear of it
+        enrolment.update_organisation(org, operator, details(name="Zeta Omega Xi"))  # a change to review
+        make_user("eta@zeta.example", organisation=other).language = PSEUDO
+        staff_services.approve(other, staff, "Zeta")
+        staff_services.decline_pending_changes(org, staff, "Zeta")
+        submitted = make_organisation("Iota Kappa", status="submitted")
+        make_user("iota@zeta.example", organisation=submitted).language = PSEUDO
+        staff_services.request_changes(submitted, staff, "Zeta")
+        rejected = make_organisation("Lambda", status="submitted")
+        make_user("lambda@zeta.example", organisation=rejected).language = PSEUDO
+        staff_services.reject(rejected, staff, "Zeta")
+        zone = org.zones[0]
+        alerts.after_run(_spoken(make_run(zone, {"axfr-restricted": "fail", "dnssec-signature-expiry": "warn"})))
+        dispute = disputes.open_dispute(_latest_result(zone, "ns-diversity"), operator, "Zeta")
+        disputes.answer_dispute(dispute, staff, "Zeta")
+        alerts.send_staff_digest()
+    sent = outbox()
+    kinds = {message["Subject"] for message in sent}
+    assert len(kinds) >= 12, sorted(kinds)
+    problems = []
+    for message in sent:
+        for part in (message["Subject"], message.get_content()):
+            problems += [f"{message['Subject']!r}: {p}" for p in escaped_words([part], data_words)]
+    assert not problems, "mail text that did not go through the catalogue:\n" + "\n".join(problems[:40])
+
+
+def _latest_result(zone, check_id: str):
+    from kindns.conformance.models import CheckRun
+
+    run = db.session.scalar(db.select(CheckRun).where(CheckRun.zone_id == zone.id).order_by(CheckRun.id.desc()))
+    return next(r for r in run.results if r.check_id == check_id)
