@@ -6,8 +6,10 @@ arrives, so when the zone's deadline cancels collection, what was learnt so far 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import time
+from collections import OrderedDict
 from functools import partial
 from typing import Any, Awaitable, Callable
 
@@ -20,6 +22,12 @@ from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
+# Answers to questions that do not depend on the zone (the recursion test, asked of each server address)
+# kept per run: zones on the same servers share them. Bounded, so a run's memory does not grow with
+# the number of distinct servers either.
+SHARED_ANSWERS = 4096
+
+
 class Collector:
     """Shared state of one run: the prober, the iterative resolver and its caches."""
 
@@ -27,6 +35,34 @@ class Collector:
         self.config = config
         self.prober = Prober(config)
         self.resolver = IterativeResolver(config, self.prober)
+        self._shared: OrderedDict[tuple, asyncio.Future] = OrderedDict()
+
+    async def ask_once(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
+                       **options: Any) -> Probe:
+        """`prober.ask`, but a question that does not depend on the zone is asked of a server address once
+        per run: every zone served there cites the same answer (under its own name for the server). An
+        unanswered question is not kept (the next zone asks again), and a zone cancelled at its deadline
+        does not cancel it for the others."""
+        key = (server, qname, qtype, tuple(sorted(options.items())))
+        pending = self._shared.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self.prober.ask(server, qname, qtype, server_name=server_name,
+                                                            **options))
+            self._shared[key] = pending
+            pending.add_done_callback(partial(self._forget_unanswered, key))
+            while len(self._shared) > SHARED_ANSWERS:
+                self._shared.popitem(last=False)
+        else:
+            self._shared.move_to_end(key)
+        probe = await asyncio.shield(pending)
+        if probe.server_name != server_name:
+            probe = dataclasses.replace(probe, server_name=server_name, _evidence=None)
+        return probe
+
+    def _forget_unanswered(self, key: tuple, done: asyncio.Future) -> None:
+        if done.cancelled() or done.exception() is not None or not done.result().answered:
+            if self._shared.get(key) is done:
+                del self._shared[key]
 
     # -- zones -------------------------------------------------------------------------------------
 
@@ -86,6 +122,9 @@ class Collector:
 
     def close(self) -> None:
         """Release the run's sockets."""
+        for pending in self._shared.values():
+            pending.cancel()
+        self._shared.clear()
         self.prober.close()
 
     async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
@@ -120,8 +159,9 @@ class Collector:
                 _fill(server, "dnskey", partial(ask, where, apex, "DNSKEY", server_name=name)),
                 _fill(server, "nsec3param", partial(ask, where, apex, "NSEC3PARAM", server_name=name)),
                 self._collect_tcp(apex, server, soa),
-                _fill(server, "recursion", partial(ask, where, outside, "A", server_name=name,
-                                                   recursion_desired=True, dnssec_ok=False)),
+                # The same question for every zone on this address: asked once per run.
+                _fill(server, "recursion", partial(self.ask_once, where, outside, "A", server_name=name,
+                                                   recursion_desired=True, dnssec_ok=False, trim=True)),
             )
         finally:
             soa.cancel()

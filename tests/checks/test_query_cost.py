@@ -1,0 +1,78 @@
+"""What checking a well-run zone costs the lab's servers, in queries counted where they leave the engine
+(each datagram sent, each TCP connection made), not in time."""
+from __future__ import annotations
+
+import collections
+
+import dns.asyncquery
+import dns.name
+import pytest
+
+from kindns.checks import ZONE_CHECKS
+from kindns.checks.runner import RunStats, iter_zone_reports
+from kindns.checks.udp import UdpChannel
+
+pytestmark = pytest.mark.dns
+
+# The lab's good zone in a run of its own: its delegation walk from the root, the chain of trust above
+# it (the root's and the TLD's keys, the TLD's DS), its servers' addresses and AS numbers, and its own
+# questions to each of its two servers.
+FIRST_ZONE = 20
+# Each further well-run zone on servers and under parents the run already knows: the parent's referral,
+# then SOA, DNSKEY, NSEC3PARAM and AXFR of each server (and NS of one that leaves it out of its SOA
+# answers). The recursion test and the ancestors' keys are shared within the run.
+FURTHER_ZONE = 10
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every query that leaves the engine, as (server, transport, question)."""
+    seen: list[tuple] = []
+    udp_exchange, tcp_exchange = UdpChannel.exchange, dns.asyncquery.tcp
+
+    async def udp(self, wire, server, port, timeout):
+        seen.append((server, "udp", wire[12:]))
+        return await udp_exchange(self, wire, server, port, timeout)
+
+    async def tcp(query, server, *args, **kwargs):
+        seen.append((server, "tcp", query.question[0].to_text()))
+        return await tcp_exchange(query, server, *args, **kwargs)
+
+    monkeypatch.setattr(UdpChannel, "exchange", udp)
+    monkeypatch.setattr(dns.asyncquery, "tcp", tcp)
+    return seen
+
+
+def check(names, config):
+    stats = RunStats()
+    reports = list(iter_zone_reports(names, config.replace(concurrency=1, processes=1), stats))
+    for report in reports:
+        assert {c.id: c.verdict for c in report.checks} == {c: "pass" for c in ZONE_CHECKS}
+    return stats
+
+
+def test_a_well_run_zone_in_a_run_of_its_own_costs_at_most_its_figure(dns_lab, lab_config, sent):
+    stats = check([dns_lab.zones["good"]], lab_config)
+    assert 0 < len(sent) <= FIRST_ZONE, collections.Counter(sent)
+    assert stats.queries == len(sent)
+
+
+def test_each_further_well_run_zone_costs_at_most_its_figure_and_asks_nothing_twice(dns_lab, lab_config, sent):
+    alone = check([dns_lab.zones["good"]], lab_config).queries
+    sent.clear()
+    stats = check([dns_lab.zones["good"]] * 3, lab_config)
+    assert stats.queries == len(sent)
+    assert (len(sent) - alone) / 2 <= FURTHER_ZONE, collections.Counter(sent)
+    # The one question that does not name the zone (recursion, at each server) was asked once.
+    zone = dns.name.from_text(dns_lab.zones["good"])
+    repeated = collections.Counter(q for q in sent if not _names(q, zone))
+    assert max(repeated.values()) == 1, repeated
+
+
+def _names(query: tuple, zone: dns.name.Name) -> bool:
+    """Whether the query (its wire after the header, or its question's text) asks about the zone or a
+    name in it."""
+    _server, transport, question = query
+    if transport == "udp":
+        return zone.to_wire() in question.lower()
+    return zone.to_text() in question.lower()
