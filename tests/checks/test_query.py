@@ -192,3 +192,16 @@ def test_ipv6_servers_are_asked_through_ipv6_sockets():
             transport.close()
     probe = asyncio.run(run())
     assert probe.answered and probe.server == "::1"
+
+
+def test_queries_written_directly_are_the_ones_dnspython_builds():
+    import itertools
+
+    from kindns.checks.query import _make_query, query_wire
+
+    for qname, qtype, rd, do, edns, payload in itertools.product(
+            ["example.org.", ".", "xn--caf-dma.example.", "a" * 63 + ".test."], ["A", "SOA", "DNSKEY", "AXFR", "TXT"],
+            [True, False], [True, False], [True, False], [1232, 4096]):
+        query = _make_query(qname, qtype, rd, do, edns, payload)
+        query.id = 0
+        assert query_wire(qname, qtype, rd, do, edns, payload) == query.to_wire(), (qname, qtype, rd, do, edns)
