@@ -45,6 +45,7 @@ def test_a_brazilian_operator_enrols_in_portuguese(live_server, page_pt):
     _reads_portuguese(page)
     confirm = [m for m in live_server.mail() if m["To"] == "noc@solucao-redes.example"]
     assert confirm and confirm[-1]["Content-Language"] == "pt-BR"
+    assert english_left(confirm[-1]["Subject"] + " " + confirm[-1].get_content(), LANG) == []
     page.goto(live_server.url + link_in(confirm[-1]))
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     _reads_portuguese(page)
