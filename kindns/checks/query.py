@@ -21,6 +21,7 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdataclass
@@ -30,7 +31,7 @@ import dns.rrset
 from .config import CheckConfig, ConfigError
 from .messages import msg, render
 from .safety import address_refusal
-from .udp import UdpChannel, UdpTimeout
+from .udp import UdpChannel, UdpTimeout, message_id
 
 DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
 MAX_EVIDENCE_RECORDS = 12   # records listed per probe in a report; the judges see them all
@@ -348,8 +349,13 @@ class Prober:
                     raise dns.query.BadResponse()
                 probe.wire = data
             elif transport == "tcp":
-                response = await dns.asyncquery.tcp(_make_query(*shape), probe.server, timeout=timeout,
-                                                    port=probe.port)
+                query_id = message_id()
+                data = await tcp_exchange(query_id.to_bytes(2, "big") + query_wire(*shape)[2:], probe.server,
+                                          probe.port, timeout)
+                response = parse_answer(data)
+                if not _is_response(response, query_id, probe.qname, probe.qtype):
+                    raise dns.query.BadResponse()
+                probe.wire = data
             elif transport == "tls":
                 response = await dns.asyncquery.tls(
                     _make_query(*shape), probe.server, timeout=timeout, port=probe.port,
@@ -387,13 +393,41 @@ class Prober:
             probe.error, probe.error_detail = "network-error", exc.strerror or str(exc)
         else:
             if transport != "udp":
-                probe.trimmed = False  # TCP, TLS and HTTPS answers are parsed whole by dnspython
+                probe.trimmed = False  # TCP, TLS and HTTPS answers are parsed whole
             probe.size = len(probe.wire or response.wire or b"")
             if probe.size > self.config.max_response_size:
                 probe.error = "too-large"
                 probe.error_detail = f"{probe.size} bytes, over the {self.config.max_response_size}-byte limit"
             else:
                 probe.message = response
+
+
+async def tcp_exchange(wire: bytes, server: str, port: int, timeout: float) -> bytes:
+    """Send one query over a new TCP connection (two-byte length framing, RFC 1035 4.2.2) and return the
+    first message back, all within `timeout`. Raises TimeoutError, EOFError when the server closes the
+    connection early, or the OSError of the connection."""
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(server, port)
+        try:
+            writer.write(len(wire).to_bytes(2, "big") + wire)
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            return await reader.readexactly(length)
+        except asyncio.IncompleteReadError:
+            raise EOFError() from None
+        finally:
+            writer.close()
+
+
+def _is_response(response: dns.message.Message, query_id: int, qname: str, qtype: str) -> bool:
+    """dnspython's test that a message answers our query (Message.is_response), without building the
+    query: the QR bit, the id, the opcode, and the question asked (which an error answer may leave out)."""
+    if not response.flags & dns.flags.QR or response.id != query_id \
+            or dns.opcode.from_flags(response.flags) != dns.opcode.QUERY:
+        return False
+    if not response.question:
+        return response.rcode() in (dns.rcode.FORMERR, dns.rcode.SERVFAIL, dns.rcode.NOTIMP, dns.rcode.REFUSED)
+    asked = (dns_name(qname), dns.rdataclass.IN, _rdtype(qtype))
+    return all((q.name, q.rdclass, q.rdtype) == asked for q in response.question)
 
 
 def parse_answer(wire: bytes, trimmed: bool = False) -> dns.message.Message:

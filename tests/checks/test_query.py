@@ -205,3 +205,70 @@ def test_queries_written_directly_are_the_ones_dnspython_builds():
         query = _make_query(qname, qtype, rd, do, edns, payload)
         query.id = 0
         assert query_wire(qname, qtype, rd, do, edns, payload) == query.to_wire(), (qname, qtype, rd, do, edns)
+
+
+def ask_over_tcp(reply, qtype="AXFR"):
+    """One TCP query to a server that answers the query's wire with `reply(wire)` (bytes to send as
+    they are, length prefix included; None: close the connection at once)."""
+    async def run():
+        port = free_port()
+
+        async def serve(reader, writer):
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            answer = reply(await reader.readexactly(length))
+            if answer is not None:
+                writer.write(answer)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, LOCAL, port)
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0, retries=0))
+            return await prober.ask(LOCAL, "example.test.", qtype, transport="tcp")
+        finally:
+            server.close()
+    return asyncio.run(run())
+
+
+def framed(message: bytes) -> bytes:
+    return len(message).to_bytes(2, "big") + message
+
+
+def test_a_tcp_answer_is_taken_only_for_the_query_asked():
+    good = ask_over_tcp(lambda wire: framed(good_answer(wire)), "SOA")
+    assert good.answered and good.wire is not None and good.size == len(good.wire) and not good.trimmed
+    other_id = ask_over_tcp(lambda wire: framed(bytes([wire[0] ^ 0xFF, wire[1]]) + good_answer(wire)[2:]))
+    assert other_id.error == "bad-response"
+
+    def other_question(wire):
+        query = dns.message.make_query("other.test.", "AXFR")
+        query.id = int.from_bytes(wire[:2], "big")
+        return framed(good_answer(query.to_wire()))
+    assert ask_over_tcp(other_question).error == "bad-response"
+
+
+def test_a_refusal_over_tcp_may_leave_the_question_out_as_dnspython_allows():
+    def refused(wire, keep_question):
+        response = dns.message.make_response(dns.message.from_wire(wire))
+        response.set_rcode(dns.rcode.REFUSED)
+        if not keep_question:
+            response.question = []
+        return framed(response.to_wire())
+    for keep_question in (True, False):
+        probe = ask_over_tcp(lambda wire: refused(wire, keep_question))
+        assert probe.answered and probe.rcode == "REFUSED"
+
+    def empty_noerror(wire):
+        response = dns.message.make_response(dns.message.from_wire(wire))
+        response.question = []
+        return framed(response.to_wire())
+    assert ask_over_tcp(empty_noerror).error == "bad-response"
+
+
+def test_a_tcp_connection_closed_before_the_whole_answer_is_evidence():
+    closed = ask_over_tcp(lambda wire: None)
+    assert closed.error == "connection-closed" and "EOFError" in closed.error_detail
+    cut_short = ask_over_tcp(lambda wire: framed(good_answer(wire))[:-5])
+    assert cut_short.error == "connection-closed"
+    assert cut_short.failure() == {"code": "connection-closed", "args": {}}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import collections
 
-import dns.asyncquery
 import dns.message
 import dns.name
 import dns.rdatatype
 import pytest
 
-from kindns.checks import ZONE_CHECKS
+from kindns.checks import ZONE_CHECKS, query
 from kindns.checks.runner import RunStats, iter_zone_reports
 from kindns.checks.udp import UdpChannel
 
@@ -30,19 +29,20 @@ FURTHER_ZONE = 10
 def sent(monkeypatch):
     """Every query that leaves the engine, as (server, transport, name asked, type asked)."""
     seen: list[tuple] = []
-    udp_exchange, tcp_exchange = UdpChannel.exchange, dns.asyncquery.tcp
+    udp_exchange, tcp_exchange = UdpChannel.exchange, query.tcp_exchange
 
     async def udp(self, wire, server, port, timeout):
         question = dns.message.from_wire(wire).question[0]
         seen.append((server, "udp", question.name, question.rdtype))
         return await udp_exchange(self, wire, server, port, timeout)
 
-    async def tcp(query, server, *args, **kwargs):
-        seen.append((server, "tcp", query.question[0].name, query.question[0].rdtype))
-        return await tcp_exchange(query, server, *args, **kwargs)
+    async def tcp(wire, server, port, timeout):
+        question = dns.message.from_wire(wire).question[0]
+        seen.append((server, "tcp", question.name, question.rdtype))
+        return await tcp_exchange(wire, server, port, timeout)
 
     monkeypatch.setattr(UdpChannel, "exchange", udp)
-    monkeypatch.setattr(dns.asyncquery, "tcp", tcp)
+    monkeypatch.setattr(query, "tcp_exchange", tcp)
     return seen
 
 
