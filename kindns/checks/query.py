@@ -152,10 +152,12 @@ class Probe:
         for section in ("answer", "authority"):
             for rrset in self.section(section):
                 total += len(rrset)
+                if len(records) >= MAX_EVIDENCE_RECORDS:
+                    continue
+                start = f"{rrset.name} {rrset.ttl} IN {dns.rdatatype.to_text(rrset.rdtype)} "
                 for rdata in rrset:
                     if len(records) < MAX_EVIDENCE_RECORDS:
-                        line = f"{rrset.name} {rrset.ttl} IN {dns.rdatatype.to_text(rrset.rdtype)} {rdata.to_text()}"
-                        records.append(line[:MAX_RECORD_TEXT])
+                        records.append((start + rdata.to_text())[:MAX_RECORD_TEXT])
         evidence = {
             "server": self.server,
             "server_name": self.server_name,
