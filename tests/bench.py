@@ -132,7 +132,7 @@ def run_worker(description_file: Path, count: int, concurrency: int | None, prof
 
 def time_zonemaster(lab, zones: list[str]) -> list[dict]:
     """For each zone, one `zonemaster-cli` process pointed at the lab's root: its seconds, CPU seconds,
-    peak memory, exit code and how many messages it gave at ERROR or above."""
+    peak memory, exit code and the tags of its messages at ERROR or above."""
     results = []
     for zone in zones:
         started = time.perf_counter()
@@ -147,7 +147,9 @@ def time_zonemaster(lab, zones: list[str]) -> list[dict]:
         results.append({
             "zone": zone, "seconds": time.perf_counter() - started, "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "max_rss_mib": usage.ru_maxrss / 1024, "exit": process.returncode,
-            "errors": sum(1 for line in lines if line.split()[:1] in (["ERROR"], ["CRITICAL"])),
+            # Lines read "<seconds> <LEVEL> <MODULE?> <TAG> <arguments>" (--raw --show-level).
+            "errors": [fields[fields.index(level) + 1] for fields in map(str.split, lines)
+                       for level in ("ERROR", "CRITICAL") if level in fields[:2] and len(fields) > 2],
         })
     return results
 
@@ -182,7 +184,8 @@ def compare_with_zonemaster(lab, sample_size: int, engine: dict | None) -> None:
     runs = time_zonemaster(lab, sample)
     for run in runs:
         print(f"  {run['zone']:<24} {run['seconds']:6.2f} s  {run['cpu_seconds']:5.2f} s CPU  "
-              f"{run['max_rss_mib']:4.0f} MiB  exit {run['exit']}, {run['errors']} messages at ERROR or above")
+              f"{run['max_rss_mib']:4.0f} MiB  exit {run['exit']}, {len(run['errors'])} messages at ERROR or above"
+              + (f" ({', '.join(sorted(set(run['errors'])))})" if run["errors"] else ""))
     seconds = sum(r["seconds"] for r in runs) / len(runs)
     cpu_ms = sum(r["cpu_seconds"] for r in runs) / len(runs) * 1000
     print(f"  zonemaster-cli: {1 / seconds:.2f} zones/s ({seconds:.2f} s per zone), {cpu_ms:.0f} ms CPU/zone, "
