@@ -167,7 +167,9 @@ class IterativeResolver:
                 cut = deeper
                 continue
             step = (cut.name, _text(_one_label_below(dns_name(cut.name), target)))
-            here = self._descending.setdefault(step, asyncio.get_running_loop().create_future())
+            here = None  # set when this walk is the one the others heading the same way wait for
+            if step not in self._descending:
+                here = self._descending[step] = asyncio.get_running_loop().create_future()
             try:
                 probe = await self.ask_cut(cut, qname, qtype, probes)
                 if probe is None:
@@ -178,9 +180,8 @@ class IterativeResolver:
                 child = await self._cut_from_referral(referral, probe, depth)
                 self._cuts.setdefault(child.name, child)
             finally:
-                if self._descending.get(step) is here:
+                if here is not None:
                     del self._descending[step]
-                if not here.done():
                     here.set_result(None)
             if stop_at_delegation_of is not None and child.name == _text(dns_name(stop_at_delegation_of)):
                 return Walk(cut, probe, probes, referral_to=child)
