@@ -85,3 +85,12 @@ def test_each_further_well_run_zone_costs_at_most_its_figure_and_asks_nothing_tw
 def _names(query: tuple, zone: dns.name.Name) -> bool:
     """Whether the query asks about the zone or a name in it."""
     return query[2].is_subdomain(zone)
+
+
+def test_a_run_shared_between_worker_processes_counts_the_queries_of_each(dns_lab, lab_config):
+    # Each process knows nothing of the other's answers: each pays for a first zone and a further one.
+    stats = RunStats()
+    config = lab_config.replace(processes=2, processes_from=2, concurrency=2)
+    reports = list(iter_zone_reports([dns_lab.zones["good"]] * 4, config, stats))
+    assert [c.verdict for r in reports for c in r.checks] == ["pass"] * len(ZONE_CHECKS) * 4
+    assert 2 * (FIRST_ZONE - 1) <= stats.queries <= 2 * (FIRST_ZONE + FURTHER_ZONE)
