@@ -14,6 +14,7 @@ import ssl
 import struct
 import time
 import urllib.parse
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import dns.asyncquery
@@ -36,6 +37,7 @@ from .udp import UdpChannel, UdpTimeout, message_id
 DEFAULT_PORTS = {"udp": 53, "tcp": 53, "tls": 853, "https": 443}
 MAX_EVIDENCE_RECORDS = 12   # records listed per probe in a report; the judges see them all
 MAX_RECORD_TEXT = 160
+PARSED_ANSWERS = 256        # parsed UDP answers a run keeps for answers that come again byte for byte
 
 
 @dataclass(eq=False)
@@ -294,6 +296,10 @@ class Prober:
         self._verifying, self._lenient = tls_contexts(config.tls_ca_file)
         self._udp = UdpChannel()
         self.queries_sent = 0
+        # The run's latest UDP answers as parsed, by their bytes after the message id: a zone's servers
+        # often send the same answer byte for byte (one program serving both, or keys and signatures
+        # copied as they are), and parsing is most of a query's CPU. Read-only for every probe sharing it.
+        self._parsed: OrderedDict[tuple[bool, bytes], dns.message.Message] = OrderedDict()
 
     def close(self) -> None:
         self._udp.close()
@@ -335,6 +341,18 @@ class Prober:
         probe.elapsed_ms = (time.perf_counter() - started) * 1000
         return probe
 
+    def _parse(self, data: bytes, trimmed: bool) -> dns.message.Message:
+        """`parse_answer`, once for answers identical but for their id (the message keeps the first one's)."""
+        key = (trimmed, data[2:])
+        message = self._parsed.get(key)
+        if message is None:
+            message = self._parsed[key] = parse_answer(data, trimmed)
+            if len(self._parsed) > PARSED_ANSWERS:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return message
+
     async def _exchange(self, probe: Probe, transport: str, verify: bool) -> None:
         """One attempt; fills the probe's message or its error."""
         self.queries_sent += 1
@@ -346,7 +364,7 @@ class Prober:
             if transport == "udp":
                 wire, question = _udp_query(*shape)
                 data = await self._udp.exchange(wire, probe.server, probe.port, timeout)
-                response = parse_answer(data, probe.trimmed)
+                response = self._parse(data, probe.trimmed)
                 if not UdpChannel.answers_question(data, question):
                     raise dns.query.BadResponse()
                 probe.wire = data

@@ -272,3 +272,27 @@ def test_a_tcp_connection_closed_before_the_whole_answer_is_evidence():
     cut_short = ask_over_tcp(lambda wire: framed(good_answer(wire))[:-5])
     assert cut_short.error == "connection-closed"
     assert cut_short.failure() == {"code": "connection-closed", "args": {}}
+
+
+def test_an_answer_that_comes_again_byte_for_byte_but_its_id_is_parsed_once():
+    async def run():
+        port = free_port()
+        serial = iter(range(100))
+
+        def answer(wire):  # the same answer twice, then a different one
+            number = next(serial)
+            return good_answer(wire, records=1 if number < 2 else 2)
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: UdpServer(answer), local_addr=(LOCAL, port))
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0))
+            probes = [await prober.ask(LOCAL, "example.test.", "TXT") for _ in range(3)]
+            prober.close()
+            return probes
+        finally:
+            transport.close()
+    first, again, other = asyncio.run(run())
+    assert first.message is again.message and other.message is not first.message
+    assert first.wire is not again.wire and first.wire[2:] == again.wire[2:]  # each keeps its own bytes
+    assert len(first.find("answer", "TXT")) == 1 and len(other.find("answer", "TXT")) == 2
