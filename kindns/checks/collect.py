@@ -38,13 +38,17 @@ class Collector:
         self._shared: OrderedDict[tuple, asyncio.Future] = OrderedDict()
 
     async def ask_once(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
-                       **options: Any) -> Probe:
+                       joined_failure: bool = False, **options: Any) -> Probe:
         """`prober.ask`, but a question that does not depend on the zone is asked of a server address once
-        per run: every zone served there cites the same answer (under its own name for the server). An
-        unanswered question is not kept (the next zone asks again), and a zone cancelled at its deadline
-        does not cancel it for the others."""
+        per run: every zone served there cites the same answer (under its own name for the server).
+
+        An unanswered question is not kept, and a zone that only waited for someone else's question that
+        went unanswered asks once more (joining whoever else does): one lost answer does not become the
+        error of every zone that happened to wait for it. A zone cancelled at its deadline does not
+        cancel the question for the others."""
         key = (server, qname, qtype, tuple(sorted(options.items())))
         pending = self._shared.get(key)
+        joined = pending is not None
         if pending is None:
             pending = asyncio.ensure_future(self.prober.ask(server, qname, qtype, server_name=server_name,
                                                             **options))
@@ -55,6 +59,9 @@ class Collector:
         else:
             self._shared.move_to_end(key)
         probe = await asyncio.shield(pending)
+        if joined and not probe.answered and not joined_failure:
+            return await self.ask_once(server, qname, qtype, server_name=server_name, joined_failure=True,
+                                       **options)
         if probe.server_name != server_name:
             probe = dataclasses.replace(probe, server_name=server_name, _evidence=None)
         return probe

@@ -296,3 +296,35 @@ def test_an_answer_that_comes_again_byte_for_byte_but_its_id_is_parsed_once():
     assert first.message is again.message and other.message is not first.message
     assert first.wire is not again.wire and first.wire[2:] == again.wire[2:]  # each keeps its own bytes
     assert len(first.find("answer", "TXT")) == 1 and len(other.find("answer", "TXT")) == 2
+
+
+def test_a_question_asked_once_per_run_is_shared_and_a_lost_answer_is_asked_again_by_those_who_waited():
+    from kindns.checks.collect import Collector
+
+    async def run(drop_first):
+        port = free_port()
+        served = iter(range(100))
+        server = UdpServer(lambda wire: None if drop_first and next(served) == 0 else good_answer(wire))
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: server, local_addr=(LOCAL, port))
+        collector = Collector(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                          timeout=0.3, retries=0))
+        try:
+            probes = await asyncio.gather(*(collector.ask_once(LOCAL, "outside.test.", "A", server_name=name,
+                                                               recursion_desired=True)
+                                            for name in ("ns1.one.test.", "ns1.two.test.", "ns1.three.test.")))
+            later = await collector.ask_once(LOCAL, "outside.test.", "A", server_name="ns1.four.test.",
+                                             recursion_desired=True)
+            return probes + [later], server.received
+        finally:
+            collector.close()
+            transport.close()
+
+    probes, received = asyncio.run(run(drop_first=False))
+    assert received == 1 and all(p.answered and p.message is probes[0].message for p in probes)
+    assert [p.server_name for p in probes] == ["ns1.one.test.", "ns1.two.test.", "ns1.three.test.", "ns1.four.test."]
+    assert [p.to_evidence()["server_name"] for p in probes] == [p.server_name for p in probes]
+
+    probes, received = asyncio.run(run(drop_first=True))
+    # The first asker keeps its timeout; the two that only waited ask again, together.
+    assert probes[0].error == "timeout" and all(p.answered for p in probes[1:]) and received == 2
