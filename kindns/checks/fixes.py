@@ -494,11 +494,33 @@ def software_name(software: str, gettext: Gettext | None = None) -> str:
     return gettext(name) if gettext else name
 
 
-def outcome_fixes(outcome: Any, software: str | None, zone: str = "", gettext: Gettext | None = None) -> list[dict]:
-    """The fixes for a check outcome's advice codes on `software`, as data for a page, a mail, the CLI or the
-    API (`verify` is the outcome's own reproduce command)."""
-    if not software or outcome.verdict in ("pass", "n/a"):
+def fixes_data(codes: Iterable[str], verdict: str, software: str | None, zone: str = "", verify: str = "",
+               gettext: Gettext | None = None) -> list[dict]:
+    """The fixes for a result's advice codes on `software`, as data for a page, a mail, the CLI or the API;
+    none for a check that passes or does not apply. `verify` is the result's own reproduce command."""
+    if not software or verdict in ("pass", "n/a"):
         return []
-    verify = (outcome.command or {}).get("text", "")
     context = {"zone": zone} if zone else {}
-    return [fix.to_dict(context, gettext, verify) for fix in fixes_for(outcome.advice_codes, software)]
+    return [fix.to_dict(context, gettext, verify) for fix in fixes_for(codes, software)]
+
+
+def outcome_fixes(outcome: Any, software: str | None, zone: str = "", gettext: Gettext | None = None) -> list[dict]:
+    """`fixes_data` for an engine outcome (CheckOutcome)."""
+    return fixes_data(outcome.advice_codes, outcome.verdict, software, zone,
+                      (outcome.command or {}).get("text", ""), gettext)
+
+
+def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> list[str]:
+    """A fix as plain-text lines (the CLI and mail): what to do, the configuration, the commands, the proof."""
+    translate = gettext or (lambda text: text)
+    lines = [f"{indent}{translate(N_('For %(software)s:')) % {'software': fix['software_name']}} {fix['text']}"]
+    if fix["config"]:
+        lines.append(f"{indent}  {translate(N_('In %(file)s:')) % {'file': fix['file']}}" if fix["file"]
+                     else "")
+        lines += [f"{indent}    {line}" for line in fix["config"].rstrip("\n").split("\n")]
+    if fix["apply"]:
+        lines.append(f"{indent}  {translate(N_('Then apply it with:'))} {'; '.join(fix['apply'])}")
+    if fix["verify"]:
+        lines.append(f"{indent}  {translate(N_('Check again with:'))} {fix['verify']}")
+    lines.append(f"{indent}  {fix['proof_text']}")
+    return [line for line in lines if line]

@@ -6,6 +6,7 @@ Outcomes hold messages (codes with arguments, see messages.py), not sentences: `
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 
@@ -99,13 +100,28 @@ class TargetReport:
         raise KeyError(check_id)
 
 
+def zone_of(report: TargetReport) -> str:
+    """The zone a report is about ("" for a resolver, whose target is an address)."""
+    try:
+        ipaddress.ip_address(report.target)
+    except ValueError:
+        return report.target
+    return ""
+
+
 def format_json(reports: list[TargetReport], gettext: Gettext | None = None, ngettext: Ngettext | None = None,
-                language: str | None = None) -> str:
+                language: str | None = None, software: str | None = None) -> str:
     """The reports as a JSON array, one object per target (English text beside the codes and arguments;
-    with `gettext`, each check also carries its title, summary and advice in `language`)."""
+    with `gettext`, each check also carries its title, summary and advice in `language`; with `software`,
+    each check that does not pass carries the fixes for that software, `fixes`)."""
+    from .fixes import outcome_fixes
+
     out = []
     for report in reports:
         data = report.to_dict()
+        if software:
+            for check, outcome in zip(data["checks"], report.checks):
+                check["fixes"] = outcome_fixes(outcome, software, zone_of(report), gettext)
         if gettext is not None:
             for check, outcome in zip(data["checks"], report.checks):
                 check["translated"] = {"language": language, "title": outcome.render_title(gettext),
@@ -122,9 +138,12 @@ VERDICT_MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR
 
 
 def format_table(reports: list[TargetReport], advice: bool = True, gettext: Gettext | None = None,
-                 ngettext: Ngettext | None = None) -> str:
+                 ngettext: Ngettext | None = None, software: str | None = None) -> str:
     """A readable table: per target, one line per check (verdict, id, summary), and the advice under
-    every check that did not pass. A zone that could not be measured at all gets one line that says why."""
+    every check that did not pass (with `software`, the fix for it as well). A zone that could not be
+    measured at all gets one line that says why."""
+    from .fixes import format_fix, outcome_fixes
+
     lines: list[str] = []
     width = max((len(c.id) for r in reports for c in r.checks), default=10)
     for report in reports:
@@ -144,5 +163,7 @@ def format_table(reports: list[TargetReport], advice: bool = True, gettext: Gett
                          f"{result.render_summary(gettext, ngettext)}")
             if advice and result.verdict not in ("pass", "n/a"):
                 lines.append(f"  {'':<5}  {'':<{width}}  -> {result.render_advice(gettext, ngettext)}")
+                for fix in outcome_fixes(result, software, zone_of(report), gettext):
+                    lines += format_fix(fix, gettext, f"  {'':<5}  {'':<{width}}     ")
         lines.append("")
     return "\n".join(lines)
