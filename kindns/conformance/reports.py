@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 
 from ..checks import RESOLVER_CHECKS, ZONE_CHECKS
+from ..checks.fixes import fixes_data
+from ..software import software_label, software_options, software_values
 from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
 from ..practices import practice_title
 from .history import Change
@@ -83,6 +85,7 @@ class ResultView:
     practices: list[str] = field(default_factory=list)
     applicable: bool = True
     change: Change | None = None
+    fixes: list[dict] = field(default_factory=list)  # the fix-it advice for the software shown (fixes.fixes_data)
 
     @property
     def id(self) -> str:
@@ -106,7 +109,8 @@ def _old_advice(text: str) -> tuple[list[str], Command | None]:
     return ([text] if text else []), None
 
 
-def result_view(result: CheckResult, applicable: set[str], change: Change | None = None) -> ResultView:
+def result_view(result: CheckResult, applicable: set[str], change: Change | None = None,
+                software: str | None = None) -> ResultView:
     spec = check_spec(result.check_id)
     messages = result.messages or {}
     if messages:
@@ -121,7 +125,11 @@ def result_view(result: CheckResult, applicable: set[str], change: Change | None
         summary = result.summary
         advice, command = _old_advice(result.advice)
         references = ()
+    zone = result.run.target if result.run is not None and result.run.kind == "zone" else ""
+    fixes = fixes_data(messages.get("advice", []), result.verdict, software, zone,
+                       command.text if command else "", gettext) if messages else []
     return ResultView(
+        fixes=fixes,
         result=result,
         title=_translated(getattr(spec, "title", "")) or result.check_id,
         summary=summary,
@@ -135,9 +143,11 @@ def result_view(result: CheckResult, applicable: set[str], change: Change | None
     )
 
 
-def report_views(run: CheckRun, applicable: set[str], changes: dict[str, Change]) -> list[ResultView]:
-    """The run's checks as a report shows them: problems first, then by the catalogue's order."""
-    views = [result_view(r, applicable, changes.get(r.check_id)) for r in run.results]
+def report_views(run: CheckRun, applicable: set[str], changes: dict[str, Change],
+                 software: str | None = None) -> list[ResultView]:
+    """The run's checks as a report shows them: problems first, then by the catalogue's order; with the
+    fix-it advice for `software` under each that does not pass."""
+    views = [result_view(r, applicable, changes.get(r.check_id), software) for r in run.results]
     return sorted(views, key=lambda v: (ORDER.get(v.verdict, 9), not v.applicable))
 
 
@@ -160,3 +170,37 @@ def unmeasured(run: CheckRun) -> Unmeasured | None:
     if len(results) > 1 and all(r.verdict == ERROR for r in results) and len({r.summary for r in results}) == 1:
         return Unmeasured(results[0].summary, results[0].evidence)
     return None
+
+
+@dataclass
+class SoftwareChoice:
+    """Which software a report's fix-it advice is for, and why: asked for on the page (the switcher),
+    declared by the operator, or none (the generic advice alone)."""
+
+    shown: str | None
+    declared: str | None
+    options: list[tuple[str, str]]  # (value, label) the switcher offers
+
+    @property
+    def source(self) -> str:
+        if self.shown is None:
+            return "none"
+        return "declared" if self.shown == self.declared else "asked"
+
+    @property
+    def label(self) -> str:
+        return software_label(self.shown) if self.shown else ""
+
+
+def software_choice(kind: str, declared: str | None, asked: str | None) -> SoftwareChoice:
+    """The software the advice is for: the one asked for, if it serves such targets ("" asks for none),
+    else the declared one; "other" gives the generic advice."""
+    values = software_values(kind)
+    if asked == "":
+        shown = None
+    elif asked in values:
+        shown = asked
+    else:
+        shown = declared if declared in values else None
+    options = [(value, label) for value, label in software_options(kind) if value != "other"]
+    return SoftwareChoice(shown if shown != "other" else None, declared, options)
