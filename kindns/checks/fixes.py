@@ -513,14 +513,17 @@ def outcome_fixes(outcome: Any, software: str | None, zone: str = "", gettext: G
 def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> list[str]:
     """A fix as plain-text lines (the CLI and mail): what to do, the configuration, the commands, the proof."""
     translate = gettext or (lambda text: text)
-    lines = [f"{indent}{translate(N_('For %(software)s:')) % {'software': fix['software_name']}} {fix['text']}"]
+    # The templates are marked outside the f-strings: the catalogue's extractor does not look inside them.
+    heading, in_file = N_("For %(software)s:"), N_("In %(file)s:")
+    apply_with, check_with = N_("Then apply it with:"), N_("Check again with:")
+    lines = [indent + translate(heading) % {"software": fix["software_name"]} + " " + fix["text"]]
     if fix["config"]:
-        lines.append(f"{indent}  {translate(N_('In %(file)s:')) % {'file': fix['file']}}" if fix["file"]
-                     else "")
+        if fix["file"]:
+            lines.append(indent + "  " + translate(in_file) % {"file": fix["file"]})
         lines += [f"{indent}    {line}" for line in fix["config"].rstrip("\n").split("\n")]
     if fix["apply"]:
-        lines.append(f"{indent}  {translate(N_('Then apply it with:'))} {'; '.join(fix['apply'])}")
+        lines.append(f"{indent}  {translate(apply_with)} {'; '.join(fix['apply'])}")
     if fix["verify"]:
-        lines.append(f"{indent}  {translate(N_('Check again with:'))} {fix['verify']}")
+        lines.append(f"{indent}  {translate(check_with)} {fix['verify']}")
     lines.append(f"{indent}  {fix['proof_text']}")
-    return [line for line in lines if line]
+    return lines
