@@ -1,7 +1,7 @@
 """the software that serves a zone or a resolver
 
 Revision ID: 7c1e5f0a9b21
-Revises: 42065386b2c5
+Revises: 0c86ef9dae86
 Create Date: 2026-12-01 18:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c1e5f0a9b21'
-down_revision = '42065386b2c5'
+down_revision = '0c86ef9dae86'
 branch_labels = None
 depends_on = None
 
