@@ -54,6 +54,37 @@ PROOF_TEXT: dict[str, str] = {
                  "documentation."),
 }
 
+# How sure the engine is of the software the servers say they run (identify.py), and how a report says it.
+CONFIDENCE: dict[str, str] = {"high": N_("every server says so"), "medium": N_("most servers say so"),
+                              "low": N_("the servers do not say")}
+ADVICE_FOR_ASKED = N_("Fix-it advice for %(software)s, as asked.")
+ADVICE_FOR_SEEN = N_("Fix-it advice for %(software)s, which its servers say they run (%(how)s).")
+
+
+def chosen_software(asked: str | None, identity: dict | None) -> tuple[str | None, str]:
+    """The software the advice is for: the one asked for (declared) wins; else the one the servers name,
+    when they do. Returns (software or None, "asked", "seen" or "")."""
+    if asked:
+        return (asked if asked != "other" else None), "asked"
+    seen = (identity or {}).get("software")
+    if seen in SOFTWARE and (identity or {}).get("confidence") in ("high", "medium"):
+        return seen, "seen"
+    return None, ""
+
+
+def describe_choice(software: str | None, source: str, identity: dict | None,
+                    gettext: Gettext | None = None) -> str:
+    """One line saying which software the advice is for and why ("" for none)."""
+    if not software:
+        return ""
+    translate = gettext or (lambda text: text)
+    name = translate(SOFTWARE[software])
+    if source == "seen":
+        how = translate(CONFIDENCE.get((identity or {}).get("confidence", ""), CONFIDENCE["low"]))
+        return translate(ADVICE_FOR_SEEN) % {"software": name, "how": how}
+    return translate(ADVICE_FOR_ASKED) % {"software": name}
+
+
 # Values the advice uses where the operator's own go; the prose says which to replace.
 PLACEHOLDERS: dict[str, str] = {
     "zone": "example.org",

@@ -42,8 +42,9 @@ def _engine_options(command: Callable) -> Callable:
                      help="Allow probing private, loopback and other non-public addresses."),
         click.option("--concurrency", type=click.IntRange(1, 10000), help="Targets checked at once."),
         click.option("--software", type=click.Choice(list(SOFTWARE)),
-                     help="Give the fix-it advice for this software too (the configuration lines, the command "
-                          "that applies them, how sure we are they work)."),
+                     help="Give the fix-it advice for this software (the configuration lines, the command that "
+                          "applies them, how sure we are they work); default: the software the servers say they "
+                          "run, if they say so ('other': the general advice alone)."),
     ]
     for option in reversed(options):
         command = option(command)
