@@ -58,8 +58,11 @@ def after_run(run: CheckRun) -> list[str]:
 
 def _fix_lines(run: CheckRun, result) -> list[str]:
     """The fix-it advice for the software the operator declared for the target, as lines of the mail."""
+    from .reports import seen_software, software_choice
+
     target = target_of_run(run)
-    software = target.row.software if target is not None else None
+    declared = target.row.software if target is not None else None
+    software = software_choice(run.kind, declared, None, seen_software(run)).shown
     messages = result.messages or {}
     command = (messages.get("command") or {}).get("text", "")
     fixes = fixes_data(messages.get("advice", []), result.verdict, software,

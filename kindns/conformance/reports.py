@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 
 from ..checks import RESOLVER_CHECKS, ZONE_CHECKS
-from ..checks.fixes import fixes_data
+from ..checks import SnapshotFormatError, snapshot_from_dict
+from ..checks.fixes import CONFIDENCE, chosen_software, fixes_data
+from ..checks.identify import identify_snapshot
 from ..software import software_label, software_options, software_values
 from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
 from ..practices import practice_title
@@ -174,33 +176,49 @@ def unmeasured(run: CheckRun) -> Unmeasured | None:
 
 @dataclass
 class SoftwareChoice:
-    """Which software a report's fix-it advice is for, and why: asked for on the page (the switcher),
-    declared by the operator, or none (the generic advice alone)."""
+    """Which software a report's fix-it advice is for, and why: asked for on the page (the switcher), declared
+    by the operator, seen (what the servers say they run, when nothing is declared), or none (the general
+    advice alone)."""
 
     shown: str | None
+    source: str                      # "asked", "declared", "seen" or "none"
     declared: str | None
-    options: list[tuple[str, str]]  # (value, label) the switcher offers
-
-    @property
-    def source(self) -> str:
-        if self.shown is None:
-            return "none"
-        return "declared" if self.shown == self.declared else "asked"
+    seen: dict | None                # identify.Identity.to_dict() of the run, if any
+    options: list[tuple[str, str]]   # (value, label) the switcher offers
 
     @property
     def label(self) -> str:
         return software_label(self.shown) if self.shown else ""
 
+    @property
+    def confidence(self) -> str:
+        return gettext(CONFIDENCE.get((self.seen or {}).get("confidence", ""), CONFIDENCE["low"]))
 
-def software_choice(kind: str, declared: str | None, asked: str | None) -> SoftwareChoice:
-    """The software the advice is for: the one asked for, if it serves such targets ("" asks for none),
-    else the declared one; "other" gives the generic advice."""
+
+def seen_software(run: CheckRun | None) -> dict | None:
+    """What the run's servers said they run (identify.py), from the run's stored snapshot; None without one."""
+    if run is None or not run.snapshot:
+        return None
+    try:
+        return identify_snapshot(snapshot_from_dict(run.snapshot)).to_dict()
+    except SnapshotFormatError:
+        return None
+
+
+def software_choice(kind: str, declared: str | None, asked: str | None, seen: dict | None = None) -> SoftwareChoice:
+    """The software the advice is for: the one asked for, if it serves such targets ("" asks for none), else
+    the declared one, else the one the servers say they run when they say so ("other" gives the general
+    advice)."""
     values = software_values(kind)
-    if asked == "":
-        shown = None
-    elif asked in values:
-        shown = asked
-    else:
-        shown = declared if declared in values else None
     options = [(value, label) for value, label in software_options(kind) if value != "other"]
-    return SoftwareChoice(shown if shown != "other" else None, declared, options)
+    if asked == "":
+        return SoftwareChoice(None, "none", declared, seen, options)
+    if asked in values and asked != "other":
+        source = "declared" if asked == declared else "asked"
+        return SoftwareChoice(asked, source, declared, seen, options)
+    if declared in values:
+        return SoftwareChoice(declared if declared != "other" else None, "declared", declared, seen, options)
+    chosen, source = chosen_software(None, seen)
+    if chosen in values:
+        return SoftwareChoice(chosen, "seen", declared, seen, options)
+    return SoftwareChoice(None, "none", declared, seen, options)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from kindns.conformance import alerts
+from kindns.conformance.runs import execute_run, request_check
+from kindns.conformance.targets import target_of
 from kindns.extensions import db
 from kindns.models import AuditEvent
 from tests.conformance.factories import make_run, store_findings
@@ -111,3 +115,30 @@ def test_the_api_gives_the_fix_under_each_finding_when_asked(client):
     assert "fixes" not in str(plain)  # not asked: no advice, and never the software an operator declared
     bad = client.get(f"/api/v1/participants/{org.slug}/checks?software=djbdns")
     assert bad.status_code == 400 and bad.get_json()["field"] == "software"
+
+
+@pytest.mark.dns
+def test_measured_servers_choose_the_advice_until_the_operator_declares(app, client, auth, dns_lab,
+                                                                        lab_check_settings, outbox):
+    """The lab's open-axfr zone, measured by the registry: its servers say they run BIND, so the report and
+    the regression mail give BIND's fix; the operator's declaration wins over what the servers say."""
+    app.config.update(lab_check_settings)
+    org = make_organisation(approved=True, zones=(dns_lab.zones["open-axfr"],))
+    user = make_user(email="noc@open-axfr.example", organisation=org)
+    zone = org.zones[0]
+    make_run(zone, finished_at=datetime.now(timezone.utc) - timedelta(days=1))
+    run, _created = request_check(target_of(zone), "manual")
+    execute_run(run.id)
+    with app.test_request_context():
+        alerts.after_run(run)
+    body = outbox()[0].get_content()
+    assert "For BIND 9:" in body and "Then apply it with: rndc reconfig" in body
+    auth.login_as(user)
+    url = f"/dashboard/zones/{zone.id}/report"
+    page = client.get(url).get_data(as_text=True)
+    assert "Its servers say they run BIND 9 (every server says so)" in page
+    assert "For BIND 9" in card(page, "axfr-restricted")
+    zone.software = "nsd"
+    db.session.commit()
+    declared = client.get(url).get_data(as_text=True)
+    assert "You declared that NSD serves it." in declared and "provide-xfr" in card(declared, "axfr-restricted")
