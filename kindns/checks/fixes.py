@@ -284,8 +284,9 @@ KRESD_RESTART = ("systemctl restart kresd@1",)
 AXFR = ("AXFR_ALLOWED",)
 RECURSION = ("RECURSION_AVAILABLE", "RECURSIVE_ANSWER")
 NSEC3 = ("NSEC3_ITERATIONS", "NSEC3_SALT")
-SIGNING = ("NOT_SIGNED", "NO_DNSKEY", "NO_RRSIG", "SIGNATURE_EXPIRING", "SIGNATURE_EXPIRED",
-           "ALGORITHM_DEPRECATED", "ALGORITHM_DISCOURAGED", "ALGORITHM_UNKNOWN")
+SIGNING = ("NOT_SIGNED", "NO_DNSKEY", "NO_RRSIG", "ALGORITHM_DEPRECATED", "ALGORITHM_DISCOURAGED",
+           "ALGORITHM_UNKNOWN")
+RESIGNING = ("SIGNATURE_EXPIRING", "SIGNATURE_EXPIRED")
 NO_TCP = ("NO_TCP",)
 VALIDATION = ("BOGUS_ACCEPTED", "NO_AD_BIT")
 QNAME_MIN = ("NOT_MINIMISING",)
@@ -356,6 +357,25 @@ FIXES: list[Fix] = [
          Change("zone", "dnssec-signing", ("on",), item="${zone}"),
          Change("zone", "dnssec-policy", ("${policy}",), item="${zone}")),
         KNOTC, SYNTAX),
+    Fix(RESIGNING, "bind", N_("Let BIND re-sign the zone automatically: the default policy keeps every signature "
+                              "valid for two weeks and renews it five days before it ends."),
+        BIND_ZONES, "bind",
+        (Change("zone", "dnssec-policy", ("default",), item="${zone}"),
+         Change("zone", "inline-signing", ("yes",), item="${zone}")),
+        RNDC, LIVE),
+    Fix(RESIGNING, "knot", N_("Let Knot re-sign the zone automatically, with signatures valid for two weeks and "
+                              "renewed a week before they end."),
+        KNOT_CONF, "knot",
+        (Change("policy", "rrsig-lifetime", ("14d",), item="${policy}"),
+         Change("policy", "rrsig-refresh", ("7d",), item="${policy}"),
+         Change("zone", "dnssec-signing", ("on",), item="${zone}"),
+         Change("zone", "dnssec-policy", ("${policy}",), item="${zone}")),
+        KNOTC, LIVE),
+    Fix(RESIGNING, "powerdns", N_("PowerDNS signs answers as it serves them and re-signs by itself: make sure the "
+                                  "zone is secured and that every secondary transfers it."), "", "lines",
+        (Change("", "command", ("pdnsutil show-zone ${zone}", "pdnsutil rectify-zone ${zone}")),), (), UNPROVEN),
+    Fix(RESIGNING, "nsd", N_("NSD serves the zone as it was signed: the signer (a hidden primary) must re-sign "
+                             "it automatically and notify NSD, which transfers it."), proof=UNPROVEN),
     Fix(SIGNING, "powerdns", N_("Sign the zone with an allowed algorithm (PowerDNS re-signs it automatically), "
                                 "then publish the DS record at the parent:"),
         "", "lines",
@@ -389,9 +409,10 @@ FIXES: list[Fix] = [
                                    "-NSec3RandomSaltLength 0",)),), (), UNPROVEN),
 
     # -- TCP --------------------------------------------------------------------------------------------------
-    Fix(NO_TCP, "bind", N_("BIND answers over TCP on every address it listens on: let TCP port 53 through the "
-                           "firewall in front of it, and make sure it listens there."),
-        BIND_CONF, "bind", (Change("options", "listen-on", ("port 53 { any; }",)),), RNDC, SYNTAX),
+    Fix(NO_TCP, "bind", N_("BIND answers over TCP on every address it listens on, as many clients at once as "
+                           "tcp-clients allows: keep it at its default (150) or above, and let TCP port 53 "
+                           "through the firewall in front of it."),
+        BIND_CONF, "bind", (Change("options", "tcp-clients", ("150",)),), RNDC, SYNTAX),
     Fix(NO_TCP, "knot", N_("Knot DNS answers over TCP with its TCP workers: let TCP port 53 through the firewall "
                            "in front of it, and keep at least one TCP worker."),
         KNOT_CONF, "knot", (Change("server", "tcp-workers", ("2",)),), ("systemctl restart knot",), SYNTAX),
@@ -475,7 +496,7 @@ FIXES: list[Fix] = [
         (Change("tls", "key-file", ('"${tls_key}"',), item="dot"),
          Change("tls", "cert-file", ('"${tls_cert}"',), item="dot"),
          Change("options", "listen-on", ("port 853 tls dot { ${listen}; }",), add=True)),
-        ("rndc reload",), SYNTAX),
+        ("rndc reload",), LIVE),
     Fix(ENCRYPTED, "unbound", N_("Answer DNS over TLS on port 853 with a certificate clients can verify (from a "
                                  "public CA, naming the resolver's address or host name): replace 0.0.0.0 with "
                                  "the address to listen on and the paths with your key and certificate."),

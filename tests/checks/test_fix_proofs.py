@@ -43,6 +43,14 @@ PROOFS = [
           _blocks(("dnssec-policy", "kindns", [("nsec3param", "iterations 10 optout no salt-length 8")]),
                   ("zone", "${zone}", [("dnssec-policy", "kindns"), ("inline-signing", "yes")])),
           failing=("warn",)),
+    Proof("bind", "zone", "dnssec-signature-expiry", "SIGNATURE_EXPIRING",
+          _blocks(("dnssec-policy", "short", [("signatures-validity", "4d"), ("signatures-refresh", "1d")]),
+                  ("zone", "${zone}", [("dnssec-policy", "short"), ("inline-signing", "yes")])),
+          failing=("warn",)),
+    Proof("knot", "zone", "dnssec-signature-expiry", "SIGNATURE_EXPIRING",
+          _blocks(("policy", "kindns", [("rrsig-lifetime", "4d"), ("rrsig-refresh", "1d")]),
+                  ("zone", "${zone}", [("dnssec-signing", "on"), ("dnssec-policy", "kindns")])),
+          failing=("warn",)),
     Proof("knot", "zone", "axfr-restricted", "AXFR_ALLOWED",
           _blocks(("acl", "anyone", [("address", "0.0.0.0/0"), ("action", "transfer")]),
                   ("zone", "${zone}", [("acl", "[ anyone ]")]))),
@@ -62,6 +70,7 @@ PROOFS = [
     Proof("unbound", "resolver", "resolver-qname-minimisation", "NOT_MINIMISING",
           _blocks(("server", "", [("qname-minimisation", "no")]))),
     Proof("unbound", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
+    Proof("bind", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
 ]
 
 
