@@ -264,6 +264,7 @@ class Fix:
 
 BIND_CONF = "/etc/bind/named.conf.options"
 BIND_ZONES = "/etc/bind/named.conf.local"
+BIND_BOTH = "/etc/bind/named.conf"  # options and a zone's own statement: named.conf and the files it includes
 KNOT_CONF = "/etc/knot/knot.conf"
 UNBOUND_CONF = "/etc/unbound/unbound.conf.d/kindns.conf"
 NSD_CONF = "/etc/nsd/nsd.conf"
@@ -298,7 +299,7 @@ FIXES: list[Fix] = [
     Fix(AXFR, "bind", N_("Refuse zone transfers by default and allow them, in the zone's own statement, only to "
                          "your secondaries: replace 192.0.2.53 with their addresses (better, a TSIG key: key "
                          "\"name\";)."),
-        BIND_CONF, "bind",
+        BIND_BOTH, "bind",
         (Change("options", "allow-transfer", ("{ none; }",)),
          Change("zone", "allow-transfer", ("{ ${secondaries}; }",), item="${zone}")),
         RNDC, LIVE),
@@ -392,7 +393,7 @@ FIXES: list[Fix] = [
     # -- NSEC3 parameters (RFC 9276) --------------------------------------------------------------------------
     Fix(NSEC3, "bind", N_("Use NSEC3 with no extra iterations and no salt (RFC 9276) in the zone's "
                           "dnssec-policy."),
-        BIND_CONF, "bind",
+        BIND_BOTH, "bind",
         (Change("dnssec-policy", "nsec3param", ("iterations 0 optout no salt-length 0",), item="${policy}"),),
         RNDC, LIVE),
     Fix(NSEC3, "knot", N_("Use NSEC3 with no extra iterations and no salt (RFC 9276) in the zone's policy."),
@@ -492,7 +493,7 @@ FIXES: list[Fix] = [
     Fix(ENCRYPTED, "bind", N_("Answer DNS over TLS on port 853 with a certificate clients can verify (from a "
                               "public CA, naming the resolver's address or host name): replace the key and "
                               "certificate paths with yours."),
-        BIND_CONF, "bind",
+        BIND_BOTH, "bind",
         (Change("tls", "key-file", ('"${tls_key}"',), item="dot"),
          Change("tls", "cert-file", ('"${tls_cert}"',), item="dot"),
          Change("options", "listen-on", ("port 853 tls dot { ${listen}; }",), add=True)),

@@ -70,7 +70,7 @@ def test_the_report_gives_the_fix_for_the_declared_software_and_switches(client,
     auth.login_as(user)
     url = f"/dashboard/zones/{zone.id}/report"
     row = card(client.get(url).get_data(as_text=True), "axfr-restricted")
-    assert "For BIND 9" in row and "/etc/bind/named.conf.options" in row
+    assert "For BIND 9" in row and "In /etc/bind/named.conf:" in row
     assert 'zone &#34;example.org&#34; {\n    allow-transfer { 192.0.2.53; };\n};' in row
     assert "<code>rndc reconfig</code>" in row and "Proven:" in row
     assert AXFR_DIG in row  # how to verify: the check's own command
