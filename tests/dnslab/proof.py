@@ -39,15 +39,13 @@ from .errors import LabError, require_binary
 from .process import ServerProcess
 
 READY_TIMEOUT = 15.0
-SYNTAX = {"bind": "bind", "knot": "knot", "unbound": "unbound"}
 CONFIG_NAME = {"bind": "named.conf", "knot": "knot.conf", "unbound": "unbound.conf"}
 
 
 class ProofServer:
     """One throwaway server: its configuration as blocks, its process and its control command."""
 
-    def __init__(self, lab, software: str, role: str, directory: Path, blocks: list[Block], zone: str = "",
-                 extra_env: list[Block] | None = None) -> None:
+    def __init__(self, lab, software: str, role: str, directory: Path, blocks: list[Block], zone: str = "") -> None:
         self.lab = lab
         self.software = software
         self.role = role  # "zone" (authoritative for `zone`) or "resolver"
@@ -61,7 +59,7 @@ class ProofServer:
 
     # -- configuration --------------------------------------------------------------------------------
     def write(self) -> None:
-        self.conf.write_text(render_blocks(SYNTAX[self.software], self.blocks))
+        self.conf.write_text(render_blocks(self.software, self.blocks))  # the syntax is named after them
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply a fix's changes to the configuration and write it out (the server reads it on reload)."""
@@ -222,8 +220,6 @@ def _merge(blocks: list[Block], faulty: list[Block]) -> list[Block]:
         for name in dict.fromkeys(n for n, _v in block.statements):
             values = tuple(v for n, v in block.statements if n == name)
             apply_changes(blocks, [Change(block.block, name, values, item=block.item)])
-        if not block.statements:
-            apply_changes(blocks, [])
     return blocks
 
 
