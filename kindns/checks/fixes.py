@@ -469,7 +469,7 @@ FIXES: list[Fix] = [
                                      "and remove every other access-control line that allows more."),
         UNBOUND_CONF, "unbound",
         (Change("server", "access-control", ("0.0.0.0/0 refuse", "::0/0 refuse", "${clients} allow")),),
-        UNBOUND_RELOAD, SYNTAX),
+        UNBOUND_RELOAD, LIVE),
     Fix(OPEN_RESOLVER, "powerdns-recursor", N_("Resolve only for your own networks: replace 192.0.2.0/24 with "
                                                "them."), RECURSOR_CONF, "ini",
         (Change("", "allow-from", ("127.0.0.0/8, ::1/128, ${clients}",)),), RECURSOR_RESTART, SYNTAX),

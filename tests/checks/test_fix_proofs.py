@@ -24,6 +24,9 @@ class Proof:
     code: str                  # the finding the faulty server gives, whose fix is proven
     faulty: tuple[Block, ...]  # the statements that make it fail ("${zone}" is the proof zone)
     category: str = "public"   # a resolver's category
+    # Unbound: loopback stands for the Internet (proof.py withdraws Unbound's implicit allow of it), and the
+    # faulty configuration allows "everyone", the lab's block, ${lab_net}.
+    outside: bool = False
     failing: tuple[str, ...] = ("fail",)
     context: dict = field(default_factory=dict)
 
@@ -69,6 +72,8 @@ PROOFS = [
           _blocks(("server", "", [("module-config", '"iterator"')]))),
     Proof("unbound", "resolver", "resolver-qname-minimisation", "NOT_MINIMISING",
           _blocks(("server", "", [("qname-minimisation", "no")]))),
+    Proof("unbound", "resolver", "resolver-access-control", "OPEN_TO_US",
+          _blocks(("server", "", [("access-control", "${lab_net} allow")])), category="private", outside=True),
     Proof("unbound", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
     Proof("bind", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
 ]
@@ -116,8 +121,8 @@ def test_the_fix_makes_the_check_pass(dns_lab, lab_config, proof):
     address = (dns_lab.proof_resolvers[proof.software] if proof.role == "resolver"
                else dns_lab.nameservers_of(dns_lab.proof_zones[proof.software])[0])
     values = {"zone": dns_lab.proof_zones.get(proof.software, ""), "address": address,
-              "root_hints": str(dns_lab.root_hints)}
-    with proof_server(dns_lab, proof.software, proof.role, _fill(proof.faulty, values)) as server:
+              "root_hints": str(dns_lab.root_hints), "lab_net": ".".join(address.split(".")[:2]) + ".0.0/16"}
+    with proof_server(dns_lab, proof.software, proof.role, _fill(proof.faulty, values), proof.outside) as server:
         before = _eventually(dns_lab, lab_config, proof, server, proof.failing)
         assert before.verdict in proof.failing, before.summary
         assert proof.code in before.advice_codes, before.summary

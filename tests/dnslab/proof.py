@@ -55,6 +55,7 @@ class ProofServer:
         self.blocks = blocks
         self.conf = directory / CONFIG_NAME[software]
         self.process: ServerProcess | None = None
+        self.outside = False  # Unbound: treat loopback as the Internet (see _unbound_blocks)
         self.rndc_conf = directory / "rndc.conf"
 
     # -- configuration --------------------------------------------------------------------------------
@@ -198,8 +199,15 @@ def _unbound_blocks(server: ProofServer, faulty: list[Block]) -> list[Block]:
     directory, address, lab = server.directory, server.address, server.lab
     anchor = directory / "root.key"  # the resolver's own copy: an auto-trust-anchor-file is written to
     shutil.copy(lab.trust_anchor, anchor)
+    included = []
+    if server.outside:
+        # Loopback stands for the Internet: Unbound's implicit allow of 127.0.0.0/8 is withdrawn in a file of
+        # the lab's own, which no fix touches (the lab's closed resolver does the same).
+        lab_file = directory / "lab.conf"
+        lab_file.write_text(render_blocks("unbound", [Block("server", "", [("access-control", "127.0.0.0/8 refuse")])]))
+        included = [("include", f'"{lab_file}"')]
     blocks = [
-        Block("server", "", [
+        Block("server", "", included + [
             ("verbosity", "1"), ("interface", f"{address}@53"), ("do-ip4", "yes"), ("do-ip6", "no"),
             ("do-daemonize", "no"), ("username", '""'), ("chroot", '""'), ("directory", f'"{directory}"'),
             ("pidfile", f'"{directory}/unbound.pid"'), ("logfile", '""'), ("use-syslog", "no"),
@@ -243,13 +251,14 @@ BUILDERS = {"bind": _bind_blocks, "knot": _knot_blocks, "unbound": _unbound_bloc
 
 
 @contextlib.contextmanager
-def proof_server(lab, software: str, role: str, faulty: list[Block]) -> Iterator[ProofServer]:
+def proof_server(lab, software: str, role: str, faulty: list[Block], outside: bool = False) -> Iterator[ProofServer]:
     """A started throwaway server of `software` ("zone": serving the lab's proof zone of that software;
     "resolver": resolving from the lab's root with its trust anchor) with the `faulty` statements in its
     configuration; stopped and removed at the end."""
     directory = Path(tempfile.mkdtemp(prefix=f"proof-{software}-", dir=lab.workdir))
     zone = lab.proof_zones.get(software, "") if role == "zone" else ""
     server = ProofServer(lab, software, role, directory, [], zone)
+    server.outside = outside
     server.blocks = BUILDERS[software](server, faulty)
     try:
         server.start()
