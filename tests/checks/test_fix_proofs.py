@@ -137,3 +137,25 @@ def test_the_fix_makes_the_check_pass(dns_lab, lab_config, proof):
 
         after = _eventually(dns_lab, lab_config, proof, server, ("pass",))
         assert after.verdict == "pass", f"{after.summary}\n{server.log_tail()}"
+
+
+@pytest.mark.parametrize("software", ["bind", "knot"])
+def test_the_signing_fix_leaves_only_the_ds_at_the_parent_to_publish(dns_lab, lab_config, software):
+    """The first signing of a zone ends at the parent (a DS record through the registrar), which the lab's
+    TLD cannot publish for a throwaway server: so the fix is not called proven live, but everything up to
+    that step is shown here: after it, the one thing the check still finds is the missing DS."""
+    fix = fix_for("NOT_SIGNED", software)
+    assert fix.proof != LIVE
+    proof = Proof(software, "zone", "dnssec-signed", "NOT_SIGNED", ())
+    with proof_server(dns_lab, software, "zone", []) as server:
+        before = _eventually(dns_lab, lab_config, proof, server, ("fail",))
+        assert before.advice_codes == ["NOT_SIGNED"], before.summary
+        server.apply(fix.filled_changes({"zone": server.zone}))
+        server.run(fix.apply)
+        deadline = time.monotonic() + 15
+        while True:
+            after = _verdict(dns_lab, lab_config, proof, server)
+            if after.advice_codes == ["NO_DS"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert after.advice_codes == ["NO_DS"], f"{after.summary}\n{server.log_tail()}"
