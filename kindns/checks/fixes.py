@@ -337,9 +337,10 @@ FIXES: list[Fix] = [
         proof=UNPROVEN),
     Fix(RECURSION, "nsd", N_("NSD never resolves names for others: the recursive answers come from another server "
                              "on that address. Move the resolver to an address of its own."), proof=UNPROVEN),
-    Fix(RECURSION, "powerdns", N_("PowerDNS Authoritative recurses only through its resolver setting: remove it, "
-                                  "and run your resolver on an address of its own."),
-        PDNS_CONF, "ini", (Change("", "resolver", ("no",)),), PDNS_RESTART, SYNTAX),
+    Fix(RECURSION, "powerdns", N_("PowerDNS Authoritative has not resolved names for others since version 4.1: "
+                                  "the recursive answers come from another server on that address (a recursor "
+                                  "or dnsdist in front of it, or an older version's recursor setting). Move the "
+                                  "resolver to an address of its own."), proof=UNPROVEN),
     Fix(RECURSION, "windows", N_("Turn recursion off on the authoritative server, in PowerShell:"), "", "lines",
         (Change("", "powershell", ("Set-DnsServerRecursion -Enable $$false",)),), (), UNPROVEN),
 
