@@ -132,14 +132,15 @@ class Block:
     statements: list[tuple[str, str]] = field(default_factory=list)
 
     def apply(self, change: Change) -> None:
+        """Set (or, with `add`, add) the change's statements, where the first one of that name stood."""
         if change.add:
             for value in change.values:
                 if (change.name, value) not in self.statements:
                     self.statements.append((change.name, value))
             return
         kept = [(n, v) for n, v in self.statements if n != change.name]
+        # No statement of that name stands before its first one, so its index is the same in `kept`.
         at = next((i for i, (n, _v) in enumerate(self.statements) if n == change.name), len(kept))
-        at = min(at, len(kept))
         self.statements = kept[:at] + [(change.name, v) for v in change.values] + kept[at:]
 
 
@@ -158,7 +159,8 @@ def changes_as_blocks(changes: Iterable[Change]) -> list[Block]:
     return apply_changes([], changes)
 
 
-# The name of an item in a list section: BIND's `zone "x"`, Knot's `- domain: x` or `- id: x`, NSD's `name: x`.
+# What names an item of a Knot list section (`- domain: x`, `- target: x`; `- id: x` for the others). BIND
+# names its items in the block's head (`zone "x" {`), NSD in the clause's first line (`name: x`).
 _KNOT_ITEM_KEY = {"zone": "domain", "log": "target"}
 
 
@@ -197,10 +199,7 @@ def _render_knot(blocks: list[Block]) -> str:
         for block in items:
             if block.item:
                 out.append(f"  - {_KNOT_ITEM_KEY.get(section, 'id')}: {block.item}")
-                indent = "    "
-            else:
-                indent = "    "
-            out += [f"{indent}{name}: {value}" for name, value in block.statements]
+            out += [f"    {name}: {value}" for name, value in block.statements]
     return "\n".join(out) + "\n"
 
 
