@@ -3,7 +3,7 @@
 # only those missing. Run as root or with sudo available.
 set -euo pipefail
 need=()
-have() { command -v "$1" >/dev/null 2>&1; }
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }  # sbin may be off PATH
 have named || need+=(bind9)
 have dnssec-signzone || need+=(bind9-utils)
 have dig || need+=(bind9-dnsutils)
