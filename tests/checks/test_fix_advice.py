@@ -73,3 +73,16 @@ def test_the_cli_prints_the_fix_for_the_software_asked(dns_lab, runner):
     assert "For BIND 9:" not in plain.output and "rndc" not in plain.output  # the general advice alone
     refused = runner.invoke(args=args + ["--software", "djbdns"])
     assert refused.exit_code == 2 and "--software" in refused.output
+
+
+@pytest.mark.dns
+def test_check_resolver_prints_the_fix_for_the_resolver_software(dns_lab, runner):
+    result = runner.invoke(args=["kindns", "check-resolver", dns_lab.resolvers["non-validating"], "--category",
+                                 "public", "--root-hints", str(dns_lab.root_hints), "--trust-anchor",
+                                 str(dns_lab.trust_anchor), "--allow-private", "--signed-name", dns_lab.signed_name,
+                                 "--bogus-name", dns_lab.bogus_name, "--qname-min-zone", dns_lab.qname_min_name])
+    assert result.exit_code == 0, result.output
+    # Unbound says what it is, so its advice is given without asking.
+    assert "Fix-it advice for Unbound, which its servers say they run (every server says so)." in result.output
+    assert "qname-minimisation: yes" in result.output and 'module-config: "validator iterator"' in result.output
+    assert "Then apply it with: unbound-control reload" in result.output
