@@ -50,14 +50,14 @@ def after_run(run: CheckRun) -> list[str]:
     if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN:
         sent += mail_each_language(recipients, lambda: (
             _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target),
-            "\n\n".join([expiry.summary, expiry.advice, *(["\n".join(_fix_lines(run, expiry))]
-                                                          if _fix_lines(run, expiry) else []),
-                         _report_link(run)])))
+            "\n\n".join(part for part in (expiry.summary, expiry.advice, "\n".join(_fix_lines(run, expiry)),
+                                            _report_link(run)) if part)))
     return sent
 
 
 def _fix_lines(run: CheckRun, result) -> list[str]:
-    """The fix-it advice for the software the operator declared for the target, as lines of the mail."""
+    """The fix-it advice for the software of the target (declared, else what its servers say they run), as
+    lines of a mail in the recipient's language (the caller's)."""
     from .reports import seen_software, software_choice
 
     target = target_of_run(run)

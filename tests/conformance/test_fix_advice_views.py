@@ -142,3 +142,20 @@ def test_measured_servers_choose_the_advice_until_the_operator_declares(app, cli
     db.session.commit()
     declared = client.get(url).get_data(as_text=True)
     assert "You declared that NSD serves it." in declared and "provide-xfr" in card(declared, "axfr-restricted")
+
+
+def test_the_expiry_mail_carries_the_resigning_fix(app, outbox):
+    org = make_organisation(approved=True, zones=("example.org",))
+    org.zones[0].software = "bind"
+    make_user(email="noc@example.org", organisation=org)
+    db.session.commit()
+    run = make_run(org.zones[0], {"dnssec-signature-expiry": "warn"})
+    store_findings(run, "dnssec-signature-expiry", "SIGNATURE_EXPIRING", "dig @192.0.2.1 example.org. SOA +dnssec",
+                   server=SERVER, owner="example.org.", type="SOA", days=3.5)
+    with app.test_request_context():
+        alerts.after_run(run)
+    [mail] = outbox()
+    body = mail.get_content()
+    assert "expire within 7 days" in mail["Subject"]
+    assert "For BIND 9:" in body and 'zone "example.org" {' in body and "dnssec-policy default;" in body
+    assert "Proven:" in body
