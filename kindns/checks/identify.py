@@ -2,9 +2,10 @@
 CHAOS class (BIND, Knot, NSD, Unbound, PowerDNS and Knot Resolver name themselves there unless told not
 to) and the NSID (RFC 5001). A fact of the snapshot, with how sure it is:
 
-    high    every server that answered names the same software
-    medium  the servers name different software (the most common is given), or only some of them answered
-    low     nothing names the software: the servers hide it, or refuse CHAOS questions
+    high    every server names the same software
+    medium  most of the servers name one software (others name another, or nothing)
+    low     nothing names one software: the servers hide it, refuse CHAOS questions, or name different
+            software as often (a zone served by BIND and Knot alike: the operator's declaration decides)
 
 An operator's own declaration always wins over this (the registry shows the advice for the declared
 software); a guess only chooses the advice shown when nothing is declared.
@@ -67,9 +68,11 @@ def identify(probes: dict[str, Probe | None]) -> Identity:
     if not named:
         return Identity(None, LOW, said)
     counts = Counter(named)
-    software, count = counts.most_common(1)[0]
-    asked = sum(1 for probe in probes.values() if probe is not None)
-    confidence = HIGH if count == len(named) == asked else MEDIUM
+    ranked = counts.most_common(2)
+    software, count = ranked[0]
+    if len(ranked) > 1 and ranked[1][1] == count:
+        return Identity(None, LOW, said)
+    confidence = HIGH if count == len(probes) else MEDIUM
     return Identity(software, confidence, said)
 
 
