@@ -22,11 +22,13 @@ from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
-# Answers to questions that do not depend on the zone (the recursion test, asked of each server address)
-# kept per run: zones on the same servers share them. Bounded, so a run's memory does not grow with
-# the number of distinct servers either.
+# Answers to questions that do not depend on the zone (the recursion test and the server's identity,
+# asked of each server address) kept per run: zones on the same servers share them. Bounded, so a run's
+# memory does not grow with the number of distinct servers either.
 SHARED_ANSWERS = 4096
 
+# Asked of every server in the CHAOS class, with NSID: what software it says it runs (identify.py).
+IDENTITY_NAME = "version.bind."
 
 class Collector:
     """Shared state of one run: the prober, the iterative resolver and its caches."""
@@ -166,9 +168,11 @@ class Collector:
                 _fill(server, "dnskey", partial(ask, where, apex, "DNSKEY", server_name=name)),
                 _fill(server, "nsec3param", partial(ask, where, apex, "NSEC3PARAM", server_name=name)),
                 self._collect_tcp(apex, server, soa),
-                # The same question for every zone on this address: asked once per run.
+                # The same questions for every zone on this address: asked once per run.
                 _fill(server, "recursion", partial(self.ask_once, where, outside, "A", server_name=name,
                                                    recursion_desired=True, dnssec_ok=False, trim=True)),
+                _fill(server, "identity", partial(self.ask_once, where, IDENTITY_NAME, "TXT", server_name=name,
+                                                  dnssec_ok=False, qclass="CH", trim=True)),
             )
         finally:
             soa.cancel()
@@ -251,6 +255,7 @@ class Collector:
             _fill(snapshot, "bogus", partial(ask, where, config.bogus_name, "A", recursion_desired=True)),
             _fill(snapshot, "qname_min", partial(ask, where, config.qname_min_name, "TXT", recursion_desired=True,
                                                   dnssec_ok=False)),
+            _fill(snapshot, "identity", partial(ask, where, IDENTITY_NAME, "TXT", dnssec_ok=False, qclass="CH")),
             self._collect_encrypted(snapshot, "tls"),
             *([self._collect_encrypted(snapshot, "https")] if snapshot.doh_url else []),
         )

@@ -199,12 +199,13 @@ def test_queries_written_directly_are_the_ones_dnspython_builds():
 
     from kindns.checks.query import _make_query, query_wire
 
-    for qname, qtype, rd, do, edns, payload in itertools.product(
+    for qname, qtype, rd, do, edns, payload, qclass in itertools.product(
             ["example.org.", ".", "xn--caf-dma.example.", "a" * 63 + ".test."], ["A", "SOA", "DNSKEY", "AXFR", "TXT"],
-            [True, False], [True, False], [True, False], [1232, 4096]):
-        query = _make_query(qname, qtype, rd, do, edns, payload)
+            [True, False], [True, False], [True, False], [1232, 4096], ["IN", "CH"]):
+        query = _make_query(qname, qtype, rd, do, edns, payload, qclass)
         query.id = 0
-        assert query_wire(qname, qtype, rd, do, edns, payload) == query.to_wire(), (qname, qtype, rd, do, edns)
+        assert query_wire(qname, qtype, rd, do, edns, payload, qclass) == query.to_wire(), \
+            (qname, qtype, rd, do, edns, qclass)
 
 
 def ask_over_tcp(reply, qtype="AXFR"):
