@@ -76,7 +76,7 @@ def check(names, config):
 def test_a_well_run_zone_in_a_run_of_its_own_costs_at_most_its_figure(dns_lab, lab_config, sent):
     stats = check([dns_lab.zones["good"]], lab_config)
     # Distinct questions: one that got no answer is asked again (BIND drops CHAOS answers beyond a few
-    # per second, which a session of tests can exceed), and the engine's count has that too.
+    # per second, which a run of the test suite can exceed), and the engine's count has that too.
     assert 0 < len(set(sent)) <= FIRST_ZONE, collections.Counter(sent)
     assert stats.queries == len(sent)
 
@@ -102,7 +102,7 @@ def test_each_further_well_run_zone_costs_at_most_its_figure_and_asks_nothing_tw
     assert (len(about_the_zone) - len(alone)) / 2 <= FURTHER_ZONE, collections.Counter(about_the_zone)
     # The questions that do not name the zone (recursion and identity at each server, the chain of trust
     # above it, its servers' AS numbers) were not asked again once answered. (Unanswered ones are: BIND
-    # drops CHAOS answers beyond a few per second, which a session of tests can exceed.)
+    # drops CHAOS answers beyond a few per second, which a run of the test suite can exceed.)
     answered_before = set()
     for index, question in enumerate(sent):
         if not _names(question, zone):
