@@ -54,7 +54,7 @@ test: install-dev system-deps translations
 ## Benchmarks of the check engine (prints figures; never part of `make test`).
 bench: install-dev
 	./scripts/install-system-deps.sh --bench
-	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench --with-zonemaster $(BENCH_ARGS)
 
 ## Load test of the web app on loopback: gunicorn with two workers, rate limits in Redis (127.0.0.1:6379 or
 ## KINDNS_TEST_REDIS_URL), 200 connections for 60 s with wrk (never part of `make test`).
