@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
     from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
+    from .conformance import summary as _summary  # noqa: F401 - keeps the stored standings
     from .jobs import init_queue
 
     init_queue(app)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..conformance import history, standing
+from ..conformance import history, standing, summary
 from ..directory import services
 from ..extensions import csrf, limiter
 from . import serializers
@@ -90,7 +90,7 @@ def index():
 def participants():
     filters = services.parse_filters(request.args)
     result = services.search_filters(filters)
-    statuses = {org_id: c.status for org_id, c in standing.conformance_of(result.items).items()}
+    statuses = {org_id: c.status for org_id, c in summary.stored_conformance(o.id for o in result.items).items()}
     return jsonify(serializers.page(result, statuses))
 
 
@@ -108,7 +108,7 @@ def participant(slug: str):
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
-    return jsonify(serializers.participant_detail(org, standing.participant_conformance(org).status))
+    return jsonify(serializers.participant_detail(org, summary.stored_conformance([org.id])[org.id].status))
 
 
 @bp.get("/participants/<slug>/checks")
@@ -126,7 +126,7 @@ def champions():
     filters = services.parse_filters({"region": request.args.get("region", "")})
     groups = services.champions_by_region(filters.region)
     champions = [org for group in groups.values() for org in group]
-    statuses = standing.conformance_of(champions)
+    statuses = summary.stored_conformance(org.id for org in champions)
     items = [serializers.champion(org, statuses[org.id].status) for org in champions]
     return jsonify({"items": items, "total": len(items), "page": 1})
 

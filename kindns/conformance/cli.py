@@ -197,4 +197,17 @@ def rejudge_command(run_id: int) -> None:
         click.echo(f"Run {run_id}: {check_id}: {before or 'new'} -> {after}")
 
 
-commands = [check_command, check_resolver_command, rejudge_command]
+@click.command("refresh-standings")
+@with_appcontext
+def refresh_standings_command() -> None:
+    """Store again every participant's standing and the latest run of every zone and resolver (after an
+    upgrade, or a bulk load that bypassed the registry's code). The worker does it every hour too."""
+    from ..extensions import db
+    from .summary import refresh_all
+
+    count = refresh_all()
+    db.session.commit()
+    click.echo(f"{count} standings stored.")
+
+
+commands = [check_command, check_resolver_command, rejudge_command, refresh_standings_command]

@@ -12,6 +12,7 @@ from ..checks.policy import FAIL, PASS
 from ..extensions import db
 from .models import ACTIVE, CheckRun, RunStatus
 from .runs import is_lost, now
+from .summary import latest_runs
 from .targets import Target, runs_of, targets_of
 
 DONE = RunStatus.DONE.value
@@ -35,8 +36,10 @@ def previous_run(run: CheckRun) -> CheckRun | None:
 
 
 def public_runs(organisation) -> list[tuple[Target, CheckRun | None]]:
-    """(target, latest finished run or None) for each zone and resolver, zones first."""
-    return [(target, latest_run(target)) for target in targets_of(organisation)]
+    """(target, latest finished run or None) for each zone and resolver, zones first; the runs' verdicts are
+    loaded, their evidence is not (public pages never show it)."""
+    latest = latest_runs(organisation)
+    return [(target, latest.get((target.kind.name, target.id))) for target in targets_of(organisation)]
 
 
 def run_history(target: Target, limit: int = 20) -> list[CheckRun]:

@@ -17,8 +17,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Select, case, event, func, select
 from sqlalchemy.orm import selectinload
 
-from ..conformance.models import CheckRun
-from ..conformance.standing import region_conformance
+from ..conformance.models import CheckRun, ConformanceSummary
+from ..conformance.standing import figures_by, share
 from ..extensions import db
 from ..ids import PAGE_MAX, parse_bounded_int
 from ..models import Organisation, OrganisationCategory, OrganisationStatus
@@ -238,17 +238,16 @@ class RegionStanding:
 
 
 def _compute_leaderboard() -> list[RegionStanding]:
-    champion = case((Organisation.is_champion.is_(True), 1), else_=0)
-    rows = db.session.execute(
-        select(Organisation.region, Organisation.country, func.count(Organisation.id), func.sum(champion))
-        .where(Organisation.status == OrganisationStatus.APPROVED.value)
-        .group_by(Organisation.region, Organisation.country)
-    ).all()
+    """One GROUP BY over the approved participants and their stored standings (kindns.conformance.summary)."""
     per_region: dict[str, list[CountryStanding]] = {code: [] for code in REGIONS}
-    for region, country, participants, champions in rows:
-        if region in per_region:
-            per_region[region].append(CountryStanding(country, int(participants), int(champions or 0)))
-    conformance = region_conformance()
+    sums = {code: {"verified": 0, "zones_checked": 0, "zones_signed": 0, "checks_judged": 0, "checks_passing": 0}
+            for code in REGIONS}
+    for row in db.session.execute(figures_by(Organisation.region, Organisation.country)):
+        if row.region not in per_region:
+            continue
+        per_region[row.region].append(CountryStanding(row.country, int(row.participants), int(row.champions or 0)))
+        for name, total in sums[row.region].items():
+            sums[row.region][name] = total + int(getattr(row, name) or 0)
     standings = []
     for code, countries in per_region.items():
         countries.sort(key=lambda c: (-c.participants, -c.champions, c.name, c.country))
@@ -258,9 +257,9 @@ def _compute_leaderboard() -> list[RegionStanding]:
             champions=sum(c.champions for c in countries),
             countries=len(countries),
             breakdown=tuple(countries),
-            verified=conformance[code].verified,
-            dnssec_signed_share=conformance[code].dnssec_signed_share,
-            checks_passing_share=conformance[code].checks_passing_share,
+            verified=sums[code]["verified"],
+            dnssec_signed_share=share(sums[code]["zones_signed"], sums[code]["zones_checked"]),
+            checks_passing_share=share(sums[code]["checks_passing"], sums[code]["checks_judged"]),
         ))
     standings.sort(key=lambda r: (-r.participants, -r.champions, -r.countries, r.region))
     return standings
@@ -308,7 +307,7 @@ def _forget_leaderboard_on_change(session, flush_context) -> None:
     if not has_app_context():
         return
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, (Organisation, CheckRun)) for obj in changed):
+    if any(isinstance(obj, (Organisation, CheckRun, ConformanceSummary)) for obj in changed):
         clear_leaderboard_cache()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from ..conformance import history, standing
+from ..conformance import history, standing, summary
 from ..regions import sorted_countries
 from ..i18n import as_percent, month_label
 from . import services
@@ -28,7 +28,7 @@ def participants():
     page = services.search_filters(filters)
     return render_template("directory/participants.html", filters=filters, page=page, error=None,
                            country_options=_country_options(filters.country),
-                           conformance=standing.conformance_of(page.items))
+                           conformance=summary.stored_conformance(o.id for o in page.items))
 
 
 def _country_options(selected: str | None) -> list[str]:

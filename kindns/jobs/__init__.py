@@ -122,10 +122,21 @@ def requeue_lost_runs() -> None:
         log.warning("queued %d check runs again: their worker stopped before it finished them", queued)
 
 
+def refresh_standings() -> None:
+    """Store every participant's standing again: a change of the practices or the checks since a participant's
+    last run shows too (a starting worker, and every hour before the snapshot)."""
+    from ..conformance import summary
+    from ..extensions import db
+
+    summary.refresh_all()
+    db.session.commit()
+
+
 def snapshot_regions() -> None:
     """Keep this month's regional snapshot current; last month's stays as it was at its end."""
     from ..conformance import standing
 
+    refresh_standings()
     standing.take_region_snapshot()
 
 
