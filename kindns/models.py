@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
+from .text import search_text
 
 
 def utcnow() -> datetime:
@@ -56,9 +57,19 @@ class User(UserMixin, db.Model):
 
 
 class Organisation(db.Model):
+    # On PostgreSQL a trigram index serves `search_name LIKE '%word%'` (the pg_trgm extension comes with it);
+    # elsewhere it is a plain index and the search reads the column, which is short.
+    __table_args__ = (
+        Index("ix_organisation_search_name", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name's folded words (kindns.text.search_text), kept by `_keep_search_name`: searching needs no
+    # accent folding in SQL, which SQLite and PostgreSQL would each do differently.
+    search_name: Mapped[str] = mapped_column(String(400), default="", server_default="")
     website: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # ISO 3166-1 alpha-2; `region` is derived from it (kindns.regions) and stored so that
     # directory filters and leaderboards are plain SQL.
@@ -106,6 +117,11 @@ class Organisation(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == OrganisationStatus.APPROVED.value
+
+    @validates("name")
+    def _keep_search_name(self, _key: str, name: str) -> str:
+        self.search_name = search_text(name)
+        return name
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"

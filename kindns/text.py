@@ -51,3 +51,15 @@ def fold(text: str) -> str:
 def folded_words(text: str) -> list[str]:
     """The folded words of `text`, in order, without repeats."""
     return list(dict.fromkeys(_WORD.findall(fold(text))))
+
+
+def search_text(text: str) -> str:
+    """What a search looks through: `text` folded, its white space one space ("Solução  Redes" ->
+    "solucao redes"). Signs stay: someone may look for "100%"."""
+    return " ".join(fold(text).split())
+
+
+def search_terms(query: str) -> list[str]:
+    """The parts of a search that must each be found in `search_text`, in any order: its folded, white
+    space separated pieces, without repeats."""
+    return list(dict.fromkeys(fold(query).split()))

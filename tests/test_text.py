@@ -23,3 +23,11 @@ def test_a_name_is_one_line_without_control_characters(typed, stored):
 ])
 def test_a_note_keeps_its_lines_and_paragraphs(typed, stored):
     assert clean_display_text(typed, multiline=True) == stored
+
+
+def test_search_text_and_terms_fold_alike():
+    from kindns.text import search_terms, search_text
+
+    assert search_text("Solução  Redes S.A.") == "solucao redes s.a."
+    assert search_terms("REDES solução redes") == ["redes", "solucao"]
+    assert all(term in search_text("Solução  Redes S.A.") for term in search_terms("s.a. SOLUCAO"))

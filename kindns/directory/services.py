@@ -24,6 +24,7 @@ from ..ids import PAGE_MAX, parse_bounded_int
 from ..models import Organisation, OrganisationCategory, OrganisationStatus
 from ..practices import CATEGORIES
 from ..regions import REGIONS, country_name, is_country, region_name
+from ..text import search_terms
 
 Q_MAX_LENGTH = 100
 
@@ -138,10 +139,11 @@ def _filtered(region: str | None, country: str | None, category: str | None, q: 
                    OrganisationCategory.category == category)
             .exists()
         )
-    if q:
-        # lower() on both sides rather than ILIKE: the same SQL on SQLite and PostgreSQL.
-        pattern = f"%{_escape_like(q.lower())}%"
-        query = query.where(func.lower(Organisation.name).like(pattern, escape="\\"))
+    for word in search_terms(q or ""):
+        # Each word of the search is somewhere in the name, in any order, without case or accents:
+        # "redes solucao" finds "Solução Redes". `search_name` is already folded, so the SQL is the same on
+        # SQLite and PostgreSQL.
+        query = query.where(Organisation.search_name.like(f"%{_escape_like(word)}%", escape="\\"))
     return query
 
 
@@ -158,7 +160,8 @@ def search_participants(region: str | None = None, country: str | None = None, c
                         q: str | None = None, page: int = 1, per_page: int | None = None) -> Page:
     """Approved participants matching every given filter, by name, one page at a time.
 
-    `q` matches anywhere in the name, case-insensitively, with `%` and `_` taken literally. A page past
+    Every word of `q` is found in the name, in any order, without regard to case or accents, with `%`
+    and `_` taken literally. A page past
     the last one is empty (with the true total), not an error: links to it may have been shared.
     """
     per_page = per_page or current_app.config["KINDNS_PAGE_SIZE"]

@@ -53,6 +53,14 @@ def test_participants_list_filters_and_pages(client, app):
     assert client.get("/api/v1/participants?q=draft").get_json()["total"] == 0
 
 
+def test_participants_are_found_without_accents(client):
+    make_organisation("Solução Telecom", country="BR", approved=True)
+    make_organisation("Other Telecom", country="BR", approved=True)
+    body = client.get("/api/v1/participants?q=Solucao").get_json()
+    assert [i["name"] for i in body["items"]] == ["Solução Telecom"]
+    assert client.get("/api/v1/participants?q=telecom%20solucao").get_json()["total"] == 1
+
+
 @pytest.mark.parametrize(("query", "field"), [
     ("region=XX", "region"), ("page=abc", "page"), ("page=0", "page"), ("country=ZZ", "country"),
     ("category=nope", "category"), ("q=" + "x" * 101, "q"),

@@ -52,6 +52,27 @@ def test_search_is_case_insensitive_and_matches_inside_the_name(app):
     assert names(search_participants(q="zzz")) == []
 
 
+def test_search_forgives_accents_case_and_word_order(app):
+    make_organisation("Solução Redes Ltda", approved=True)
+    make_organisation("Compañía Paraguaya de Comunicaciones", approved=True)
+    make_organisation("Société Ivoirienne", approved=True)
+    assert names(search_participants(q="Solucao")) == ["Solução Redes Ltda"]
+    assert names(search_participants(q="redes  SOLUÇÃO")) == ["Solução Redes Ltda"]
+    assert names(search_participants(q="compania paraguaya")) == ["Compañía Paraguaya de Comunicaciones"]
+    assert names(search_participants(q="SOCIETE")) == ["Société Ivoirienne"]
+    assert names(search_participants(q="solucao ivoirienne")) == []
+
+
+def test_search_follows_a_change_of_name(app):
+    from kindns.extensions import db
+
+    org = make_organisation("Old Name", approved=True)
+    org.name = "Conexão Nova"
+    db.session.commit()
+    assert names(search_participants(q="conexao")) == ["Conexão Nova"]
+    assert names(search_participants(q="old")) == []
+
+
 @pytest.mark.parametrize(("q", "expected"), [
     ("%", ["100% Uptime"]),
     ("_", ["Under_score"]),
