@@ -5,6 +5,8 @@ an unknown participant or path, 405 for a method other than GET, 429 when rate-l
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -91,7 +93,15 @@ def participants():
     filters = services.parse_filters(request.args)
     result = services.search_filters(filters)
     statuses = {org_id: c.status for org_id, c in summary.stored_conformance(o.id for o in result.items).items()}
-    return jsonify(serializers.page(result, statuses))
+    return jsonify({**serializers.page(result, statuses), "next": _next_url(".participants", filters, result)})
+
+
+def _next_url(endpoint: str, filters: services.Filters, result: services.Page) -> str | None:
+    """The next page's address, with a cursor: a client walking every page reads each from the index."""
+    if result.page >= result.pages or not result.items:
+        return None
+    return url_for(endpoint, **filters.query_args(), page=result.page + 1, **result.cursor_args("after"),
+                   _external=True)
 
 
 @bp.get("/participants.csv")
@@ -123,12 +133,13 @@ def participant_checks(slug: str):
 
 @bp.get("/champions")
 def champions():
-    filters = services.parse_filters({"region": request.args.get("region", "")})
-    groups = services.champions_by_region(filters.region)
-    champions = [org for group in groups.values() for org in group]
-    statuses = summary.stored_conformance(org.id for org in champions)
-    items = [serializers.champion(org, statuses[org.id].status) for org in champions]
-    return jsonify({"items": items, "total": len(items), "page": 1})
+    filters = services.parse_filters({name: request.args.get(name, "")
+                                      for name in ("region", "page", "after", "before")})
+    result = services.search_filters(replace(filters, champion=True))
+    statuses = summary.stored_conformance(org.id for org in result.items)
+    return jsonify({**serializers.page(result, {org_id: c.status for org_id, c in statuses.items()}),
+                    "items": [serializers.champion(org, statuses[org.id].status) for org in result.items],
+                    "next": _next_url(".champions", filters, result)})
 
 
 @bp.get("/leaderboard")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import Select, case, event, func, select
+from sqlalchemy import Select, event, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..conformance.models import CheckRun, ConformanceSummary
@@ -51,10 +51,16 @@ class Filters:
     category: str | None = None
     q: str | None = None
     page: int = 1
+    champion: bool = False
+    # Keyset pagination: the page starts after (or ends before) the participant with this id, so that a deep
+    # page costs what the first one does. A cursor that no longer leads anywhere falls back on `page`.
+    after: int | None = None
+    before: int | None = None
 
     def query_args(self) -> dict[str, str]:
         """The filters set, without the page: what a pagination link or an export link must carry."""
-        args = {"region": self.region, "country": self.country, "category": self.category, "q": self.q}
+        args = {"region": self.region, "country": self.country, "category": self.category, "q": self.q,
+                "champion": "1" if self.champion else None}
         return {k: v for k, v in args.items() if v}
 
     @property
@@ -100,7 +106,15 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         page = parse_bounded_int(raw_page, PAGE_MAX) or 0
         if page < 1:
             raise FilterError("page", _l("The page must be a whole number from 1 to %(n)s.", n=PAGE_MAX))
-    return Filters(region=region, country=country, category=category, q=q, page=page)
+    return Filters(region=region, country=country, category=category, q=q, page=page,
+                   champion=(_arg(args, "champion") or "").lower() in ("1", "true", "yes", "on"),
+                   after=_cursor(args, "after"), before=_cursor(args, "before"))
+
+
+def _cursor(args: Mapping[str, str], name: str) -> int | None:
+    # Cursors come from our own links; one mangled by hand is ignored and the page number serves.
+    raw = _arg(args, name)
+    return parse_bounded_int(raw, 2**62) or None if raw and raw.isascii() and raw.isdigit() else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -116,6 +130,13 @@ class Page:
     page: int
     pages: int
 
+    def cursor_args(self, direction: str) -> dict[str, int]:
+        """The cursor a link to the next ("after") or previous ("before") page carries besides the filters
+        and the page number."""
+        if not self.items:
+            return {}
+        return {direction: (self.items[-1] if direction == "after" else self.items[0]).id}
+
 
 def _public() -> Select:
     return select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
@@ -126,8 +147,11 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(region: str | None, country: str | None, category: str | None, q: str | None) -> Select:
+def _filtered(region: str | None, country: str | None, category: str | None, q: str | None,
+              champion: bool = False) -> Select:
     query = _public()
+    if champion:
+        query = query.where(Organisation.is_champion.is_(True))
     if region:
         query = query.where(Organisation.region == region)
     if country:
@@ -147,39 +171,78 @@ def _filtered(region: str | None, country: str | None, category: str | None, q: 
     return query
 
 
-def _with_details(query: Select) -> Select:
+# The directory's order, served by the index ix_organisation_directory (status, search_name, id): names
+# without case or accents, then the id for a total order.
+ORDER = (Organisation.search_name, Organisation.id)
+
+
+def _with_details(query: Select, *, zones: bool = True) -> Select:
     # Lists show categories, the API also zones and resolvers: load them in three queries, not one per row.
-    return query.options(
-        selectinload(Organisation.categories),
-        selectinload(Organisation.zones),
-        selectinload(Organisation.resolvers),
-    ).order_by(func.lower(Organisation.name), Organisation.id)
+    loads = [selectinload(Organisation.categories)]
+    if zones:
+        loads += [selectinload(Organisation.zones), selectinload(Organisation.resolvers)]
+    return query.options(*loads)
+
+
+def _count(filters: Filters, query: Select) -> int:
+    """How many participants match. Without a category or a search, from the (cached) leaderboard's counts
+    per region and country, which every page has at hand: no count over the whole directory per request."""
+    if filters.category or filters.q:
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return sum(
+        (country.champions if filters.champion else country.participants)
+        for standing in leaderboard() if filters.region in (None, standing.region)
+        for country in standing.breakdown if filters.country in (None, country.country)
+    )
+
+
+def _keyset_page(query: Select, filters: Filters, per_page: int) -> list[Organisation] | None:
+    """The page after or before the cursor's participant, or None when the cursor leads nowhere."""
+    anchor_id = filters.after or filters.before
+    if anchor_id is None:
+        return None
+    anchor = db.session.execute(select(*ORDER).where(Organisation.id == anchor_id)).first()
+    if anchor is None:
+        return None
+    key = tuple_(*ORDER)
+    if filters.after:
+        return list(db.session.scalars(query.where(key > tuple_(*anchor)).order_by(*ORDER).limit(per_page)))
+    items = list(db.session.scalars(
+        query.where(key < tuple_(*anchor)).order_by(*(column.desc() for column in ORDER)).limit(per_page)))
+    return items[::-1]
 
 
 def search_participants(region: str | None = None, country: str | None = None, category: str | None = None,
-                        q: str | None = None, page: int = 1, per_page: int | None = None) -> Page:
+                        q: str | None = None, page: int = 1, per_page: int | None = None, *,
+                        champion: bool = False, zones: bool = True) -> Page:
+    """Approved participants matching every given filter, by name, one page at a time (see
+    `search_filters`)."""
+    return search_filters(Filters(region, country, category, q, page, champion), per_page, zones=zones)
+
+
+def search_filters(filters: Filters, per_page: int | None = None, *, zones: bool = True) -> Page:
     """Approved participants matching every given filter, by name, one page at a time.
 
     Every word of `q` is found in the name, in any order, without regard to case or accents, with `%`
-    and `_` taken literally. A page past
-    the last one is empty (with the true total), not an error: links to it may have been shared.
-    """
+    and `_` taken literally. A page past the last one is empty (with the true total), not an error: links
+    to it may have been shared. With a cursor (`after`, `before`), the page is read from the index where
+    the cursor's participant stands, whatever its depth; otherwise by its number. `zones=False` leaves the
+    zones and resolvers unread (pages that do not show them)."""
     per_page = per_page or current_app.config["KINDNS_PAGE_SIZE"]
-    query = _filtered(region, country, category, q)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(db.session.scalars(_with_details(query).limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, pages=max(1, math.ceil(total / per_page)))
-
-
-def search_filters(filters: Filters, per_page: int | None = None) -> Page:
-    """`search_participants` for validated Filters."""
-    return search_participants(filters.region, filters.country, filters.category, filters.q, filters.page,
-                               per_page)
+    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q,
+                                    filters.champion), zones=zones)
+    total = _count(filters, query)
+    items = _keyset_page(query, filters, per_page)
+    if items is None:
+        items = list(db.session.scalars(query.order_by(*ORDER).limit(per_page)
+                                        .offset((filters.page - 1) * per_page)))
+    return Page(items=items, total=total, page=filters.page, pages=max(1, math.ceil(total / per_page)))
 
 
 def iter_participants(filters: Filters, batch_size: int = 500) -> Iterator[Organisation]:
     """Every approved participant matching the filters (the page is ignored), for exports."""
-    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q))
+    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q,
+                                    filters.champion)).order_by(*ORDER)
     offset = 0
     while True:
         batch = list(db.session.scalars(query.limit(batch_size).offset(offset)))
@@ -194,16 +257,23 @@ def get_participant(slug: str) -> Organisation | None:
     return db.session.scalar(_with_details(_public().where(Organisation.slug == slug)))
 
 
-def champions_by_region(region: str | None = None) -> dict[str, list[Organisation]]:
-    """Approved champions grouped by region code, every region present (maybe with an empty list),
-    regions in REGIONS order, champions by name. With `region`, only that region's group."""
-    query = _public().where(Organisation.is_champion.is_(True))
-    if region:
-        query = query.where(Organisation.region == region)
-    groups: dict[str, list[Organisation]] = {code: [] for code in REGIONS if region in (None, code)}
-    for org in db.session.scalars(_with_details(query)):
-        if org.region in groups:
-            groups[org.region].append(org)
+# How many champions /champions shows per region; the rest are one link away, in the filtered directory.
+CHAMPIONS_SHOWN = 12
+
+
+def champions_by_region(region: str | None = None, first: int | None = None) -> dict[str, list[Organisation]]:
+    """Approved champions grouped by region code, every region present (maybe with an empty list), regions
+    in leaderboard order, champions by name; with `first`, only the first ones of each region (a query
+    each, read from the index: the page costs the same however many champions there are). With `region`,
+    only that region's group."""
+    groups: dict[str, list[Organisation]] = {}
+    for standing in leaderboard():
+        if region not in (None, standing.region):
+            continue
+        query = _filtered(standing.region, None, None, None, champion=True).order_by(*ORDER)
+        if first is not None:
+            query = query.limit(first)
+        groups[standing.region] = list(db.session.scalars(query)) if standing.champions else []
     return groups
 
 

@@ -25,7 +25,7 @@ def participants():
     except services.FilterError as error:
         return render_template("directory/participants.html", filters=services.Filters(), page=None,
                                error=error, country_options=_country_options(None)), 400
-    page = services.search_filters(filters)
+    page = services.search_filters(filters, zones=False)
     return render_template("directory/participants.html", filters=filters, page=page, error=None,
                            country_options=_country_options(filters.country),
                            conformance=summary.stored_conformance(o.id for o in page.items))
@@ -52,7 +52,9 @@ def participant(slug: str):
 
 @bp.get("/champions")
 def champions():
-    return render_template("directory/champions.html", groups=services.champions_by_region())
+    totals = {standing.region: standing.champions for standing in services.leaderboard()}
+    return render_template("directory/champions.html", totals=totals,
+                           groups=services.champions_by_region(first=services.CHAMPIONS_SHOWN))
 
 
 @bp.get("/leaderboard")

@@ -173,3 +173,18 @@ def test_rate_limit_answers_429_json(client, app):
     assert response.status_code == 429 and response.is_json
     assert set(response.get_json()) == {"error"}  # the API's own error shape, not the site-wide one
     assert response.headers["Retry-After"]
+
+
+def test_a_client_walks_every_page_by_the_next_links(client, app):
+    app.config["KINDNS_PAGE_SIZE"] = 2
+    for name in ("Echo", "delta", "Alpha", "charlie", "Bravo"):
+        make_organisation(name, country="BR", approved=True, champion="Teaches" if name in "AlphaEcho" else None)
+    names, url, pages = [], "/api/v1/participants?region=LAC", 0
+    while url:
+        body = client.get(url).get_json()
+        names += [item["name"] for item in body["items"]]
+        pages, url = pages + 1, body["next"]
+        assert body["total"] == 5 and body["pages"] == 3 and body["page"] == pages
+    assert names == ["Alpha", "Bravo", "charlie", "delta", "Echo"]
+    champions = client.get("/api/v1/champions?region=LAC").get_json()
+    assert [item["name"] for item in champions["items"]] == ["Alpha", "Echo"] and champions["next"] is None
