@@ -129,17 +129,29 @@ def test_csv_download_has_a_header_the_same_fields_and_the_filters(client):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith("\ufeffslug,".encode())  # spreadsheets then read it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["slug", "name", "country", "region", "categories", "champion", "zones", "resolvers",
-                       "approved_at"]
+                       "approved_at", "conformance"]
     assert rows[1:] == [[org.slug, "NIC Example", "BR", "LAC", "critical-zones sld-zones", "true", "br nic.br",
-                         "192.0.2.1", "2024-03-01T00:00:00Z"]]
+                         "192.0.2.1", "2024-03-01T00:00:00Z", "not-checked"]]
+
+
+def test_csv_has_accents_and_each_participants_standing(client):
+    from tests.conformance.factories import make_run
+
+    verified = make_organisation("Solução Redes", country="BR", approved=True, zones=("a.example",))
+    make_run(verified.zones[0])
+    failing = make_organisation("Réseau Ouest", country="FR", approved=True, zones=("b.example",))
+    make_run(failing.zones[0], {"axfr-restricted": "fail"})
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").data.decode("utf-8-sig"))))
+    assert [(row[1], row[-1]) for row in rows[1:]] == [("Réseau Ouest", "not-verified"), ("Solução Redes", "verified")]
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)"])
 def test_csv_neutralises_formulas(client, name):
     make_organisation(name, approved=True)
-    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").data.decode("utf-8-sig"))))
     assert rows[1][1] == "'" + name
 
 
