@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
+    from .caching import register_conditional_responses
     from .config import settings_from_environment
     from .errors import register_error_handlers
     from .ids import register_id_converter
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_trusted_hosts(app)
     register_security_headers(app)
+    register_conditional_responses(app)
     register_extensions(app)
     register_id_converter(app)
     register_blueprints(app)

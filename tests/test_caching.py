@@ -1,0 +1,46 @@
+"""Public pages, the API and the badge answer 304 to a client whose copy is current, and say how long it
+may keep one."""
+import pytest
+
+from tests.conformance.factories import make_run
+from tests.factories import make_organisation, make_user
+
+PUBLIC = ["/", "/participants", "/participants/{slug}", "/champions", "/leaderboard", "/badge/{slug}.svg",
+          "/api/v1/participants", "/api/v1/participants/{slug}", "/api/v1/participants/{slug}/checks",
+          "/api/v1/champions", "/api/v1/leaderboard", "/api/v1/regions"]
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_a_current_copy_gets_304_and_a_changed_page_200(client, path):
+    org = make_organisation("Tempus", country="PY", approved=True, champion="Teaches DNSSEC", zones=("a.example",))
+    url = path.format(slug=org.slug)
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.cache_control.public and 0 < first.cache_control.max_age <= 300
+    assert {"Accept-Language", "Cookie"} <= set(first.vary)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    org.name = "Tempus Redes"
+    make_organisation("Savanna", country="PY", approved=True, champion="Teaches too")
+    make_run(org.zones[0], {"axfr-restricted": "fail"})  # commits the new name too
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_another_language_is_another_copy(client):
+    english = client.get("/participants")
+    spanish = client.get("/participants", headers={"Accept-Language": "es",
+                                                    "If-None-Match": english.headers["ETag"]})
+    assert spanish.status_code == 200 and spanish.headers["ETag"] != english.headers["ETag"]
+
+
+def test_a_logged_in_readers_pages_are_kept_by_their_browser_alone(client, auth):
+    auth.login_as(make_user())
+    response = client.get("/participants")
+    assert response.cache_control.private and not response.cache_control.public
+    assert response.cache_control.max_age == 0
+
+
+def test_private_pages_and_the_csv_are_not_conditional(client, auth):
+    assert "ETag" not in client.get("/login").headers
+    assert "ETag" not in client.get("/api/v1/participants.csv").headers
