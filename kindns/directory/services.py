@@ -296,7 +296,7 @@ def champions_by_region(region: str | None = None, first: int | None = None) -> 
         query = _filtered(standing.region, None, None, None, champion=True).order_by(*ORDER)
         if first is not None:
             query = query.limit(first)
-        groups[standing.region] = list(db.session.scalars(query)) if standing.champions else []
+        groups[standing.region] = list(db.session.scalars(query))
     return groups
 
 
