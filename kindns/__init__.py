@@ -45,8 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_trusted_hosts(app)
     register_security_headers(app)
-    register_conditional_responses(app)
     register_extensions(app)
+    # After the extensions: the rate limits count a request before a kept page may answer it.
+    register_conditional_responses(app)
     register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)

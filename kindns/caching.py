@@ -1,9 +1,21 @@
 """Conditional answers for the public pages, the API and the badge: an ETag (and Last-Modified where a page
-knows it), 304 Not Modified when the client's copy is current, and a short Cache-Control."""
+knows it), 304 Not Modified when the client's copy is current, and a short Cache-Control.
+
+Each process also keeps what it answered an anonymous reader for KINDNS_PAGE_CACHE_SECONDS (per address and
+language): a page that many people open at once is built once, not once per reader. A change made through
+this process's session (kindns.directory.services) forgets every page at once; other processes' changes show
+within the period, as they do in the readers' own caches."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
+
+from .i18n import COOKIE as LANGUAGE_COOKIE
 
 # Pages anyone may see, the same for every anonymous reader of one language; what changes them shows within
 # this many seconds in a cache (the badge keeps its own, longer).
@@ -18,11 +30,76 @@ def _is_public(endpoint: str | None) -> bool:
     return endpoint.split(".", 1)[0] in CONDITIONAL_BLUEPRINTS or endpoint in CONDITIONAL_ENDPOINTS
 
 
+_CACHE_KEY = "kindns_page_cache"
+# Headers a kept page is answered with again; the others are set by every answer's own after-request steps.
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "Last-Modified", "Vary", "ETag")
+_clock = time.monotonic
+# At most this many pages per process (searches make many addresses): the least recently kept go first.
+MAX_KEPT = 2000
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Kept:
+    at: float
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+def _page_key() -> tuple[str, ...] | None:
+    """What a kept page is found by, or None when this request's answer is not one to keep or reuse."""
+    if request.method not in ("GET", "HEAD") or not _is_public(request.endpoint):
+        return None
+    if not current_app.config.get("KINDNS_PAGE_CACHE_SECONDS"):
+        return None
+    # A session (a logged-in reader, a message to show) or a remembered login makes the page someone's own.
+    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) or request.cookies.get(
+            current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return None
+    # What the page depends on besides the data: the address (absolute links carry the host) and what the
+    # language is chosen from (kindns.i18n).
+    return (request.host, request.full_path, request.cookies.get(LANGUAGE_COOKIE, ""),
+            request.headers.get("Accept-Language", ""))
+
+
+def serve_kept_page() -> Response | None:
+    key = _page_key()
+    if key is None:
+        return None
+    kept = current_app.extensions.get(_CACHE_KEY, {}).get(key)
+    if kept is None or _clock() - kept.at >= current_app.config["KINDNS_PAGE_CACHE_SECONDS"]:
+        return None
+    response = current_app.response_class(kept.body, headers=list(kept.headers))
+    response.kindns_kept = True
+    return response
+
+
+def _keep(response: Response) -> None:
+    key = _page_key()
+    if key is None or getattr(response, "kindns_kept", False) or "Set-Cookie" in response.headers:
+        return
+    headers = tuple((name, value) for name, value in response.headers.items() if name in KEPT_HEADERS)
+    kept = _Kept(_clock(), response.get_data(), headers)
+    with _lock:
+        pages = current_app.extensions.setdefault(_CACHE_KEY, OrderedDict())
+        pages[key] = kept
+        pages.move_to_end(key)
+        while len(pages) > MAX_KEPT:
+            pages.popitem(last=False)
+
+
+def forget_pages() -> None:
+    """Forget every page this process keeps (its data changed)."""
+    current_app.extensions.get(_CACHE_KEY, {}).clear()
+
+
 def conditional(response: Response) -> Response:
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed:
         return response
     if not _is_public(request.endpoint):
         return response
+    if getattr(response, "kindns_kept", False):
+        return response.make_conditional(request)
     personal = current_user.is_authenticated or "Set-Cookie" in response.headers
     if not response.cache_control.max_age:
         response.cache_control.max_age = 0 if personal else PUBLIC_MAX_AGE
@@ -35,8 +112,10 @@ def conditional(response: Response) -> Response:
     # The same address reads differently in another language, and for a logged-in reader.
     response.vary.update(("Accept-Language", "Cookie"))
     response.add_etag(weak=True)
+    _keep(response)
     return response.make_conditional(request)
 
 
 def register_conditional_responses(app: Flask) -> None:
+    app.before_request(serve_kept_page)
     app.after_request(conditional)

@@ -124,4 +124,6 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_LANGUAGES": list(LANGUAGES),
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
+        # How long a process answers anonymous readers of a public page with the copy it built (kindns.caching).
+        "KINDNS_PAGE_CACHE_SECONDS": float(os.environ.get("KINDNS_PAGE_CACHE_SECONDS", "10")),
     }

@@ -44,3 +44,51 @@ def test_a_logged_in_readers_pages_are_kept_by_their_browser_alone(client, auth)
 def test_private_pages_and_the_csv_are_not_conditional(client, auth):
     assert "ETag" not in client.get("/login").headers
     assert "ETag" not in client.get("/api/v1/participants.csv").headers
+
+
+def test_a_page_many_open_at_once_is_built_once_and_a_change_shows_at_once(app, client, monkeypatch):
+    from sqlalchemy import event
+
+    from kindns import caching
+    from kindns.extensions import db
+
+    org = make_organisation("Tempus", country="PY", approved=True)
+    assert "Tempus" in client.get("/participants").get_data(as_text=True)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        again = client.get("/participants")
+        spanish = client.get("/participants", headers={"Accept-Language": "es"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert again.status_code == 200 and "Tempus" in again.get_data(as_text=True)
+    assert "Participantes" in spanish.get_data(as_text=True)
+    assert len(statements) == 3  # the Spanish page only: the English one was kept
+    org.name = "Tempus Redes"
+    db.session.commit()
+    assert "Tempus Redes" in client.get("/participants").get_data(as_text=True)
+    # A change made elsewhere (another process) shows once the period is over.
+    db.session.execute(db.text("UPDATE organisation SET name = 'Tempus Group'"))
+    db.session.commit()
+    assert "Tempus Group" not in client.get("/participants").get_data(as_text=True)
+    now = caching._clock()
+    monkeypatch.setattr(caching, "_clock", lambda: now + app.config["KINDNS_PAGE_CACHE_SECONDS"])
+    assert "Tempus Group" in client.get("/participants").get_data(as_text=True)
+
+
+def test_a_logged_in_reader_gets_their_own_page(client, auth):
+    make_organisation("Tempus", country="PY", approved=True)
+    client.get("/participants")
+    auth.login_as(make_user())
+    assert "Log out" in client.get("/participants").get_data(as_text=True)
+
+
+def test_a_process_keeps_a_bounded_number_of_pages(app, client, monkeypatch):
+    from kindns import caching
+
+    monkeypatch.setattr(caching, "MAX_KEPT", 3)
+    for n in range(6):
+        client.get(f"/participants?q=word{n}")
+    assert [key[1] for key in app.extensions[caching._CACHE_KEY]] == [
+        "/participants?q=word3", "/participants?q=word4", "/participants?q=word5"]

@@ -17,7 +17,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Select, event, func, literal, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from ..conformance.models import CheckRun, ConformanceSummary
+from ..caching import forget_pages
+from ..conformance.models import CheckRun, ConformanceSummary, RegionSnapshot
 from ..conformance.standing import figures_by, share
 from ..extensions import db
 from ..ids import PAGE_MAX, parse_bounded_int
@@ -397,14 +398,19 @@ def clear_leaderboard_cache() -> None:
     current_app.extensions.get(_CACHE_KEY, {}).clear()
 
 
+# What public pages show besides organisations and their standings.
+_SHOWN = (OrganisationCategory, Zone, Resolver, RegionSnapshot)
+
+
 @event.listens_for(FlaskSession, "after_flush")
 def _forget_leaderboard_on_change(session, flush_context) -> None:
     # An approval, a new champion, a purge or a finished check run should show on the leaderboard at once.
     if not has_app_context():
         return
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, (Organisation, CheckRun, ConformanceSummary)) for obj in changed):
+    if any(isinstance(obj, (Organisation, CheckRun, ConformanceSummary, *_SHOWN)) for obj in changed):
         clear_leaderboard_cache()
+        forget_pages()
 
 
 @dataclass(frozen=True)
