@@ -210,4 +210,15 @@ def refresh_standings_command() -> None:
     click.echo(f"{count} standings stored.")
 
 
-commands = [check_command, check_resolver_command, rejudge_command, refresh_standings_command]
+@click.command("compact-history")
+@with_appcontext
+def compact_history_command() -> None:
+    """Compact the runs older than KINDNS_HISTORY_FULL_DAYS but each target's latest: their verdicts stay, and
+    the evidence of the checks whose verdict changed (the worker does it every night)."""
+    from .compaction import compact_history
+
+    click.echo(f"{compact_history()} runs compacted.")
+
+
+commands = [check_command, check_resolver_command, rejudge_command, refresh_standings_command,
+            compact_history_command]

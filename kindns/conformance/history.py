@@ -45,7 +45,7 @@ def public_runs(organisation) -> list[tuple[Target, CheckRun | None]]:
 def run_history(target: Target, limit: int = 20) -> list[CheckRun]:
     return list(db.session.scalars(
         select(CheckRun).where(target.runs).order_by(CheckRun.id.desc()).limit(limit)
-        .options(selectinload(CheckRun.results))
+        .options(selectinload(CheckRun.results), selectinload(CheckRun.check_list))
     ))
 
 
@@ -91,9 +91,9 @@ def changes_since(run: CheckRun, previous: CheckRun | None) -> list[Change]:
     """The checks whose verdict differs from the previous run's (all of them for a first run: none)."""
     if previous is None:
         return []
-    before = {r.check_id: r.verdict for r in previous.results}
-    return [Change(r.check_id, before.get(r.check_id), r.verdict)
-            for r in run.results if before.get(r.check_id) != r.verdict]
+    before = previous.verdict_map  # the previous run may be compacted (kindns.conformance.compaction)
+    return [Change(check_id, before.get(check_id), verdict)
+            for check_id, verdict in run.verdict_map.items() if before.get(check_id) != verdict]
 
 
 def record_regression(run: CheckRun, changes: list[Change]) -> None:

@@ -31,6 +31,18 @@ ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 _ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{status}'" for status in ACTIVE)))
 
 
+# A compacted run's verdicts, one letter per check (CheckRun.verdicts).
+VERDICT_LETTERS = {"pass": "p", "warn": "w", "fail": "f", "error": "e", "n/a": "n"}
+LETTER_VERDICTS = {letter: verdict for verdict, letter in VERDICT_LETTERS.items()}
+
+
+class CheckList(db.Model):
+    """The checks of compacted runs, in the order of their verdict letters: one row per distinct list."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_ids: Mapped[str] = mapped_column(Text, unique=True)  # space-separated
+
+
 class CheckRun(db.Model):
     """One measurement of one zone or resolver: every check the engine has, at one moment."""
 
@@ -70,6 +82,10 @@ class CheckRun(db.Model):
     # The target's latest finished run (the highest id of its done runs), kept by kindns.conformance.summary
     # whenever a run finishes, so that public pages read one row per zone or resolver.
     is_latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A compacted run (kindns.conformance.compaction) keeps its verdicts here, a letter per check of its
+    # check list, and the result rows (with their evidence) of the checks whose verdict changed only.
+    verdicts: Mapped[Optional[str]] = mapped_column(String(100))
+    check_list_id: Mapped[Optional[int]] = mapped_column(ForeignKey("check_list.id"))
 
     organisation: Mapped[Organisation] = relationship()
     zone: Mapped[Optional[Zone]] = relationship()
@@ -78,9 +94,22 @@ class CheckRun(db.Model):
         back_populates="run", cascade="all, delete-orphan", order_by="CheckResult.id"
     )
 
+    check_list: Mapped[Optional[CheckList]] = relationship()
+
     @property
     def kind(self) -> str:
         return "zone" if self.zone_id is not None else "resolver"
+
+    @property
+    def compacted(self) -> bool:
+        return self.verdicts is not None
+
+    @property
+    def verdict_map(self) -> dict[str, str]:
+        """{check id: verdict} of this run, compacted or not."""
+        if self.verdicts is not None and self.check_list is not None:
+            return dict(zip(self.check_list.check_ids.split(), (LETTER_VERDICTS[c] for c in self.verdicts)))
+        return {result.check_id: result.verdict for result in self.results}
 
     @property
     def target_id(self) -> int | None:

@@ -20,6 +20,8 @@ from .models import CheckRun, ConformanceSummary, RunStatus
 from .standing import Conformance, latest_verdicts, applicable_check_ids, conformance_of
 
 BATCH = 500
+# Set in a session's info by work that changes runs but no standing (compaction keeps every verdict).
+QUIET = "kindns_standings_unchanged"
 _PENDING = "kindns_conformance_pending"
 DONE = RunStatus.DONE.value
 
@@ -137,6 +139,8 @@ def _touched(session) -> set[int]:
 
 @event.listens_for(FlaskSession, "after_flush")
 def _note_touched(session, _flush_context) -> None:
+    if session.info.get(QUIET):
+        return
     touched = _touched(session)
     if touched:
         session.info.setdefault(_PENDING, set()).update(touched)

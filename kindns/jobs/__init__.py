@@ -140,6 +140,15 @@ def snapshot_regions() -> None:
     standing.take_region_snapshot()
 
 
+def compact_history() -> None:
+    """Keep old runs' verdicts and the evidence of what changed only (conformance.compaction)."""
+    from ..conformance import compaction
+
+    compacted = compaction.compact_history()
+    if compacted:
+        log.info("compacted %d check runs", compacted)
+
+
 def staff_digest() -> None:
     from ..conformance import alerts
 
@@ -174,6 +183,7 @@ def init_queue(app: Flask) -> Jobs:
     huey.periodic_task(crontab(minute="*"), name="requeue_lost_runs")(_in_app(app, requeue_lost_runs))
     huey.periodic_task(crontab(minute="5", hour="*"), name="snapshot_regions")(_in_app(app, snapshot_regions))
     huey.periodic_task(crontab(minute="0", hour="6"), name="staff_digest")(_in_app(app, staff_digest))
+    huey.periodic_task(crontab(minute="30", hour="3"), name="compact_history")(_in_app(app, compact_history))
     app.extensions[EXTENSION] = jobs
     set_outgoing(app, functools.partial(_hand_over, jobs.send_mail))
     return jobs
