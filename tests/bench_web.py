@@ -225,16 +225,16 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  soak {args.soak} s, every page, fresh server: {soak['rps']:.0f} req/s, p50 "
                           f"{soak['p50']:.1f} ms, p99 {soak['p99']:.1f} ms, slowest {soak['max']:.0f} ms, "
                           f"non-2xx {soak['non2xx']}")
-                if args.year and database == "postgresql" and size == max(args.sizes):
-                    from tests.bench_storage import measure_year
-
-                    results["storage"] = measure_year(env, url)
                 if database == "postgresql":
                     _drop_postgres(args.postgres_url, name)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     results["rows"] = rows
     _print_table(rows, args.sizes)
+    if args.year:
+        from tests.bench_storage import measure_year
+
+        results["storage"] = measure_year(args.postgres_url, max(args.sizes))
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -35,7 +35,7 @@ REGION_WEIGHTS = {"LAC": 0.34, "AP": 0.22, "EU": 0.20, "AF": 0.14, "NA": 0.10}
 # Verdicts of a check on a target, and how likely each is.
 VERDICT_WEIGHTS = {"pass": 0.80, "warn": 0.08, "fail": 0.06, "error": 0.03, "n/a": 0.03}
 # Chance that a check's verdict on a target differs from the day before.
-CHANGE_RATE = 0.01
+CHANGE_RATE = 0.003
 CHAMPION_SHARE = 0.05
 UNUSABLE_PASSWORD = "!seed-scale"  # no password hash matches it: these owners cannot log in
 
@@ -142,8 +142,10 @@ def _evidence_pool(rng: random.Random, size: int = 64) -> dict[tuple[str, bool],
     return pool
 
 
-def seed_scale(participants: int, days: int = 3, seed: int = 1, today: date | None = None) -> dict[str, int]:
-    """Fill an empty database; returns how many rows of each kind were written. The caller commits."""
+def seed_scale(participants: int, days: int = 3, seed: int = 1, today: date | None = None,
+               full_days: float = 2) -> dict[str, int]:
+    """Fill an empty database; returns how many rows of each kind were written. Runs older than `full_days`
+    are written compacted, as the registry keeps them (KINDNS_HISTORY_FULL_DAYS). The caller commits."""
     if db.session.scalar(select(func.count(Organisation.id))):
         raise ValueError("the database already holds organisations")
     rng = random.Random(seed)
@@ -198,11 +200,11 @@ def seed_scale(participants: int, days: int = 3, seed: int = 1, today: date | No
         "answers": writer.write("practice_answer", (
             "id", "organisation_id", "practice_id", "implemented", "how", "updated_at"), answers),
     }
-    run_counts = write_runs(writer, zones, resolvers, days, now, rng)
+    run_counts = write_runs(writer, zones, resolvers, days, now, rng, full_days)
     counts.update(run_counts)
     counts["snapshots"] = _write_snapshots(writer, now, rng)
     writer.reset_sequences(("organisation", "organisation_category", "zone", "resolver", "user",
-                            "practice_answer", "check_run", "check_result", "region_snapshot"))
+                            "practice_answer", "check_list", "check_run", "check_result", "region_snapshot"))
     from ..conformance.summary import refresh_all
 
     refresh_all()
@@ -210,42 +212,68 @@ def seed_scale(participants: int, days: int = 3, seed: int = 1, today: date | No
 
 
 def write_runs(writer: _Writer, zones: list[tuple], resolvers: list[tuple], days: int, now: datetime,
-               rng: random.Random, first_run_id: int = 1, first_result_id: int = 1) -> dict[str, int]:
-    """A daily run of every zone and resolver over the last `days` days, each with every check's result."""
+               rng: random.Random, full_days: float) -> dict[str, int]:
+    """A daily run of every zone and resolver over the last `days` days, as the registry keeps them: the runs of
+    the last `full_days` days with every check's result and its evidence, the older ones compacted
+    (kindns.conformance.compaction: verdict letters, and the results of the checks that changed)."""
+    lists = {"zone": list(ZONE_CHECKS), "resolver": list(RESOLVER_CHECKS)}
+    writer.write("check_list", ("id", "check_ids"), [(1, " ".join(lists["zone"])), (2, " ".join(lists["resolver"]))])
+    list_ids = {"zone": 1, "resolver": 2}
     runs: list[tuple] = []
     results: list[tuple] = []
-    run_id, result_id = first_run_id, first_result_id
-    targets = [("zone", row[0], row[1], row[2], ZONE_CHECKS) for row in zones] + \
-              [("resolver", row[0], row[1], row[2], RESOLVER_CHECKS) for row in resolvers]
+    run_id = result_id = 1
+    targets = [("zone", row[0], row[1], row[2]) for row in zones] + \
+              [("resolver", row[0], row[1], row[2]) for row in resolvers]
     pool = _evidence_pool(rng)
     practices = {check_id: json.dumps(list(spec.practices)) for catalogue in (ZONE_CHECKS, RESOLVER_CHECKS)
                  for check_id, spec in catalogue.items()}
     qtypes = {check_id: "DNSKEY" if check_id.startswith("dnssec") else "SOA" for check_id in practices}
     yes, no = (1, 0) if writer.sqlite else (True, False)
-    stamp = writer._value
+    stamps: dict[tuple[int, int], str] = {}
+
+    def stamp(day: int, minute: int) -> str:
+        if (day, minute) not in stamps:
+            stamps[(day, minute)] = writer._value(now - timedelta(days=day, minutes=minute))
+        return stamps[(day, minute)]
+
+    letters = {verdict: letter for verdict, letter in (("pass", "p"), ("warn", "w"), ("fail", "f"),
+                                                       ("error", "e"), ("n/a", "n"))}
     total_runs = total_results = 0
-    for kind, target_id, org_id, label, catalogue in targets:
-        verdicts = {check_id: _weighted(rng, VERDICT_WEIGHTS) for check_id in catalogue}
+    for kind, target_id, org_id, label in targets:
+        check_ids = lists[kind]
+        verdicts = [_weighted(rng, VERDICT_WEIGHTS) for _ in check_ids]
+        # The days (counted back from today) on which each check's verdict changes.
+        changes: dict[int, list[int]] = {}
+        for index in range(len(check_ids)):
+            day = days - 1 - int(rng.expovariate(CHANGE_RATE)) - 1
+            while day > 0:
+                changes.setdefault(day, []).append(index)
+                day -= int(rng.expovariate(CHANGE_RATE)) + 1
+        minute = target_id % 60
         for day in range(days - 1, -1, -1):
-            finished = now - timedelta(days=day, seconds=rng.randint(0, 3600))
-            if day != days - 1:
-                for check_id in verdicts:
-                    if rng.random() < CHANGE_RATE:
-                        verdicts[check_id] = _weighted(rng, VERDICT_WEIGHTS)
-            finished_text = stamp(finished)
+            changed = list(range(len(check_ids))) if day == days - 1 else []
+            for index in changes.get(day, ()):
+                new = _weighted(rng, VERDICT_WEIGHTS)
+                if new != verdicts[index]:
+                    verdicts[index] = new
+                    changed.append(index)
+            finished = stamp(day, minute)
+            full = day < full_days
             runs.append((run_id, org_id, target_id if kind == "zone" else None,
                          target_id if kind == "resolver" else None, label, "schedule", "done", "",
-                         stamp(finished - timedelta(seconds=5)), stamp(finished - timedelta(seconds=4)), "bench:1",
-                         finished_text, finished_text, rng.randint(400, 4000), yes if day == 0 else no))
-            for check_id in catalogue:
-                verdict = verdicts[check_id]
+                         finished, finished, "" if not full else "bench:1", finished, finished,
+                         1000 + minute * 10, yes if day == 0 else no,
+                         None if full else "".join(letters[v] for v in verdicts),
+                         None if full else list_ids[kind]))
+            for index in (range(len(check_ids)) if full else changed):
+                check_id, verdict = check_ids[index], verdicts[index]
                 evidence = rng.choice(pool[(qtypes[check_id], verdict != "error")]).replace("@T", label)
                 results.append((result_id, run_id, check_id, verdict, practices[check_id],
                                 f"{check_id}: {verdict}", evidence,
                                 f"See the KINDNS practice for {check_id}." if verdict in ("fail", "warn") else ""))
                 result_id += 1
             run_id += 1
-        if len(results) > 200_000:
+        if len(results) > 200_000 or len(runs) > 200_000:
             total_runs += _flush_runs(writer, runs, results)
             total_results += len(results)
             runs.clear()
@@ -256,7 +284,8 @@ def write_runs(writer: _Writer, zones: list[tuple], resolvers: list[tuple], days
 
 
 RUN_COLUMNS = ("id", "organisation_id", "zone_id", "resolver_id", "target", "trigger", "status", "error",
-               "queued_at", "started_at", "worker", "heartbeat_at", "finished_at", "duration_ms", "is_latest")
+               "queued_at", "started_at", "worker", "heartbeat_at", "finished_at", "duration_ms", "is_latest",
+               "verdicts", "check_list_id")
 
 
 def _flush_runs(writer: _Writer, runs: list[tuple], results: list[tuple]) -> int:

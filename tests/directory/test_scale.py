@@ -36,3 +36,19 @@ def test_seed_scale_fills_an_empty_registry_that_the_pages_read(app, client, run
     assert make_organisation().id == 61
     again = runner.invoke(args=["kindns", "seed-scale", "--participants", "5"])
     assert again.exit_code != 0 and "already" in again.output
+
+
+def test_seed_scale_writes_old_runs_as_the_registry_keeps_them(app, client, runner, auth):
+    from kindns.conformance.compaction import compact_history
+    from tests.factories import make_user
+
+    result = runner.invoke(args=["kindns", "seed-scale", "--participants", "5", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    runs = db.session.scalars(select(CheckRun).order_by(CheckRun.id)).all()
+    assert sum(run.compacted for run in runs) == len(runs) - 2 * len({(r.zone_id, r.resolver_id) for r in runs})
+    assert compact_history() == 0  # already as compaction leaves them
+    zone = db.session.scalars(select(Zone)).first()
+    verdicts = [run.verdict_map for run in runs if run.zone_id == zone.id]
+    assert len(verdicts) == 30 and all(len(v) == len(ZONE_CHECKS) for v in verdicts)
+    auth.login_as(make_user(organisation=zone.organisation))
+    assert client.get(f"/dashboard/zones/{zone.id}/report").status_code == 200
