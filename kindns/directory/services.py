@@ -7,6 +7,7 @@ plain functions.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -379,18 +380,51 @@ def leaderboard() -> list[RegionStanding]:
     Cached for KINDNS_LEADERBOARD_CACHE_SECONDS (default 60) per app and process, because every page
     footer links here and the home page shows the leader. Any change to an organisation flushed through
     this process's ORM session clears the cache at once (see `_forget_leaderboard_on_change`); changes made
-    elsewhere (another worker, plain SQL) show within the cache period. `clear_leaderboard_cache()` drops it
-    explicitly.
+    elsewhere (another worker, plain SQL) show within the cache period: once it is over, requests keep the
+    standings they have while a thread of the process computes new ones, so no reader waits for them.
+    `clear_leaderboard_cache()` drops it explicitly.
     """
     cache = current_app.extensions.setdefault(_CACHE_KEY, {})
     ttl = current_app.config.get("KINDNS_LEADERBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
     now = _clock()
     cached = cache.get("standings")
-    if cached is not None and now - cached[0] < ttl:
+    if cached is not None:
+        if now - cached[0] >= ttl:
+            _refresh_in_background(current_app._get_current_object(), cache)
         return list(cached[1])
     standings = _compute_leaderboard()
     cache["standings"] = (now, tuple(standings))
     return standings
+
+
+_refresh_lock = threading.Lock()
+
+
+def _refresh_in_background(app, cache: dict) -> None:
+    with _refresh_lock:
+        if cache.get("refreshing") is not None:
+            return
+        thread = threading.Thread(target=_refresh, args=(app, cache), name="leaderboard", daemon=True)
+        cache["refreshing"] = thread
+    thread.start()
+
+
+def _refresh(app, cache: dict) -> None:
+    try:
+        with app.app_context():
+            began = _clock()
+            standings = _compute_leaderboard()
+            cache["standings"] = (began, tuple(standings))
+            db.session.remove()
+    finally:
+        cache.pop("refreshing", None)
+
+
+def wait_for_refresh() -> None:
+    """Wait until a refresh of the leaderboard under way (if any) is done."""
+    thread = current_app.extensions.get(_CACHE_KEY, {}).get("refreshing")
+    if thread is not None:
+        thread.join()
 
 
 def clear_leaderboard_cache() -> None:
