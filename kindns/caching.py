@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 
 from .i18n import COOKIE as LANGUAGE_COOKIE
@@ -37,6 +37,9 @@ _clock = time.monotonic
 # At most this many pages per process (searches make many addresses): the least recently kept go first.
 MAX_KEPT = 2000
 _lock = threading.Lock()
+_LOCKS_KEY = "kindns_page_locks"
+# How long a reader waits for another to build the page it asks for before building it too.
+BUILD_WAIT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,41 @@ def _page_key() -> tuple[str, ...] | None:
             request.headers.get("Accept-Language", ""))
 
 
+def _current(key: tuple[str, ...]) -> _Kept | None:
+    kept = current_app.extensions.get(_CACHE_KEY, {}).get(key)
+    if kept is None or _clock() - kept.at >= current_app.config["KINDNS_PAGE_CACHE_SECONDS"]:
+        return None
+    return kept
+
+
 def serve_kept_page() -> Response | None:
     key = _page_key()
     if key is None:
         return None
-    kept = current_app.extensions.get(_CACHE_KEY, {}).get(key)
-    if kept is None or _clock() - kept.at >= current_app.config["KINDNS_PAGE_CACHE_SECONDS"]:
-        return None
+    kept = _current(key)
+    if kept is None:
+        # Many readers opening a page that is not kept (a start, a change) wait for one of them to build it,
+        # rather than building it each: one lock per page and process, held until the request ends.
+        with _lock:
+            locks = current_app.extensions.setdefault(_LOCKS_KEY, {})
+            if len(locks) > 2 * MAX_KEPT:
+                locks.clear()
+            page_lock = locks.setdefault(key, threading.Lock())
+        if not page_lock.acquire(timeout=BUILD_WAIT_SECONDS):
+            return None
+        g.kindns_page_lock = page_lock
+        kept = _current(key)
+        if kept is None:
+            return None
     response = current_app.response_class(kept.body, headers=list(kept.headers))
     response.kindns_kept = True
     return response
+
+
+def release_page_lock(_error=None) -> None:
+    page_lock = g.pop("kindns_page_lock", None)
+    if page_lock is not None:
+        page_lock.release()
 
 
 def _keep(response: Response) -> None:
@@ -119,3 +147,4 @@ def conditional(response: Response) -> Response:
 def register_conditional_responses(app: Flask) -> None:
     app.before_request(serve_kept_page)
     app.after_request(conditional)
+    app.teardown_request(release_page_lock)
