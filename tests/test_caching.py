@@ -92,3 +92,34 @@ def test_a_process_keeps_a_bounded_number_of_pages(app, client, monkeypatch):
         client.get(f"/participants?q=word{n}")
     assert [key[1] for key in app.extensions[caching._CACHE_KEY]] == [
         "/participants?q=word3", "/participants?q=word4", "/participants?q=word5"]
+
+
+def test_readers_opening_a_page_at_once_wait_for_one_of_them_to_build_it(app, monkeypatch):
+    import threading
+    import time
+
+    from kindns.directory import services
+
+    make_organisation("Tempus", country="PY", approved=True)
+    built = []
+    original = services.search_filters
+
+    def slow_search(*args, **kwargs):
+        built.append(threading.current_thread().name)
+        time.sleep(0.3)  # long enough for every reader to arrive while the first builds
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "search_filters", slow_search)
+    bodies = []
+
+    def read() -> None:
+        response = app.test_client().get("/participants")
+        bodies.append((response.status_code, response.get_data(as_text=True)))
+
+    readers = [threading.Thread(target=read, name=f"reader-{n}") for n in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(built) == 1
+    assert len(bodies) == 4 and all(status == 200 and "Tempus" in body for status, body in bodies)
