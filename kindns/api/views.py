@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from ..checks.fixes import SOFTWARE
 from ..conformance import history, standing, summary
 from ..directory import services
 from ..extensions import csrf, limiter
@@ -84,7 +85,7 @@ def index():
         "champions": url_for(".champions", _external=True),
         "leaderboard": url_for(".leaderboard", _external=True),
         "regions": url_for(".regions", _external=True),
-        "filters": ["region", "country", "category", "q", "page"],
+        "filters": ["region", "country", "category", "champion", "q", "page"],
     })
 
 
@@ -124,12 +125,17 @@ def participant(slug: str):
 
 @bp.get("/participants/<slug>/checks")
 def participant_checks(slug: str):
-    """The participant's conformance and each zone's and resolver's latest verdicts (no evidence)."""
+    """The participant's conformance and each zone's and resolver's latest verdicts (no evidence); with
+    `?software=`, the fix-it advice for that software under each finding."""
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
+    try:
+        software = serializers.software_asked(request.args.get("software"))
+    except ValueError:
+        return _error(400, _("Unknown software: give one of %(names)s.", names=", ".join(SOFTWARE)), "software")
     return jsonify(serializers.participant_checks(org, standing.participant_conformance(org),
-                                                  history.public_runs(org)))
+                                                  history.public_runs(org), software))
 
 
 @bp.get("/champions")

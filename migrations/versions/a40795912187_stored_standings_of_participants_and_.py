@@ -4,7 +4,7 @@ Each target's latest finished run is marked here; the standings are stored by th
 (and every hour), or by `flask kindns refresh-standings`.
 
 Revision ID: a40795912187
-Revises: 0c86ef9dae86
+Revises: 7c1e5f0a9b21
 Create Date: 2026-12-01 18:37:06.823597
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a40795912187'
-down_revision = '0c86ef9dae86'
+down_revision = '7c1e5f0a9b21'
 branch_labels = None
 depends_on = None
 
