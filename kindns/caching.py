@@ -24,8 +24,12 @@ CONDITIONAL_BLUEPRINTS = ("directory", "api")
 CONDITIONAL_ENDPOINTS = ("conformance.badge",)
 
 
+# Streamed (the export) or not a page at all.
+NOT_KEPT = ("api.not_routed", "api.participants_csv")
+
+
 def _is_public(endpoint: str | None) -> bool:
-    if not endpoint or endpoint == "api.not_routed":
+    if not endpoint or endpoint in NOT_KEPT:
         return False
     return endpoint.split(".", 1)[0] in CONDITIONAL_BLUEPRINTS or endpoint in CONDITIONAL_ENDPOINTS
 

@@ -44,6 +44,8 @@ def test_a_logged_in_readers_pages_are_kept_by_their_browser_alone(client, auth)
 def test_private_pages_and_the_csv_are_not_conditional(client, auth):
     assert "ETag" not in client.get("/login").headers
     assert "ETag" not in client.get("/api/v1/participants.csv").headers
+    # Nor kept, nor waited for: downloads of the export never queue behind one another.
+    assert not any("participants.csv" in key[1] for key in client.application.extensions.get("kindns_page_locks", {}))
 
 
 def test_a_page_many_open_at_once_is_built_once_and_a_change_shows_at_once(app, client, monkeypatch):
