@@ -7,6 +7,7 @@ this process's session (kindns.directory.services) forgets every page at once; o
 within the period, as they do in the readers' own caches."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -34,6 +35,7 @@ def _is_public(endpoint: str | None) -> bool:
     return endpoint.split(".", 1)[0] in CONDITIONAL_BLUEPRINTS or endpoint in CONDITIONAL_ENDPOINTS
 
 
+log = logging.getLogger(__name__)
 _CACHE_KEY = "kindns_page_cache"
 # Headers a kept page is answered with again; the others are set by every answer's own after-request steps.
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Last-Modified", "Vary", "ETag")
@@ -69,32 +71,38 @@ def _page_key() -> tuple[str, ...] | None:
             request.headers.get("Accept-Language", ""))
 
 
-def _current(key: tuple[str, ...]) -> _Kept | None:
+def _kept(key: tuple[str, ...]) -> tuple[_Kept | None, bool]:
+    """The page kept under `key` (or None), and whether it is still current."""
     kept = current_app.extensions.get(_CACHE_KEY, {}).get(key)
-    if kept is None or _clock() - kept.at >= current_app.config["KINDNS_PAGE_CACHE_SECONDS"]:
-        return None
-    return kept
+    if kept is None:
+        return None, False
+    return kept, _clock() - kept.at < current_app.config["KINDNS_PAGE_CACHE_SECONDS"]
 
 
 def serve_kept_page() -> Response | None:
     key = _page_key()
     if key is None:
         return None
-    kept = _current(key)
-    if kept is None:
-        # Many readers opening a page that is not kept (a start, a change) wait for one of them to build it,
-        # rather than building it each: one lock per page and process, held until the request ends.
+    kept, current = _kept(key)
+    if not current:
+        # One reader per page and process builds it again (the lock is held until its request ends). While
+        # it does, the others get the copy the process has, however old by a few seconds, or, when it has
+        # none (a start, a change made here), wait for that reader rather than each building the page.
         with _lock:
             locks = current_app.extensions.setdefault(_LOCKS_KEY, {})
             if len(locks) > 2 * MAX_KEPT:
                 locks.clear()
             page_lock = locks.setdefault(key, threading.Lock())
-        if not page_lock.acquire(timeout=BUILD_WAIT_SECONDS):
+        if page_lock.acquire(blocking=False):
+            g.kindns_page_lock = page_lock
             return None
-        g.kindns_page_lock = page_lock
-        kept = _current(key)
         if kept is None:
-            return None
+            if not page_lock.acquire(timeout=BUILD_WAIT_SECONDS):
+                return None
+            g.kindns_page_lock = page_lock
+            kept, current = _kept(key)
+            if kept is None:
+                return None
     response = current_app.response_class(kept.body, headers=list(kept.headers))
     response.kindns_kept = True
     return response
@@ -146,6 +154,27 @@ def conditional(response: Response) -> Response:
     response.add_etag(weak=True)
     _keep(response)
     return response.make_conditional(request)
+
+
+# What a starting worker renders once before its first reader (gunicorn.conf.py): every language of the
+# directory and the pages most asked for.
+WARM_PATHS = ("/", "/participants", "/champions", "/leaderboard", "/api/v1/participants", "/api/v1/leaderboard",
+              "/participants?lang=es", "/participants?lang=pt_BR", "/participants?lang=fr")
+
+
+def warm_up(app: Flask) -> int:
+    """Render the public pages once in a starting process, so that its first readers do not wait for the
+    templates to compile, the catalogues and country names to load and the leaderboard to be computed.
+    Returns how many pages answered 200; a failure is logged, never raised (the worker serves anyway)."""
+    base = app.config.get("KINDNS_BASE_URL") or "http://localhost"
+    answered = 0
+    client = app.test_client()
+    for path in WARM_PATHS:
+        try:
+            answered += client.get(path, base_url=base).status_code == 200
+        except Exception:  # noqa: BLE001 - warming is a courtesy; the page will be built when asked
+            log.exception("warming %s failed", path)
+    return answered
 
 
 def register_conditional_responses(app: Flask) -> None:

@@ -125,3 +125,34 @@ def test_readers_opening_a_page_at_once_wait_for_one_of_them_to_build_it(app, mo
         reader.join()
     assert len(built) == 1
     assert len(bodies) == 4 and all(status == 200 and "Tempus" in body for status, body in bodies)
+
+
+def test_a_starting_process_renders_the_public_pages_once(app):
+    from kindns import caching
+    from kindns.directory import services
+
+    make_organisation("Tempus", country="PY", approved=True)
+    assert caching.warm_up(app) == len(caching.WARM_PATHS)
+    assert app.extensions[services._CACHE_KEY]["standings"]
+
+
+def test_readers_get_the_copy_kept_while_one_of_them_builds_it_again(app, client, monkeypatch):
+    import threading
+
+    from kindns import caching
+
+    make_organisation("Tempus", country="PY", approved=True)
+    client.get("/participants")
+    from kindns.extensions import db
+    db.session.execute(db.text("UPDATE organisation SET name = 'Tempus Group'"))  # elsewhere: nothing forgotten
+    db.session.commit()
+    now = caching._clock()
+    monkeypatch.setattr(caching, "_clock", lambda: now + app.config["KINDNS_PAGE_CACHE_SECONDS"])
+    building = threading.Lock()
+    building.acquire()  # another reader is building the page again
+    key = next(iter(app.extensions[caching._CACHE_KEY]))
+    app.extensions[caching._LOCKS_KEY][key] = building
+    stale = client.get("/participants")
+    assert stale.status_code == 200 and "Tempus Group" not in stale.get_data(as_text=True)
+    building.release()
+    assert "Tempus Group" in client.get("/participants").get_data(as_text=True)
