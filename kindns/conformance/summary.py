@@ -11,12 +11,12 @@ from collections.abc import Iterable
 
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..checks.policy import ERROR, NOT_APPLICABLE, PASS, WARN
 from ..extensions import db
 from ..models import Organisation, OrganisationCategory, Resolver, Zone
-from .models import CheckRun, ConformanceSummary, RunStatus
+from .models import CheckResult, CheckRun, ConformanceSummary, RunStatus
 from .standing import Conformance, latest_verdicts, applicable_check_ids, conformance_of
 
 BATCH = 500
@@ -111,10 +111,6 @@ def stored_conformance(organisation_ids: Iterable[int]) -> dict[int, Conformance
 def latest_runs(organisation: Organisation) -> dict[tuple[str, int], CheckRun]:
     """(kind, target id) -> the latest finished run, with its verdicts (not their evidence), of each zone and
     resolver of the organisation: two queries, however many targets and however long their history."""
-    from sqlalchemy.orm import defer
-
-    from .models import CheckResult
-
     runs = db.session.scalars(
         select(CheckRun).where(CheckRun.organisation_id == organisation.id, CheckRun.is_latest.is_(True))
         .options(selectinload(CheckRun.results).options(defer(CheckResult.evidence)))

@@ -208,6 +208,8 @@ def seed_scale(participants: int, days: int = 3, seed: int = 1, today: date | No
     from ..conformance.summary import refresh_all
 
     refresh_all()
+    # Rows written in bulk leave the planner's statistics empty until autovacuum comes by.
+    db.session.execute(text("ANALYZE"))
     return counts
 
 
