@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run demo screenshots test bench bench-load install install-dev system-deps migrate messages translations clean
+.PHONY: run demo screenshots test bench bench-load bench-web install install-dev system-deps migrate messages translations clean
 LANGUAGES := es pt_BR fr
 
 $(BIN)/python:
@@ -61,6 +61,12 @@ bench: install-dev
 bench-load: install-dev
 	./scripts/install-system-deps.sh --bench
 	$(BIN)/python -m tests.load $(LOAD_ARGS)
+
+## Each public page's cost with 28 and 10,000 participants (kindns seed-scale) on SQLite and PostgreSQL
+## (KINDNS_TEST_DATABASE_URL or the local one), beside a hello-world page; a 150 s soak; a year's storage.
+bench-web: install-dev translations
+	./scripts/install-system-deps.sh --bench
+	$(BIN)/python -m tests.bench_web --year $(BENCH_ARGS)
 
 ## Update the catalogues from the code: extract every translatable string into translations/messages.pot,
 ## then merge it into each language's messages.po (new strings arrive untranslated; see the README).

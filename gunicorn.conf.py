@@ -9,3 +9,7 @@ def post_worker_init(worker):
         from kindns.security import warn_if_rate_limits_are_per_process
 
         warn_if_rate_limits_are_per_process(worker.wsgi, worker.cfg.workers)
+    # Each worker renders the public pages once before it takes its first request.
+    from kindns.caching import warm_up
+
+    warm_up(worker.wsgi)

@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
+    from .caching import register_conditional_responses
     from .config import settings_from_environment
     from .errors import register_error_handlers
     from .ids import register_id_converter
@@ -45,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_trusted_hosts(app)
     register_security_headers(app)
     register_extensions(app)
+    # After the extensions: the rate limits count a request before a kept page may answer it.
+    register_conditional_responses(app)
     register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -77,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 
     from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
+    from .conformance import summary as _summary  # noqa: F401 - keeps the stored standings
     from .jobs import init_queue
 
     init_queue(app)

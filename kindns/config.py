@@ -124,4 +124,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "KINDNS_LANGUAGES": list(LANGUAGES),
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
+        # Runs older than this many days, but each target's latest, keep their verdicts and the evidence of what
+        # changed only (kindns.conformance.compaction), so that years of daily checks fit.
+        "KINDNS_HISTORY_FULL_DAYS": float(os.environ.get("KINDNS_HISTORY_FULL_DAYS", "2")),
+        # How long a process answers anonymous readers of a public page with the copy it built (kindns.caching).
+        "KINDNS_PAGE_CACHE_SECONDS": float(os.environ.get("KINDNS_PAGE_CACHE_SECONDS", "10")),
     }

@@ -62,6 +62,10 @@ class Organisation(db.Model):
     __table_args__ = (
         Index("ix_organisation_search_name", "search_name", postgresql_using="gin",
               postgresql_ops={"search_name": "gin_trgm_ops"}),
+        # The directory's order (kindns.directory.services.ORDER), read page by page from the index, and the
+        # first champions of each region the same way.
+        Index("ix_organisation_directory", "status", "search_name", "id"),
+        Index("ix_organisation_champions", "is_champion", "region", "search_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -61,7 +61,15 @@ def country_name(alpha_2: str, locale: str | None = None) -> str:
 
 
 def sorted_countries(codes, locale: str | None = None) -> list[str]:
-    """Country codes in the order of their names in the reader's language, as a reader expects them."""
+    """Country codes in the order of their names in the reader's language, as a reader expects them (the
+    order of every ISO country is collated once per language)."""
+    locale, codes = locale or _current_locale(), list(codes)
+    rank = _country_rank(locale)
+    known = sorted((code for code in codes if code in rank), key=rank.__getitem__)
+    return known + _collated((code for code in codes if code not in rank), locale)
+
+
+def _collated(codes, locale: str | None = None) -> list[str]:
     locale = locale or _current_locale()
     return sorted(codes, key=lambda code: collation_key(country_name(code, locale)))
 
@@ -69,7 +77,12 @@ def sorted_countries(codes, locale: str | None = None) -> list[str]:
 @lru_cache(maxsize=None)
 def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, country_name(code, locale))
-                 for code in sorted_countries((c.alpha_2 for c in pycountry.countries), locale))
+                 for code in _collated((c.alpha_2 for c in pycountry.countries), locale))
+
+
+@lru_cache(maxsize=None)
+def _country_rank(locale: str) -> dict[str, int]:
+    return {code: rank for rank, (code, _name) in enumerate(_country_choices(locale))}
 
 
 def country_choices() -> list[tuple[str, str]]:

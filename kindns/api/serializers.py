@@ -93,24 +93,27 @@ def csv_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _csv_cells(org: Organisation) -> list[str]:
-    data = participant(org)
-    cells = []
-    for name in PARTICIPANT_FIELDS:
-        value = data[name]
-        if isinstance(value, list):
-            value = " ".join(value)
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        elif value is None:
-            value = ""
-        cells.append(csv_safe(str(value)))
-    return cells
+# The CSV's columns: the list fields of the JSON, then the stored standing.
+CSV_FIELDS = (*PARTICIPANT_FIELDS, "conformance")
+# A byte-order mark first, so that spreadsheet programs read the file as UTF-8 (accents and all), not in the
+# system's legacy code page.
+BOM = "\ufeff"
 
 
-def participants_csv(organisations: Iterable[Organisation]) -> Iterator[str]:
-    """The CSV export, line by line: a header row, then one row per participant, list fields joined with
-    spaces (zone names and addresses never contain one)."""
+def _csv_cells(row) -> list[str]:
+    """One export row (kindns.directory.services.export_rows) as CSV cells."""
+    cells = {
+        "slug": row.slug, "name": row.name, "country": row.country, "region": row.region,
+        "categories": row.categories or "", "champion": "true" if row.is_champion else "false",
+        "zones": row.zones or "", "resolvers": row.resolvers or "", "approved_at": iso_utc(row.approved_at) or "",
+        "conformance": row.conformance or "not-checked",
+    }
+    return [csv_safe(str(cells[name])) for name in CSV_FIELDS]
+
+
+def participants_csv(rows: Iterable, batch: int = 500) -> Iterator[str]:
+    """The CSV export, a few hundred lines at a time: a byte-order mark and a header row, then one row per
+    participant, list fields joined with spaces (zone names and addresses never contain one)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -120,11 +123,13 @@ def participants_csv(organisations: Iterable[Organisation]) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(PARTICIPANT_FIELDS)
+    buffer.write(BOM)
+    writer.writerow(CSV_FIELDS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(_csv_cells(row))
+        if count % batch == 0:
+            yield flush()
     yield flush()
-    for org in organisations:
-        writer.writerow(_csv_cells(org))
-        yield flush()
 
 
 def software_asked(value: str | None) -> str | None:

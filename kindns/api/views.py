@@ -5,12 +5,14 @@ an unknown participant or path, 405 for a method other than GET, 429 when rate-l
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..checks.fixes import SOFTWARE
-from ..conformance import history, standing
+from ..conformance import history, standing, summary
 from ..directory import services
 from ..extensions import csrf, limiter
 from . import serializers
@@ -83,7 +85,7 @@ def index():
         "champions": url_for(".champions", _external=True),
         "leaderboard": url_for(".leaderboard", _external=True),
         "regions": url_for(".regions", _external=True),
-        "filters": ["region", "country", "category", "q", "page"],
+        "filters": ["region", "country", "category", "champion", "q", "page"],
     })
 
 
@@ -91,14 +93,23 @@ def index():
 def participants():
     filters = services.parse_filters(request.args)
     result = services.search_filters(filters)
-    statuses = {org_id: c.status for org_id, c in standing.conformance_of(result.items).items()}
-    return jsonify(serializers.page(result, statuses))
+    statuses = {org_id: c.status for org_id, c in summary.stored_conformance(o.id for o in result.items).items()}
+    return jsonify({**serializers.page(result, statuses), "next": _next_url(".participants", filters, result)})
+
+
+def _next_url(endpoint: str, filters: services.Filters, result: services.Page) -> str | None:
+    """The next page's address, with a cursor: a client walking every page reads each from the index."""
+    if result.page >= result.pages or not result.items:
+        return None
+    return url_for(endpoint, **filters.query_args(), page=result.page + 1, **result.cursor_args("after"),
+                   _external=True)
 
 
 @bp.get("/participants.csv")
 def participants_csv():
     filters = services.parse_filters(request.args)
-    body = "".join(serializers.participants_csv(services.iter_participants(filters)))
+    # Streamed as the database hands the rows over: the first bytes leave at once, and memory stays flat.
+    body = stream_with_context(serializers.participants_csv(services.export_rows(filters)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="kindns-participants.csv"',
     })
@@ -109,7 +120,7 @@ def participant(slug: str):
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
-    return jsonify(serializers.participant_detail(org, standing.participant_conformance(org).status))
+    return jsonify(serializers.participant_detail(org, summary.stored_conformance([org.id])[org.id].status))
 
 
 @bp.get("/participants/<slug>/checks")
@@ -129,12 +140,13 @@ def participant_checks(slug: str):
 
 @bp.get("/champions")
 def champions():
-    filters = services.parse_filters({"region": request.args.get("region", "")})
-    groups = services.champions_by_region(filters.region)
-    champions = [org for group in groups.values() for org in group]
-    statuses = standing.conformance_of(champions)
-    items = [serializers.champion(org, statuses[org.id].status) for org in champions]
-    return jsonify({"items": items, "total": len(items), "page": 1})
+    filters = services.parse_filters({name: request.args.get(name, "")
+                                      for name in ("region", "page", "after", "before")})
+    result = services.search_filters(replace(filters, champion=True))
+    statuses = summary.stored_conformance(org.id for org in result.items)
+    return jsonify({**serializers.page(result, {org_id: c.status for org_id, c in statuses.items()}),
+                    "items": [serializers.champion(org, statuses[org.id].status) for org in result.items],
+                    "next": _next_url(".champions", filters, result)})
 
 
 @bp.get("/leaderboard")

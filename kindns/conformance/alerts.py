@@ -45,8 +45,7 @@ def after_run(run: CheckRun) -> list[str]:
             _regression_body(run, regressions)))
     expiry = next((r for r in run.results if r.check_id == EXPIRY_CHECK), None)
     # Warn once as the zone enters the window, not on every run while it stays there.
-    previous_expiry = next((r.verdict for r in previous.results if r.check_id == EXPIRY_CHECK), None) \
-        if previous is not None else None
+    previous_expiry = previous.verdict_map.get(EXPIRY_CHECK) if previous is not None else None
     if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN:
         sent += mail_each_language(recipients, lambda: (
             _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target),

@@ -204,4 +204,28 @@ def rejudge_command(run_id: int) -> None:
         click.echo(f"Run {run_id}: {check_id}: {before or 'new'} -> {after}")
 
 
-commands = [check_command, check_resolver_command, rejudge_command]
+@click.command("refresh-standings")
+@with_appcontext
+def refresh_standings_command() -> None:
+    """Store again every participant's standing and the latest run of every zone and resolver (after an
+    upgrade, or a bulk load that bypassed the registry's code). The worker does it every hour too."""
+    from ..extensions import db
+    from .summary import refresh_all
+
+    count = refresh_all()
+    db.session.commit()
+    click.echo(f"{count} standings stored.")
+
+
+@click.command("compact-history")
+@with_appcontext
+def compact_history_command() -> None:
+    """Compact the runs older than KINDNS_HISTORY_FULL_DAYS but each target's latest: their verdicts stay, and
+    the evidence of the checks whose verdict changed (the worker does it every night)."""
+    from .compaction import compact_history
+
+    click.echo(f"{compact_history()} runs compacted.")
+
+
+commands = [check_command, check_resolver_command, rejudge_command, refresh_standings_command,
+            compact_history_command]

@@ -12,6 +12,7 @@ from ..checks.policy import FAIL, PASS
 from ..extensions import db
 from .models import ACTIVE, CheckRun, RunStatus
 from .runs import is_lost, now
+from .summary import latest_runs
 from .targets import Target, runs_of, targets_of
 
 DONE = RunStatus.DONE.value
@@ -35,14 +36,16 @@ def previous_run(run: CheckRun) -> CheckRun | None:
 
 
 def public_runs(organisation) -> list[tuple[Target, CheckRun | None]]:
-    """(target, latest finished run or None) for each zone and resolver, zones first."""
-    return [(target, latest_run(target)) for target in targets_of(organisation)]
+    """(target, latest finished run or None) for each zone and resolver, zones first; the runs' verdicts are
+    loaded, their evidence is not (public pages never show it)."""
+    latest = latest_runs(organisation)
+    return [(target, latest.get((target.kind.name, target.id))) for target in targets_of(organisation)]
 
 
 def run_history(target: Target, limit: int = 20) -> list[CheckRun]:
     return list(db.session.scalars(
         select(CheckRun).where(target.runs).order_by(CheckRun.id.desc()).limit(limit)
-        .options(selectinload(CheckRun.results))
+        .options(selectinload(CheckRun.results), selectinload(CheckRun.check_list))
     ))
 
 
@@ -88,9 +91,9 @@ def changes_since(run: CheckRun, previous: CheckRun | None) -> list[Change]:
     """The checks whose verdict differs from the previous run's (all of them for a first run: none)."""
     if previous is None:
         return []
-    before = {r.check_id: r.verdict for r in previous.results}
-    return [Change(r.check_id, before.get(r.check_id), r.verdict)
-            for r in run.results if before.get(r.check_id) != r.verdict]
+    before = previous.verdict_map  # the previous run may be compacted (kindns.conformance.compaction)
+    return [Change(check_id, before.get(check_id), verdict)
+            for check_id, verdict in run.verdict_map.items() if before.get(check_id) != verdict]
 
 
 def record_regression(run: CheckRun, changes: list[Change]) -> None:

@@ -5,8 +5,8 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import (JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        func, text)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -31,6 +31,18 @@ ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 _ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{status}'" for status in ACTIVE)))
 
 
+# A compacted run's verdicts, one letter per check (CheckRun.verdicts).
+VERDICT_LETTERS = {"pass": "p", "warn": "w", "fail": "f", "error": "e", "n/a": "n"}
+LETTER_VERDICTS = {letter: verdict for verdict, letter in VERDICT_LETTERS.items()}
+
+
+class CheckList(db.Model):
+    """The checks of compacted runs, in the order of their verdict letters: one row per distinct list."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_ids: Mapped[str] = mapped_column(Text, unique=True)  # space-separated
+
+
 class CheckRun(db.Model):
     """One measurement of one zone or resolver: every check the engine has, at one moment."""
 
@@ -39,6 +51,8 @@ class CheckRun(db.Model):
               sqlite_where=_ACTIVE_SQL, postgresql_where=_ACTIVE_SQL),
         Index("uq_check_run_active_resolver", "resolver_id", unique=True,
               sqlite_where=_ACTIVE_SQL, postgresql_where=_ACTIVE_SQL),
+        # A participant's latest runs (one per zone and resolver) in one indexed look-up.
+        Index("ix_check_run_latest", "organisation_id", "is_latest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +79,13 @@ class CheckRun(db.Model):
     snapshot: Mapped[Optional[dict]] = mapped_column(JSON, deferred=True)
     # Set when nothing could be measured (not delegated, no nameserver answers): {"message", "probes"}.
     unmeasured: Mapped[Optional[dict]] = mapped_column(JSON)
+    # The target's latest finished run (the highest id of its done runs), kept by kindns.conformance.summary
+    # whenever a run finishes, so that public pages read one row per zone or resolver.
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A compacted run (kindns.conformance.compaction) keeps its verdicts here, a letter per check of its
+    # check list, and the result rows (with their evidence) of the checks whose verdict changed only.
+    verdicts: Mapped[Optional[str]] = mapped_column(String(100))
+    check_list_id: Mapped[Optional[int]] = mapped_column(ForeignKey("check_list.id"))
 
     organisation: Mapped[Organisation] = relationship()
     zone: Mapped[Optional[Zone]] = relationship()
@@ -73,14 +94,50 @@ class CheckRun(db.Model):
         back_populates="run", cascade="all, delete-orphan", order_by="CheckResult.id"
     )
 
+    check_list: Mapped[Optional[CheckList]] = relationship()
+
     @property
     def kind(self) -> str:
         return "zone" if self.zone_id is not None else "resolver"
 
     @property
+    def compacted(self) -> bool:
+        return self.verdicts is not None
+
+    @property
+    def verdict_map(self) -> dict[str, str]:
+        """{check id: verdict} of this run, compacted or not."""
+        if self.verdicts is not None and self.check_list is not None:
+            return dict(zip(self.check_list.check_ids.split(), (LETTER_VERDICTS[c] for c in self.verdicts)))
+        return {result.check_id: result.verdict for result in self.results}
+
+    @property
     def target_id(self) -> int | None:
         """The id of the zone or resolver measured (None once it has been removed)."""
         return self.zone_id if self.zone_id is not None else self.resolver_id
+
+
+class ConformanceSummary(db.Model):
+    """A participant's standing and its figures, stored whenever a run of one of its zones or resolvers
+    finishes or what it declares changes (kindns.conformance.summary): lists, badges and the leaderboard read
+    this one row instead of every verdict. No row: nothing checked yet."""
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # a ConformanceStatus value
+    checked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # How many applicable checks fail, could not be measured, and how many zones and resolvers wait.
+    failing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unmeasured: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unchecked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The leaderboard's shares, summed per region: zones whose `dnssec-signed` was judged and passes, and
+    # applicable verdicts that were judged (not n/a, not error) and pass or warn.
+    zones_checked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    zones_signed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checks_judged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checks_passing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+                                                 server_default=func.now())
 
 
 class CheckResult(db.Model):

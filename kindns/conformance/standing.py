@@ -7,15 +7,14 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select
 
-from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
+from ..checks.policy import ERROR, FAIL
 from ..extensions import db
 from ..models import Organisation, OrganisationStatus
 from ..practices import CATEGORIES, Practice
 from ..regions import REGIONS
-from .models import CheckResult, CheckRun, RegionSnapshot, RunStatus
+from .models import CheckResult, CheckRun, ConformanceSummary, RegionSnapshot
 from .runs import aware, now
 from .targets import targets_of
 
@@ -51,17 +50,39 @@ class Conformance:
       no delegation, an address the registry may not probe) or a zone or resolver is not checked yet;
     - "not-checked": nothing is checked yet.
 
-    An `error` says nothing about the operator's servers, so it never counts as a failure."""
+    An `error` says nothing about the operator's servers, so it never counts as a failure. A standing read
+    from its stored summary (`from_summary`) has the counts without the lists."""
 
     status: str
     failing: list[tuple[str, str, str]] = field(default_factory=list)  # (target, check id, "fail")
     unmeasured: list[tuple[str, str]] = field(default_factory=list)    # (target, check id) given `error`
     unchecked: list[str] = field(default_factory=list)
     checked_at: datetime | None = None
+    counts: tuple[int, int, int] | None = None  # (failing, unmeasured, unchecked) when the lists are not read
 
     @property
     def verified(self) -> bool:
         return self.status == ConformanceStatus.VERIFIED.value
+
+    @property
+    def failing_count(self) -> int:
+        return self.counts[0] if self.counts else len(self.failing)
+
+    @property
+    def unmeasured_count(self) -> int:
+        return self.counts[1] if self.counts else len(self.unmeasured)
+
+    @property
+    def unchecked_count(self) -> int:
+        return self.counts[2] if self.counts else len(self.unchecked)
+
+    @classmethod
+    def from_summary(cls, summary) -> "Conformance":
+        """The standing a ConformanceSummary row stores (None: nothing checked yet)."""
+        if summary is None:
+            return cls(ConformanceStatus.NOT_CHECKED.value, counts=(0, 0, 0))
+        return cls(summary.status, checked_at=aware(summary.checked_at),
+                   counts=(summary.failing, summary.unmeasured, summary.unchecked))
 
 
 @dataclass(frozen=True)
@@ -78,14 +99,14 @@ class StatusDisplay:
 def _count_line(conformance: Conformance) -> str:
     """ "2 checks fail, 13 could not be measured" (the parts that apply)."""
     parts = []
-    if conformance.failing:
-        parts.append(ngettext("%(num)d check fails", "%(num)d checks fail", len(conformance.failing)))
-    if conformance.unmeasured:
+    if conformance.failing_count:
+        parts.append(ngettext("%(num)d check fails", "%(num)d checks fail", conformance.failing_count))
+    if conformance.unmeasured_count:
         parts.append(ngettext("%(num)d could not be measured", "%(num)d could not be measured",
-                              len(conformance.unmeasured)))
-    if conformance.unchecked:
+                              conformance.unmeasured_count))
+    if conformance.unchecked_count:
         parts.append(ngettext("%(num)d zone or resolver not yet checked", "%(num)d zones or resolvers not yet "
-                              "checked", len(conformance.unchecked)))
+                              "checked", conformance.unchecked_count))
     return ", ".join(parts)
 
 
@@ -99,27 +120,23 @@ def status_display(conformance: Conformance) -> StatusDisplay:
     if status == ConformanceStatus.NOT_CHECKED.value:
         return StatusDisplay("not-checked", _l("not yet checked"), _l("Not yet checked"), "")
     if status == ConformanceStatus.NOT_VERIFIED.value:
-        return StatusDisplay("not-verified", ngettext("%(num)d failing", "%(num)d failing", len(conformance.failing)),
+        return StatusDisplay("not-verified", ngettext("%(num)d failing", "%(num)d failing", conformance.failing_count),
                              _l("Not verified"), _count_line(conformance))
     return StatusDisplay("not-measured", _l("not measured"), _l("Not measured"),
                          _l("nothing fails, but %(what)s.", what=_count_line(conformance)))
 
 
-def _latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, int], tuple]]:
+def latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, int], tuple]]:
     """For each organisation: (kind, target id) -> (target name, finished_at, {check id: verdict}) of the
-    latest finished run of each of its zones and resolvers. Two queries, whatever the number of targets."""
+    latest finished run of each of its zones and resolvers (kept by kindns.conformance.summary). One query,
+    whatever the number of targets and however long their history."""
     if not organisation_ids:
         return {}
-    latest = (
-        select(func.max(CheckRun.id))
-        .where(CheckRun.status == RunStatus.DONE.value, CheckRun.organisation_id.in_(organisation_ids))
-        .group_by(CheckRun.zone_id, CheckRun.resolver_id)
-    )
     rows = db.session.execute(
         select(CheckRun.organisation_id, CheckRun.zone_id, CheckRun.resolver_id, CheckRun.target,
                CheckRun.finished_at, CheckResult.check_id, CheckResult.verdict)
         .join(CheckResult, CheckResult.run_id == CheckRun.id)
-        .where(CheckRun.id.in_(latest))
+        .where(CheckRun.organisation_id.in_(organisation_ids), CheckRun.is_latest.is_(True))
     ).all()
     found: dict[int, dict[tuple[str, int], tuple]] = {}
     for org_id, zone_id, resolver_id, target, finished_at, check_id, verdict in rows:
@@ -131,9 +148,9 @@ def _latest_verdicts(organisation_ids: list[int]) -> dict[int, dict[tuple[str, i
 
 def conformance_of(organisations: list[Organisation], verdicts: dict | None = None) -> dict[int, Conformance]:
     """The Conformance of each organisation, by id (see `Conformance` for the rule). `verdicts` is
-    `_latest_verdicts` of these organisations, when the caller has read it already."""
+    `latest_verdicts` of these organisations, when the caller has read it already."""
     if verdicts is None:
-        verdicts = _latest_verdicts([o.id for o in organisations])
+        verdicts = latest_verdicts([o.id for o in organisations])
     standing: dict[int, Conformance] = {}
     for organisation in organisations:
         measured = verdicts.get(organisation.id, {})
@@ -189,7 +206,7 @@ def contradictions(organisation: Organisation) -> list[Contradiction]:
                  for practice in CATEGORIES[category_id].practices if practice.id in said_yes]
     if not practices:
         return []
-    measured = _latest_verdicts([organisation.id]).get(organisation.id, {})
+    measured = latest_verdicts([organisation.id]).get(organisation.id, {})
     found = []
     for name, _when, results in sorted(measured.values(), key=lambda entry: entry[0]):
         found += [Contradiction(practice, name, check_id) for practice in practices
@@ -208,43 +225,40 @@ class RegionConformance:
     checks_passing_share: float | None = None
 
 
-def _share(numerator: int, denominator: int) -> float | None:
+def share(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
 def region_conformance() -> dict[str, RegionConformance]:
     """Per region: approved participants, how many are verified, the share of checked zones whose
     `dnssec-signed` passes, and the share of applicable verdicts that pass or warn (n/a and errors left out:
-    neither says anything about the operator's servers)."""
-    organisations = db.session.scalars(
-        select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
-        .options(selectinload(Organisation.categories), selectinload(Organisation.zones),
-                 selectinload(Organisation.resolvers))
-    ).all()
-    verdicts = _latest_verdicts([o.id for o in organisations])
-    standing = conformance_of(organisations, verdicts)
+    neither says anything about the operator's servers). One GROUP BY over the stored summaries."""
     stats = {code: RegionConformance(code) for code in REGIONS}
-    counts = {code: {"signed": 0, "zones": 0, "passing": 0, "judged": 0} for code in REGIONS}
-    for organisation in organisations:
-        if organisation.region not in stats:
-            continue
-        region, count = stats[organisation.region], counts[organisation.region]
-        region.participants += 1
-        region.verified += standing[organisation.id].verified
-        applicable = {kind: applicable_check_ids(organisation, kind) for kind in ("zone", "resolver")}
-        for (kind, _target_id), (_name, _when, results) in verdicts.get(organisation.id, {}).items():
-            if results.get("dnssec-signed", ERROR) != ERROR:
-                count["zones"] += 1
-                count["signed"] += results["dnssec-signed"] == PASS
-            for check_id, verdict in results.items():
-                # Only what was measured is judged: n/a does not apply, and an error measured nothing.
-                if check_id in applicable[kind] and verdict not in (NOT_APPLICABLE, ERROR):
-                    count["judged"] += 1
-                    count["passing"] += verdict in (PASS, WARN)
-    for code, region in stats.items():
-        region.dnssec_signed_share = _share(counts[code]["signed"], counts[code]["zones"])
-        region.checks_passing_share = _share(counts[code]["passing"], counts[code]["judged"])
+    for row in db.session.execute(figures_by(Organisation.region)):
+        if row.region in stats:
+            region = stats[row.region]
+            region.participants, region.verified = int(row.participants), int(row.verified or 0)
+            region.dnssec_signed_share = share(int(row.zones_signed or 0), int(row.zones_checked or 0))
+            region.checks_passing_share = share(int(row.checks_passing or 0), int(row.checks_judged or 0))
     return stats
+
+
+def figures_by(*columns):
+    """SQL: approved participants grouped by `columns` (of Organisation), with their champions and the sums of
+    their stored summaries (verified participants, zones checked and signed, checks judged and passing)."""
+    verified = case((ConformanceSummary.status == ConformanceStatus.VERIFIED.value, 1), else_=0)
+    champion = case((Organisation.is_champion.is_(True), 1), else_=0)
+    return (
+        select(*columns, func.count(Organisation.id).label("participants"),
+               func.sum(champion).label("champions"), func.sum(verified).label("verified"),
+               func.sum(ConformanceSummary.zones_checked).label("zones_checked"),
+               func.sum(ConformanceSummary.zones_signed).label("zones_signed"),
+               func.sum(ConformanceSummary.checks_judged).label("checks_judged"),
+               func.sum(ConformanceSummary.checks_passing).label("checks_passing"))
+        .outerjoin(ConformanceSummary, ConformanceSummary.organisation_id == Organisation.id)
+        .where(Organisation.status == OrganisationStatus.APPROVED.value)
+        .group_by(*columns)
+    )
 
 
 def take_region_snapshot(today: date | None = None) -> list[RegionSnapshot]:

@@ -11,7 +11,7 @@ from ..directory.services import get_participant
 from ..extensions import db, limiter
 from ..jobs import queue_runs
 from ..practices import check_title
-from . import disputes, history, reports, runs, standing
+from . import disputes, history, reports, runs, standing, summary
 from .badge import badge_state, badge_svg
 from .forms import CheckNowForm, DisputeForm
 from .models import CheckResult, Dispute
@@ -131,7 +131,7 @@ def dispute(result_id: int):
 @bp.get("/badge/<slug>.svg")
 def badge(slug: str):
     organisation = get_participant(slug) or abort(404)
-    conformance = standing.participant_conformance(organisation)
+    conformance = summary.stored_conformance([organisation.id])[organisation.id]
     message, status = badge_state(conformance)
     response = current_app.response_class(badge_svg("KINDNS", message, status), mimetype="image/svg+xml")
     # Briefly cached: embedded on operators' sites, it is fetched far more often than it changes.

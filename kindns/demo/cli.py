@@ -50,4 +50,30 @@ def purge_demo_command() -> None:
                  organisations=organisations, users=users))
 
 
-commands = [seed_demo_command, purge_demo_command]
+@click.command("seed-scale")
+@click.option("--participants", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
+@click.option("--days", type=click.IntRange(1, 400), default=3, show_default=True,
+              help="Daily runs of every zone and resolver, up to today; those older than "
+                   "KINDNS_HISTORY_FULL_DAYS compacted, as the registry keeps them.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same registry.")
+@with_appcontext
+def seed_scale_command(participants: int, days: int, seed: int) -> None:
+    """Fill an empty database with a registry of invented participants, for benchmarks (nothing is probed)."""
+    import time
+
+    from flask import current_app
+
+    from ..extensions import db
+    from .scale import seed_scale
+
+    began = time.monotonic()
+    try:
+        counts = seed_scale(participants, days=days, seed=seed,
+                            full_days=current_app.config["KINDNS_HISTORY_FULL_DAYS"])
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(", ".join(f"{n:,} {what}" for what, n in counts.items()) + f" in {time.monotonic() - began:.1f} s")
+
+
+commands = [seed_demo_command, purge_demo_command, seed_scale_command]

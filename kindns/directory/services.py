@@ -7,6 +7,7 @@ plain functions.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,14 +15,15 @@ from dataclasses import dataclass, field
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import Select, case, event, func, select
+from sqlalchemy import Select, event, func, literal, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from ..conformance.models import CheckRun
-from ..conformance.standing import region_conformance
+from ..caching import forget_pages
+from ..conformance.models import CheckRun, ConformanceSummary, RegionSnapshot
+from ..conformance.standing import figures_by, share
 from ..extensions import db
 from ..ids import PAGE_MAX, parse_bounded_int
-from ..models import Organisation, OrganisationCategory, OrganisationStatus
+from ..models import Organisation, OrganisationCategory, OrganisationStatus, Resolver, Zone
 from ..practices import CATEGORIES
 from ..regions import REGIONS, country_name, is_country, region_name
 from ..text import search_terms
@@ -51,10 +53,16 @@ class Filters:
     category: str | None = None
     q: str | None = None
     page: int = 1
+    champion: bool = False
+    # Keyset pagination: the page starts after (or ends before) the participant with this id, so that a deep
+    # page costs what the first one does. A cursor that no longer leads anywhere falls back on `page`.
+    after: int | None = None
+    before: int | None = None
 
     def query_args(self) -> dict[str, str]:
         """The filters set, without the page: what a pagination link or an export link must carry."""
-        args = {"region": self.region, "country": self.country, "category": self.category, "q": self.q}
+        args = {"region": self.region, "country": self.country, "category": self.category, "q": self.q,
+                "champion": "1" if self.champion else None}
         return {k: v for k, v in args.items() if v}
 
     @property
@@ -100,7 +108,15 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         page = parse_bounded_int(raw_page, PAGE_MAX) or 0
         if page < 1:
             raise FilterError("page", _l("The page must be a whole number from 1 to %(n)s.", n=PAGE_MAX))
-    return Filters(region=region, country=country, category=category, q=q, page=page)
+    return Filters(region=region, country=country, category=category, q=q, page=page,
+                   champion=(_arg(args, "champion") or "").lower() in ("1", "true", "yes", "on"),
+                   after=_cursor(args, "after"), before=_cursor(args, "before"))
+
+
+def _cursor(args: Mapping[str, str], name: str) -> int | None:
+    # Cursors come from our own links; one mangled by hand is ignored and the page number serves.
+    raw = _arg(args, name)
+    return parse_bounded_int(raw, 2**62) or None if raw and raw.isascii() and raw.isdigit() else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -116,6 +132,13 @@ class Page:
     page: int
     pages: int
 
+    def cursor_args(self, direction: str) -> dict[str, int]:
+        """The cursor a link to the next ("after") or previous ("before") page carries besides the filters
+        and the page number."""
+        if not self.items:
+            return {}
+        return {direction: (self.items[-1] if direction == "after" else self.items[0]).id}
+
 
 def _public() -> Select:
     return select(Organisation).where(Organisation.status == OrganisationStatus.APPROVED.value)
@@ -126,8 +149,11 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(region: str | None, country: str | None, category: str | None, q: str | None) -> Select:
+def _filtered(region: str | None, country: str | None, category: str | None, q: str | None,
+              champion: bool = False) -> Select:
     query = _public()
+    if champion:
+        query = query.where(Organisation.is_champion.is_(True))
     if region:
         query = query.where(Organisation.region == region)
     if country:
@@ -147,46 +173,108 @@ def _filtered(region: str | None, country: str | None, category: str | None, q: 
     return query
 
 
-def _with_details(query: Select) -> Select:
+# The directory's order, served by the index ix_organisation_directory (status, search_name, id): names
+# without case or accents, then the id for a total order.
+ORDER = (Organisation.search_name, Organisation.id)
+
+
+def _with_details(query: Select, *, zones: bool = True) -> Select:
     # Lists show categories, the API also zones and resolvers: load them in three queries, not one per row.
-    return query.options(
-        selectinload(Organisation.categories),
-        selectinload(Organisation.zones),
-        selectinload(Organisation.resolvers),
-    ).order_by(func.lower(Organisation.name), Organisation.id)
+    loads = [selectinload(Organisation.categories)]
+    if zones:
+        loads += [selectinload(Organisation.zones), selectinload(Organisation.resolvers)]
+    return query.options(*loads)
+
+
+def _count(filters: Filters, query: Select) -> int:
+    """How many participants match. Without a category or a search, from the (cached) leaderboard's counts
+    per region and country, which every page has at hand: no count over the whole directory per request."""
+    if filters.category or filters.q:
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return sum(
+        (country.champions if filters.champion else country.participants)
+        for standing in leaderboard() if filters.region in (None, standing.region)
+        for country in standing.breakdown if filters.country in (None, country.country)
+    )
+
+
+def _keyset_page(query: Select, filters: Filters, per_page: int) -> list[Organisation] | None:
+    """The page after or before the cursor's participant, or None when the cursor leads nowhere."""
+    anchor_id = filters.after or filters.before
+    if anchor_id is None:
+        return None
+    anchor = db.session.execute(select(*ORDER).where(Organisation.id == anchor_id)).first()
+    if anchor is None:
+        return None
+    key = tuple_(*ORDER)
+    if filters.after:
+        return list(db.session.scalars(query.where(key > tuple_(*anchor)).order_by(*ORDER).limit(per_page)))
+    items = list(db.session.scalars(
+        query.where(key < tuple_(*anchor)).order_by(*(column.desc() for column in ORDER)).limit(per_page)))
+    return items[::-1]
 
 
 def search_participants(region: str | None = None, country: str | None = None, category: str | None = None,
-                        q: str | None = None, page: int = 1, per_page: int | None = None) -> Page:
+                        q: str | None = None, page: int = 1, per_page: int | None = None, *,
+                        champion: bool = False, zones: bool = True) -> Page:
+    """Approved participants matching every given filter, by name, one page at a time (see
+    `search_filters`)."""
+    return search_filters(Filters(region, country, category, q, page, champion), per_page, zones=zones)
+
+
+def search_filters(filters: Filters, per_page: int | None = None, *, zones: bool = True) -> Page:
     """Approved participants matching every given filter, by name, one page at a time.
 
     Every word of `q` is found in the name, in any order, without regard to case or accents, with `%`
-    and `_` taken literally. A page past
-    the last one is empty (with the true total), not an error: links to it may have been shared.
-    """
+    and `_` taken literally. A page past the last one is empty (with the true total), not an error: links
+    to it may have been shared. With a cursor (`after`, `before`), the page is read from the index where
+    the cursor's participant stands, whatever its depth; otherwise by its number. `zones=False` leaves the
+    zones and resolvers unread (pages that do not show them)."""
     per_page = per_page or current_app.config["KINDNS_PAGE_SIZE"]
-    query = _filtered(region, country, category, q)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(db.session.scalars(_with_details(query).limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, pages=max(1, math.ceil(total / per_page)))
+    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q,
+                                    filters.champion), zones=zones)
+    total = _count(filters, query)
+    items = _keyset_page(query, filters, per_page)
+    if items is None:
+        items = list(db.session.scalars(query.order_by(*ORDER).limit(per_page)
+                                        .offset((filters.page - 1) * per_page)))
+    return Page(items=items, total=total, page=filters.page, pages=max(1, math.ceil(total / per_page)))
 
 
-def search_filters(filters: Filters, per_page: int | None = None) -> Page:
-    """`search_participants` for validated Filters."""
-    return search_participants(filters.region, filters.country, filters.category, filters.q, filters.page,
-                               per_page)
+def _joined(column, owner, order) -> object:
+    """SQL: the values of `column` of one participant's rows (`owner` is their organisation_id column),
+    in `order`, joined with spaces; a scalar subquery correlated with the organisation."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        return (select(func.string_agg(column, aggregate_order_by(literal(" "), order)))
+                .where(owner == Organisation.id).scalar_subquery())
+    # SQLite (before 3.44) has no ORDER BY inside an aggregate: it joins the rows in the order it reads them.
+    rows = (select(column.label("value")).where(owner == Organisation.id).order_by(order)
+            .correlate(Organisation).subquery())
+    return select(func.group_concat(rows.c.value, " ")).scalar_subquery()
 
 
-def iter_participants(filters: Filters, batch_size: int = 500) -> Iterator[Organisation]:
-    """Every approved participant matching the filters (the page is ignored), for exports."""
-    query = _with_details(_filtered(filters.region, filters.country, filters.category, filters.q))
-    offset = 0
-    while True:
-        batch = list(db.session.scalars(query.limit(batch_size).offset(offset)))
-        yield from batch
-        if len(batch) < batch_size:
-            return
-        offset += batch_size
+def export_rows(filters: Filters) -> Iterator:
+    """Every approved participant matching the filters (the page is ignored), for exports: one query that
+    the database streams, with each participant's categories, zones and resolvers joined with spaces and its
+    stored standing. Rows have `slug, name, country, region, categories, is_champion, zones, resolvers,
+    approved_at, conformance`."""
+    query = _filtered(filters.region, filters.country, filters.category, filters.q, filters.champion)
+    columns = (
+        Organisation.slug, Organisation.name, Organisation.country, Organisation.region,
+        _joined(OrganisationCategory.category, OrganisationCategory.organisation_id,
+                OrganisationCategory.category).label("categories"),
+        Organisation.is_champion,
+        _joined(Zone.name, Zone.organisation_id, Zone.name).label("zones"),
+        _joined(Resolver.address, Resolver.organisation_id, Resolver.address).label("resolvers"),
+        Organisation.approved_at,
+        ConformanceSummary.status.label("conformance"),
+    )
+    statement = (query.with_only_columns(*columns)
+                 .outerjoin(ConformanceSummary, ConformanceSummary.organisation_id == Organisation.id)
+                 .order_by(*ORDER))
+    yield from db.session.execute(statement.execution_options(yield_per=1000))
 
 
 def get_participant(slug: str) -> Organisation | None:
@@ -194,16 +282,23 @@ def get_participant(slug: str) -> Organisation | None:
     return db.session.scalar(_with_details(_public().where(Organisation.slug == slug)))
 
 
-def champions_by_region(region: str | None = None) -> dict[str, list[Organisation]]:
-    """Approved champions grouped by region code, every region present (maybe with an empty list),
-    regions in REGIONS order, champions by name. With `region`, only that region's group."""
-    query = _public().where(Organisation.is_champion.is_(True))
-    if region:
-        query = query.where(Organisation.region == region)
-    groups: dict[str, list[Organisation]] = {code: [] for code in REGIONS if region in (None, code)}
-    for org in db.session.scalars(_with_details(query)):
-        if org.region in groups:
-            groups[org.region].append(org)
+# How many champions /champions shows per region; the rest are one link away, in the filtered directory.
+CHAMPIONS_SHOWN = 12
+
+
+def champions_by_region(region: str | None = None, first: int | None = None) -> dict[str, list[Organisation]]:
+    """Approved champions grouped by region code, every region present (maybe with an empty list), regions
+    in leaderboard order, champions by name; with `first`, only the first ones of each region (a query
+    each, read from the index: the page costs the same however many champions there are). With `region`,
+    only that region's group."""
+    groups: dict[str, list[Organisation]] = {}
+    for standing in leaderboard():
+        if region not in (None, standing.region):
+            continue
+        query = _filtered(standing.region, None, None, None, champion=True).order_by(*ORDER)
+        if first is not None:
+            query = query.limit(first)
+        groups[standing.region] = list(db.session.scalars(query))
     return groups
 
 
@@ -241,17 +336,16 @@ class RegionStanding:
 
 
 def _compute_leaderboard() -> list[RegionStanding]:
-    champion = case((Organisation.is_champion.is_(True), 1), else_=0)
-    rows = db.session.execute(
-        select(Organisation.region, Organisation.country, func.count(Organisation.id), func.sum(champion))
-        .where(Organisation.status == OrganisationStatus.APPROVED.value)
-        .group_by(Organisation.region, Organisation.country)
-    ).all()
+    """One GROUP BY over the approved participants and their stored standings (kindns.conformance.summary)."""
     per_region: dict[str, list[CountryStanding]] = {code: [] for code in REGIONS}
-    for region, country, participants, champions in rows:
-        if region in per_region:
-            per_region[region].append(CountryStanding(country, int(participants), int(champions or 0)))
-    conformance = region_conformance()
+    sums = {code: {"verified": 0, "zones_checked": 0, "zones_signed": 0, "checks_judged": 0, "checks_passing": 0}
+            for code in REGIONS}
+    for row in db.session.execute(figures_by(Organisation.region, Organisation.country)):
+        if row.region not in per_region:
+            continue
+        per_region[row.region].append(CountryStanding(row.country, int(row.participants), int(row.champions or 0)))
+        for name, total in sums[row.region].items():
+            sums[row.region][name] = total + int(getattr(row, name) or 0)
     standings = []
     for code, countries in per_region.items():
         countries.sort(key=lambda c: (-c.participants, -c.champions, c.name, c.country))
@@ -261,9 +355,9 @@ def _compute_leaderboard() -> list[RegionStanding]:
             champions=sum(c.champions for c in countries),
             countries=len(countries),
             breakdown=tuple(countries),
-            verified=conformance[code].verified,
-            dnssec_signed_share=conformance[code].dnssec_signed_share,
-            checks_passing_share=conformance[code].checks_passing_share,
+            verified=sums[code]["verified"],
+            dnssec_signed_share=share(sums[code]["zones_signed"], sums[code]["zones_checked"]),
+            checks_passing_share=share(sums[code]["checks_passing"], sums[code]["checks_judged"]),
         ))
     standings.sort(key=lambda r: (-r.participants, -r.champions, -r.countries, r.region))
     return standings
@@ -286,23 +380,60 @@ def leaderboard() -> list[RegionStanding]:
     Cached for KINDNS_LEADERBOARD_CACHE_SECONDS (default 60) per app and process, because every page
     footer links here and the home page shows the leader. Any change to an organisation flushed through
     this process's ORM session clears the cache at once (see `_forget_leaderboard_on_change`); changes made
-    elsewhere (another worker, plain SQL) show within the cache period. `clear_leaderboard_cache()` drops it
-    explicitly.
+    elsewhere (another worker, plain SQL) show within the cache period: once it is over, requests keep the
+    standings they have while a thread of the process computes new ones, so no reader waits for them.
+    `clear_leaderboard_cache()` drops it explicitly.
     """
     cache = current_app.extensions.setdefault(_CACHE_KEY, {})
     ttl = current_app.config.get("KINDNS_LEADERBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
     now = _clock()
     cached = cache.get("standings")
-    if cached is not None and now - cached[0] < ttl:
+    if cached is not None:
+        if now - cached[0] >= ttl:
+            _refresh_in_background(current_app._get_current_object(), cache)
         return list(cached[1])
     standings = _compute_leaderboard()
     cache["standings"] = (now, tuple(standings))
     return standings
 
 
+_refresh_lock = threading.Lock()
+
+
+def _refresh_in_background(app, cache: dict) -> None:
+    with _refresh_lock:
+        if cache.get("refreshing") is not None:
+            return
+        thread = threading.Thread(target=_refresh, args=(app, cache), name="leaderboard", daemon=True)
+        cache["refreshing"] = thread
+    thread.start()
+
+
+def _refresh(app, cache: dict) -> None:
+    try:
+        with app.app_context():
+            began = _clock()
+            standings = _compute_leaderboard()
+            cache["standings"] = (began, tuple(standings))
+            db.session.remove()
+    finally:
+        cache.pop("refreshing", None)
+
+
+def wait_for_refresh() -> None:
+    """Wait until a refresh of the leaderboard under way (if any) is done."""
+    thread = current_app.extensions.get(_CACHE_KEY, {}).get("refreshing")
+    if thread is not None:
+        thread.join()
+
+
 def clear_leaderboard_cache() -> None:
     """Forget the cached leaderboard of the current app."""
     current_app.extensions.get(_CACHE_KEY, {}).clear()
+
+
+# What public pages show besides organisations and their standings.
+_SHOWN = (OrganisationCategory, Zone, Resolver, RegionSnapshot)
 
 
 @event.listens_for(FlaskSession, "after_flush")
@@ -311,8 +442,9 @@ def _forget_leaderboard_on_change(session, flush_context) -> None:
     if not has_app_context():
         return
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, (Organisation, CheckRun)) for obj in changed):
+    if any(isinstance(obj, (Organisation, CheckRun, ConformanceSummary, *_SHOWN)) for obj in changed):
         clear_leaderboard_cache()
+        forget_pages()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from ..conformance import history, standing
+from ..conformance import history, standing, summary
 from ..regions import sorted_countries
 from ..i18n import as_percent, month_label
 from . import services
@@ -25,10 +25,10 @@ def participants():
     except services.FilterError as error:
         return render_template("directory/participants.html", filters=services.Filters(), page=None,
                                error=error, country_options=_country_options(None)), 400
-    page = services.search_filters(filters)
+    page = services.search_filters(filters, zones=False)
     return render_template("directory/participants.html", filters=filters, page=page, error=None,
                            country_options=_country_options(filters.country),
-                           conformance=standing.conformance_of(page.items))
+                           conformance=summary.stored_conformance(o.id for o in page.items))
 
 
 def _country_options(selected: str | None) -> list[str]:
@@ -52,7 +52,9 @@ def participant(slug: str):
 
 @bp.get("/champions")
 def champions():
-    return render_template("directory/champions.html", groups=services.champions_by_region())
+    totals = {standing.region: standing.champions for standing in services.leaderboard()}
+    return render_template("directory/champions.html", totals=totals,
+                           groups=services.champions_by_region(first=services.CHAMPIONS_SHOWN))
 
 
 @bp.get("/leaderboard")

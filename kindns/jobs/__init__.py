@@ -122,11 +122,31 @@ def requeue_lost_runs() -> None:
         log.warning("queued %d check runs again: their worker stopped before it finished them", queued)
 
 
+def refresh_standings() -> None:
+    """Store every participant's standing again: a change of the practices or the checks since a participant's
+    last run shows too (a starting worker, and every hour before the snapshot)."""
+    from ..conformance import summary
+    from ..extensions import db
+
+    summary.refresh_all()
+    db.session.commit()
+
+
 def snapshot_regions() -> None:
     """Keep this month's regional snapshot current; last month's stays as it was at its end."""
     from ..conformance import standing
 
+    refresh_standings()
     standing.take_region_snapshot()
+
+
+def compact_history() -> None:
+    """Keep old runs' verdicts and the evidence of what changed only (conformance.compaction)."""
+    from ..conformance import compaction
+
+    compacted = compaction.compact_history()
+    if compacted:
+        log.info("compacted %d check runs", compacted)
 
 
 def staff_digest() -> None:
@@ -163,6 +183,7 @@ def init_queue(app: Flask) -> Jobs:
     huey.periodic_task(crontab(minute="*"), name="requeue_lost_runs")(_in_app(app, requeue_lost_runs))
     huey.periodic_task(crontab(minute="5", hour="*"), name="snapshot_regions")(_in_app(app, snapshot_regions))
     huey.periodic_task(crontab(minute="0", hour="6"), name="staff_digest")(_in_app(app, staff_digest))
+    huey.periodic_task(crontab(minute="30", hour="3"), name="compact_history")(_in_app(app, compact_history))
     app.extensions[EXTENSION] = jobs
     set_outgoing(app, functools.partial(_hand_over, jobs.send_mail))
     return jobs

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from . import current_jobs, queue_runs, requeue_lost_runs
+from . import current_jobs, queue_runs, refresh_standings, requeue_lost_runs
 
 
 @click.command("worker")
@@ -15,6 +15,8 @@ def worker_command(workers: int, no_periodic: bool) -> None:
     """Run the job consumer: check runs, mail, the schedule, snapshots and the digest."""
     # A worker often starts because one stopped: first measure again what a stopped worker left unfinished.
     requeue_lost_runs()
+    if not no_periodic:
+        refresh_standings()
     consumer = current_jobs().huey.create_consumer(workers=workers, worker_type="thread",
                                                    periodic=not no_periodic)
     consumer.run()

@@ -129,17 +129,29 @@ def test_csv_download_has_a_header_the_same_fields_and_the_filters(client):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith("\ufeffslug,".encode())  # spreadsheets then read it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["slug", "name", "country", "region", "categories", "champion", "zones", "resolvers",
-                       "approved_at"]
+                       "approved_at", "conformance"]
     assert rows[1:] == [[org.slug, "NIC Example", "BR", "LAC", "critical-zones sld-zones", "true", "br nic.br",
-                         "192.0.2.1", "2024-03-01T00:00:00Z"]]
+                         "192.0.2.1", "2024-03-01T00:00:00Z", "not-checked"]]
+
+
+def test_csv_has_accents_and_each_participants_standing(client):
+    from tests.conformance.factories import make_run
+
+    verified = make_organisation("Solução Redes", country="BR", approved=True, zones=("a.example",))
+    make_run(verified.zones[0])
+    failing = make_organisation("Réseau Ouest", country="FR", approved=True, zones=("b.example",))
+    make_run(failing.zones[0], {"axfr-restricted": "fail"})
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").data.decode("utf-8-sig"))))
+    assert [(row[1], row[-1]) for row in rows[1:]] == [("Réseau Ouest", "not-verified"), ("Solução Redes", "verified")]
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)"])
 def test_csv_neutralises_formulas(client, name):
     make_organisation(name, approved=True)
-    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/participants.csv").data.decode("utf-8-sig"))))
     assert rows[1][1] == "'" + name
 
 
@@ -173,3 +185,18 @@ def test_rate_limit_answers_429_json(client, app):
     assert response.status_code == 429 and response.is_json
     assert set(response.get_json()) == {"error"}  # the API's own error shape, not the site-wide one
     assert response.headers["Retry-After"]
+
+
+def test_a_client_walks_every_page_by_the_next_links(client, app):
+    app.config["KINDNS_PAGE_SIZE"] = 2
+    for name in ("Echo", "delta", "Alpha", "charlie", "Bravo"):
+        make_organisation(name, country="BR", approved=True, champion="Teaches" if name in "AlphaEcho" else None)
+    names, url, pages = [], "/api/v1/participants?region=LAC", 0
+    while url:
+        body = client.get(url).get_json()
+        names += [item["name"] for item in body["items"]]
+        pages, url = pages + 1, body["next"]
+        assert body["total"] == 5 and body["pages"] == 3 and body["page"] == pages
+    assert names == ["Alpha", "Bravo", "charlie", "delta", "Echo"]
+    champions = client.get("/api/v1/champions?region=LAC").get_json()
+    assert [item["name"] for item in champions["items"]] == ["Alpha", "Echo"] and champions["next"] is None

@@ -1,4 +1,7 @@
 """The public pages through the test client."""
+import re
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 from kindns.models import OrganisationStatus
@@ -54,16 +57,54 @@ def test_bad_filters_answer_400_with_the_message(client):
     assert "The page must be a whole number" in text(response)
 
 
+class _AnyId(str):
+    def __eq__(self, other):
+        return isinstance(other, str) and other.isdigit()
+
+    __hash__ = str.__hash__
+
+
+ANY_ID = _AnyId()
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
 def test_pagination_links_keep_the_filters(client, app):
     app.config["KINDNS_PAGE_SIZE"] = 2
     for n in range(5):
         make_organisation(f"Operator {n}", country="BR", approved=True)
     html = text(client.get("/participants?region=LAC&q=operator"))
     assert "Page 1 of 3" in html
-    assert 'href="/participants?page=2&amp;region=LAC&amp;q=operator"' in html
+    assert _query(_link(html, "next")) == {"page": "2", "region": "LAC", "q": "operator", "after": ANY_ID}
     html = text(client.get("/participants?region=LAC&q=operator&page=3"))
     assert "Operator 4" in html and "Operator 0" not in html
-    assert 'rel="prev" href="/participants?page=2&amp;region=LAC&amp;q=operator"' in html
+    assert _query(_link(html, "prev")) == {"page": "2", "region": "LAC", "q": "operator", "before": ANY_ID}
+
+
+def test_next_and_previous_links_walk_every_page_from_the_index(client, app):
+    app.config["KINDNS_PAGE_SIZE"] = 2
+    for name in ("Échelle", "delta", "Alpha", "charlie", "Bravo"):
+        make_organisation(name, country="BR", approved=True)
+    make_organisation("Elsewhere", country="KE", approved=True)
+    seen, url = [], "/participants?region=LAC"
+    while url:
+        html = text(client.get(url))
+        seen.append(re.findall(r'<a href="/participants/operator-\d+">([^<]+)</a>', html))
+        url = _link(html, "next")
+    assert seen == [["Alpha", "Bravo"], ["charlie", "delta"], ["Échelle"]]
+    html = text(client.get(_link(html, "prev")))
+    assert "Page 2 of 3" in html and re.findall(r'<a href="/participants/operator-\d+">([^<]+)</a>', html) == [
+        "charlie", "delta"]
+    # A cursor mangled by hand is ignored: the page number serves.
+    html = text(client.get("/participants?region=LAC&page=2&after=x"))
+    assert re.findall(r'<a href="/participants/operator-\d+">([^<]+)</a>', html) == ["charlie", "delta"]
 
 
 def test_participant_page_shows_categories_zones_resolvers_champion_and_contact(client):
@@ -108,8 +149,25 @@ def test_champions_page_groups_champions_by_region_with_citations(client):
     html = text(client.get("/champions"))
     assert "Promotes KINDNS in Paraguay" in html and "Promotes KINDNS in Kenya" in html
     assert "Plain" not in html and "Pending" not in html
-    assert html.index("Africa") < html.index("Savanna") < html.index("Latin America") < html.index("Tempus")
+    # Regions in leaderboard order: Latin America has more participants.
+    assert html.index("Latin America") < html.index("Tempus") < html.index("Africa") < html.index("Savanna")
     assert "No champion in this region yet" in html
+
+
+def test_champions_page_shows_the_first_of_a_region_and_links_to_the_rest(client, monkeypatch):
+    from kindns.directory import services
+
+    monkeypatch.setattr(services, "CHAMPIONS_SHOWN", 2)
+    for name in ("Delta", "Alpha", "Charlie", "Bravo"):
+        make_organisation(name, country="BR", approved=True, champion=f"{name} teaches DNSSEC")
+    make_organisation("Plain", country="BR", approved=True)
+    html = text(client.get("/champions"))
+    assert "Alpha" in html and "Bravo" in html and "Charlie" not in html
+    link = re.search(r'<a href="([^"]+)">and 2 more</a>', html).group(1).replace("&amp;", "&")
+    assert _query(link) == {"region": "LAC", "champion": "1"}
+    listed = text(client.get(link))
+    assert "4 participants" in listed
+    assert all(name in listed for name in ("Alpha", "Bravo", "Charlie", "Delta")) and "Plain" not in listed
 
 
 def test_leaderboard_page_has_the_table_the_chart_and_the_breakdown(client):

@@ -2,7 +2,7 @@
 import pytest
 
 from kindns.directory import services
-from kindns.directory.services import Filters, get_participant, iter_participants, search_participants
+from kindns.directory.services import Filters, export_rows, get_participant, search_participants
 from kindns.models import OrganisationStatus
 from tests.factories import make_organisation
 
@@ -118,13 +118,22 @@ def test_an_empty_directory_has_one_empty_page(app):
     assert (page.items, page.total, page.page, page.pages) == ([], 0, 1, 1)
 
 
-def test_iter_participants_yields_every_match_across_batches_and_ignores_the_page(app):
+def test_export_rows_are_every_match_with_its_lists_and_standing_and_ignore_the_page(app):
+    from tests.conformance.factories import make_run
+
     for n in range(5):
         make_organisation(f"Operator {n}", approved=True, country="BR")
+    measured = make_organisation("Operator 9", approved=True, country="BR", zones=("b.example", "a.example"),
+                                 resolvers=("192.0.2.9", "192.0.2.10"), categories=("sld-zones", "critical-zones"))
+    make_run(measured.zones[0])
     make_organisation("Elsewhere", approved=True, country="KE")
     make_organisation("Draft", country="BR")
-    found = [org.name for org in iter_participants(Filters(region="LAC", page=9), batch_size=2)]
-    assert found == [f"Operator {n}" for n in range(5)]
+    rows = list(export_rows(Filters(region="LAC", page=9)))
+    assert [row.name for row in rows] == [f"Operator {n}" for n in (0, 1, 2, 3, 4, 9)]
+    assert (rows[0].zones, rows[0].resolvers, rows[0].conformance) == (None, None, "not-checked")
+    last = rows[-1]
+    assert (last.categories, last.zones, last.resolvers, last.conformance) == (
+        "critical-zones sld-zones", "a.example b.example", "192.0.2.10 192.0.2.9", "not-measured")
 
 
 def test_get_participant_loads_what_the_page_shows(app):
@@ -144,7 +153,7 @@ def test_champions_are_grouped_by_region_with_every_region_present(app):
     make_organisation("Not a champion", country="BR", approved=True)
     make_organisation("Kenyan champion", country="KE", approved=True, champion="AF champion")
     groups = services.champions_by_region()
-    assert list(groups) == ["AF", "AP", "EU", "LAC", "NA"]
+    assert list(groups) == [standing.region for standing in services.leaderboard()] == ["LAC", "AF", "AP", "EU", "NA"]
     assert [o.name for o in groups["LAC"]] == ["Acme", "Tempus"]
     assert [o.name for o in groups["AF"]] == ["Kenyan champion"]
     assert groups["EU"] == [] and groups["NA"] == [] and groups["AP"] == []
