@@ -15,6 +15,8 @@ from typing import Any, Callable
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from babel.support import NullTranslations, Translations
 
@@ -199,9 +201,10 @@ def rejudge_command(run_id: int) -> None:
     except (LookupError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     if not changes:
-        click.echo(f"Run {run_id}: judged again, no verdict changed.")
+        click.echo(_("Run %(run)s: judged again, no verdict changed.", run=run_id))
     for check_id, before, after in changes:
-        click.echo(f"Run {run_id}: {check_id}: {before or 'new'} -> {after}")
+        click.echo(_("Run %(run)s: %(check)s: %(before)s -> %(after)s", run=run_id, check=check_id,
+                     before=before or _("new"), after=after))
 
 
 @click.command("refresh-standings")
@@ -214,7 +217,7 @@ def refresh_standings_command() -> None:
 
     count = refresh_all()
     db.session.commit()
-    click.echo(f"{count} standings stored.")
+    click.echo(ngettext("%(num)d standing stored.", "%(num)d standings stored.", count))
 
 
 @click.command("compact-history")
@@ -224,7 +227,7 @@ def compact_history_command() -> None:
     the evidence of the checks whose verdict changed (the worker does it every night)."""
     from .compaction import compact_history
 
-    click.echo(f"{compact_history()} runs compacted.")
+    click.echo(ngettext("%(num)d run compacted.", "%(num)d runs compacted.", compact_history()))
 
 
 commands = [check_command, check_resolver_command, rejudge_command, refresh_standings_command,
