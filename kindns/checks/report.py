@@ -82,6 +82,9 @@ class TargetReport:
     # What was collected, as JSON-safe data (serialise.snapshot_to_dict): store it with the run and
     # `rejudge` it later without asking the servers again. Not part of to_dict(), which is what people read.
     snapshot: dict | None = field(default=None, repr=False, compare=False)
+    # A zone's few facts for statistics (zone_checks.zone_facts): its signing algorithms, how many
+    # nameservers the parent delegates to and in how many networks their addresses are.
+    facts: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         unmeasured = self.unmeasured and {**self.unmeasured, "summary": render(self.unmeasured["message"])}
