@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
     from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
+    from .observatory import models as _observatory_models  # noqa: F401 - registers the tables
     from .jobs import init_queue
 
     init_queue(app)
