@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .conformance.views import bp as conformance_bp
     from .directory.views import bp as directory_bp
     from .enrolment.views import bp as enrolment_bp
+    from .observatory.views import bp as observatory_bp, staff_bp as campaigns_bp
 
     app.register_blueprint(directory_bp)
     app.register_blueprint(accounts_bp)
@@ -98,6 +99,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(conformance_bp)
+    app.register_blueprint(observatory_bp)
+    # Staff pages, behind the staff guard like the rest of /admin.
+    app.register_blueprint(campaigns_bp, url_prefix="/admin/campaigns")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -127,9 +131,10 @@ def register_commands(app: Flask) -> None:
     from .conformance import cli as conformance_cli
     from .demo import cli as demo_cli
     from .jobs import cli as jobs_cli
+    from .observatory import cli as observatory_cli
 
     group = AppGroup("kindns", help="KINDNS Registry commands.")
-    for domain in (accounts_cli, conformance_cli, demo_cli, jobs_cli):
+    for domain in (accounts_cli, conformance_cli, demo_cli, jobs_cli, observatory_cli):
         for command in domain.commands:
             group.add_command(command)
     app.cli.add_command(group)

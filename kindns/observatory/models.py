@@ -14,6 +14,11 @@ from ..extensions import db
 from ..models import Organisation, User, utcnow
 
 
+# One letter per verdict in a zone row (CampaignZone.verdicts).
+LETTERS = {"pass": "p", "warn": "w", "fail": "f", "error": "e", "n/a": "n"}
+VERDICTS = {letter: verdict for verdict, letter in LETTERS.items()}
+
+
 class CampaignStatus(str, enum.Enum):
     """queued (no batch taken yet) -> running -> done (every batch done)."""
 

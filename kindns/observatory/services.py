@@ -25,13 +25,10 @@ from ..extensions import db
 from ..models import Organisation, User
 from ..regions import is_country
 from . import imports
-from .models import BatchStatus, Campaign, CampaignBatch, CampaignStatus, CampaignZone
+from .models import LETTERS, BatchStatus, Campaign, CampaignBatch, CampaignStatus, CampaignZone
 
 log = logging.getLogger(__name__)
 
-# One letter per verdict in a zone row (CampaignZone.verdicts).
-LETTERS = {"pass": "p", "warn": "w", "fail": "f", "error": "e", "n/a": "n"}
-VERDICTS = {letter: verdict for verdict, letter in LETTERS.items()}
 INSERT_CHUNK = 5000  # rows a statement inserts at a time
 STORE_EVERY = 50     # reports a worker stores at a time (what progress shows, and what a killed worker loses)
 SLUG_MAX_LENGTH = 60

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from kindns.checks.query import ServerBuckets
 from kindns.extensions import db
 from kindns.observatory import services
-from kindns.observatory.models import CampaignBatch, CampaignZone
+from kindns.observatory.models import VERDICTS, CampaignBatch, CampaignZone
 from tests.factories import make_user
 
 ROLES = ("good", "unsigned", "single-ns", "same-subnet", "open-axfr", "open-recursion", "bad-ds",
@@ -41,7 +41,7 @@ def test_each_zone_row_holds_what_its_role_breaks(lab_app, ctx, dns_lab):
     rows = {z.name: z for z in db.session.scalars(select(CampaignZone))}
     role_of = {dns_lab.zones[role]: role for role in ROLES}
     for name, row in rows.items():
-        verdicts = {check: services.VERDICTS[letter] for check, letter in zip(campaign.checks, row.verdicts)}
+        verdicts = {check: VERDICTS[letter] for check, letter in zip(campaign.checks, row.verdicts)}
         expected = dns_lab.expected_verdicts[role_of[name]]
         assert {check: v for check, v in verdicts.items() if v != "pass"} == expected, name
         assert not row.unmeasured and row.measured_at is not None
