@@ -91,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .conformance.views import bp as conformance_bp
     from .directory.views import bp as directory_bp
     from .enrolment.views import bp as enrolment_bp
-    from .observatory.views import bp as observatory_bp, staff_bp as campaigns_bp
+    from .observatory.views import bp as observatory_bp
 
     app.register_blueprint(directory_bp)
     app.register_blueprint(accounts_bp)
@@ -100,8 +100,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(conformance_bp)
     app.register_blueprint(observatory_bp)
-    # Staff pages, behind the staff guard like the rest of /admin.
-    app.register_blueprint(campaigns_bp, url_prefix="/admin/campaigns")
 
 
 def register_template_helpers(app: Flask) -> None:

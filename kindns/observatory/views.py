@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.guards import staff_required
 from ..directory.charts import bar_chart_svg, history_chart_svg
 from ..i18n import as_percent, month_label
 from ..jobs import queue_campaign_batches
@@ -16,8 +15,8 @@ from . import indicators, services
 from .forms import CampaignForm
 
 bp = Blueprint("observatory", __name__)
+# Registered inside the staff area's blueprint (the app factory does it), whose guard runs before each view.
 staff_bp = Blueprint("campaigns", __name__)
-staff_bp.before_request(staff_required)
 
 
 def namespace_label(namespace: str | None) -> str:
@@ -92,7 +91,7 @@ def campaigns():
 def allow_large_uploads(endpoint, _values):
     # A namespace's list of zones is far larger than any other form of the registry. Set before any
     # before_request function runs: the CSRF check reads the form.
-    if endpoint == "campaigns.new_campaign":
+    if endpoint == "admin.campaigns.new_campaign":
         request.max_content_length = current_app.config["KINDNS_CAMPAIGN_UPLOAD_MAX"]
 
 
