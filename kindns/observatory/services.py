@@ -175,16 +175,16 @@ def _claim(batch_id: int, campaign: Campaign) -> bool:
 def _keeping_lease(batch_id: int):
     """While the block measures, renew the batch's lease from a thread of its own (the measuring thread is in
     the engine): a worker that dies stops renewing it, and the batch is measured again once it runs out."""
-    engine, interval, stop = db.engine, lease_seconds() / 4, threading.Event()
-    me = worker_identity()
+    # Read here: the thread has no app context.
+    engine, lease, stop, me = db.engine, timedelta(seconds=lease_seconds()), threading.Event(), worker_identity()
 
     def renew() -> None:
-        while not stop.wait(interval):
+        while not stop.wait(lease.total_seconds() / 4):
             try:
                 with engine.begin() as connection:
                     connection.execute(update(CampaignBatch).where(
                         CampaignBatch.id == batch_id, CampaignBatch.status == BatchStatus.RUNNING.value,
-                        CampaignBatch.worker == me).values(lease_until=now() + timedelta(seconds=lease_seconds())))
+                        CampaignBatch.worker == me).values(lease_until=now() + lease))
             except SQLAlchemyError as exc:  # the next renewal may get through; the lease allows for misses
                 log.warning("campaign batch %s: lease not renewed: %s", batch_id, exc)
 
