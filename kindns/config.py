@@ -24,6 +24,11 @@ RATE_LIMITS = {
 }
 
 
+# The languages the registry is written in (English first, the language of the code); each other one has a
+# catalogue under translations/ that `make messages` keeps (the Makefile's LANGUAGES, checked by a test).
+LANGUAGES = ("en", "es", "pt_BR", "fr")
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -126,7 +131,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Catalogues live at the project's top, beside the templates (see translations/ and `make messages`).
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
-        "KINDNS_LANGUAGES": ["en", "es", "pt_BR", "fr"],
+        "KINDNS_LANGUAGES": list(LANGUAGES),
         "KINDNS_PAGE_SIZE": 25,
         "KINDNS_LEADERBOARD_CACHE_SECONDS": int(os.environ.get("KINDNS_LEADERBOARD_CACHE_SECONDS", "60")),
     }
