@@ -111,13 +111,14 @@ def register_template_helpers(app: Flask) -> None:
     from .regions import REGIONS, country_name, region_name
 
     from .enrolment.services import display_zone_name
+    from .observatory.services import campaigns_invited
 
     app.jinja_env.filters.update(unicode_name=display_zone_name, check_title=check_title)
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
         get_locale=get_locale, status_display=status_display, check_title=check_title,
         practice_title=practice_title, verdict_label=verdict_label, trigger_label=trigger_label,
-        run_status_label=run_status_label,
+        run_status_label=run_status_label, campaigns_invited=campaigns_invited,
     )
 
 

@@ -164,19 +164,21 @@ def _registry():
     org.pending_name = "Zeta Omega Iota"
     db.session.commit()
     take_region_snapshot()
-    _campaign()
+    _campaign(org, staff)
     return org, other, operator, staff
 
 
-def _campaign():
+def _campaign(org, staff):
     """A measurement campaign with zones measured, of two countries and one unknown: its pages and the
-    observatory show every table and chart."""
+    observatory show every table and chart. The operator's organisation may run campaigns of its own."""
     from datetime import datetime, timezone
 
     from kindns.observatory import services as campaigns
     from kindns.observatory.models import CampaignZone
 
-    campaign = campaigns.create_campaign("Zeta", "zeta", b"a.zeta PY\nb.zeta AR\nc.zeta\nd.zeta\n", None)
+    campaigns.invite(org, staff)
+    campaign = campaigns.create_campaign("Zeta", "zeta", b"a.zeta PY\nb.zeta AR\nc.zeta\nd.zeta\n", None,
+                                         organisation=org)
     campaign.started_at = datetime.now(timezone.utc)
     for zone, verdicts in zip(db.session.scalars(db.select(CampaignZone).order_by(CampaignZone.id)),
                               ("p" * 13, "f" * 13, "n" * 13)):
@@ -194,7 +196,7 @@ def _pages(org, other) -> dict[str, list[str]]:
     operator = ["/dashboard", "/dashboard/organisation", "/dashboard/zones", "/dashboard/resolvers",
                 "/dashboard/assessment", "/dashboard/assessment?missing=1", "/dashboard/checks",
                 "/dashboard/members", f"/dashboard/zones/{zone.id}/report", f"/dashboard/zones/{org.zones[1].id}/report",
-                f"/dashboard/resolvers/{resolver.id}/report"]
+                f"/dashboard/resolvers/{resolver.id}/report", "/dashboard/campaigns"]
     staff = ["/admin/", "/admin/organisations", f"/admin/organisations/{org.id}", f"/admin/organisations/{other.id}",
              "/admin/champions", f"/admin/champions/{org.id}", "/admin/regions", "/admin/conflicts", "/admin/audit",
              "/admin/disputes?status=all", "/admin/campaigns/", "/admin/campaigns/new"]

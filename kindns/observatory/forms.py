@@ -26,3 +26,13 @@ class CampaignForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = as_choices([("", _l("Unknown")), *country_choices()])
+
+
+class InviteForm(FlaskForm):
+    """Staff invite an approved organisation to run campaigns of its own."""
+
+    organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraw an invitation: nothing but the CSRF token."""

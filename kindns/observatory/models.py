@@ -102,3 +102,14 @@ class CampaignZone(db.Model):
     algorithms: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "8 13"
     ns_count: Mapped[Optional[int]] = mapped_column(SmallInteger)
     networks: Mapped[Optional[int]] = mapped_column(SmallInteger)
+
+
+class CampaignInvitation(db.Model):
+    """Staff's invitation to a registry's organisation (a ccTLD operator, say) to run campaigns of its own."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), unique=True)
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+    organisation: Mapped[Organisation] = relationship()

@@ -21,11 +21,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..checks import ZONE_CHECKS, CheckConfig, iter_zone_reports
+from .. import audit
 from ..extensions import db
 from ..models import Organisation, User
 from ..regions import is_country
 from . import imports
-from .models import LETTERS, BatchStatus, Campaign, CampaignBatch, CampaignStatus, CampaignZone
+from .models import LETTERS, BatchStatus, Campaign, CampaignBatch, CampaignInvitation, CampaignStatus, CampaignZone
 
 log = logging.getLogger(__name__)
 
@@ -331,3 +332,42 @@ def campaigns(organisation: Organisation | None = None) -> list[Campaign]:
 def campaign_by_slug(slug: str) -> Campaign | None:
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
 
+
+
+# --- invitations: a registry's account runs campaigns of its own ---------------------------------------
+
+def is_invited(organisation: Organisation | None) -> bool:
+    """Whether staff have invited the organisation to run campaigns."""
+    return organisation is not None and db.session.scalar(
+        select(CampaignInvitation.id).where(CampaignInvitation.organisation_id == organisation.id)) is not None
+
+
+def campaigns_invited() -> bool:
+    """Whether the logged-in operator's organisation may run campaigns (the dashboard shows the link)."""
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated and not current_user.is_staff
+                and is_invited(current_user.organisation))
+
+
+def invitations() -> list[CampaignInvitation]:
+    return list(db.session.scalars(select(CampaignInvitation).order_by(CampaignInvitation.created_at)))
+
+
+def invite(organisation: Organisation, staff: User) -> bool:
+    """Let an organisation's members run campaigns; returns False when it already may. Audited."""
+    if is_invited(organisation):
+        return False
+    db.session.add(CampaignInvitation(organisation_id=organisation.id, invited_by_id=staff.id))
+    audit.record("campaigns.invited", organisation, staff)
+    db.session.commit()
+    return True
+
+
+def withdraw(organisation: Organisation, staff: User) -> None:
+    """No more new campaigns for the organisation (its campaigns stay). Audited."""
+    found = db.session.scalar(select(CampaignInvitation).where(CampaignInvitation.organisation_id == organisation.id))
+    if found is not None:
+        db.session.delete(found)
+        audit.record("campaigns.withdrawn", organisation, staff)
+        db.session.commit()

@@ -127,3 +127,41 @@ def test_the_commands_create_follow_and_export_a_campaign(runner, tmp_path, queu
     bad.write_bytes(b"bad..py\n")
     refused = runner.invoke(args=["kindns", "campaign", "create", "Bad", "py", str(bad)])
     assert refused.exit_code == 1 and "line 1: 'bad..py'" in refused.output
+
+
+def test_an_invited_organisation_runs_campaigns_of_its_own(client, auth, queued):
+    from kindns.models import AuditEvent
+    from tests.factories import make_organisation
+    from tests.helpers import submit_form
+
+    organisation = make_organisation("NIC Paraguay", approved=True)
+    operator = make_user("noc@nic.py", organisation=organisation)
+    staff = make_user("staff@registry.example", is_staff=True)
+    auth.login_as(operator)
+    assert client.get("/dashboard/campaigns").status_code == 403
+    assert "/dashboard/campaigns" not in client.get("/dashboard").get_data(as_text=True)
+
+    auth.login_as(staff)
+    invited = submit_form(client, "/admin/campaigns/invitations", {"invite-organisation": organisation.id},
+                          form_url="/admin/campaigns/", follow_redirects=True)
+    assert "NIC Paraguay may now run measurement campaigns." in invited.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.organisation_id == organisation.id)) \
+        == "campaigns.invited"
+
+    auth.login_as(operator)
+    assert "/dashboard/campaigns" in client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/dashboard/campaigns")
+    created = client.post("/dashboard/campaigns", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token_from(page.data), "name": "NIC.py", "namespace": "py", "country": "PY",
+        "zones": (io.BytesIO(b"uno.py\ndos.py\n"), "zones.txt")})
+    assert created.status_code == 302 and queued() == 1
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.organisation_id == organisation.id and campaign.created_by_id == operator.id
+    assert "NIC.py" in client.get("/dashboard/campaigns").get_data(as_text=True)
+
+    auth.login_as(staff)
+    submit_form(client, f"/admin/campaigns/invitations/{organisation.id}/withdraw", {},
+                form_url="/admin/campaigns/")
+    auth.login_as(operator)
+    assert client.get("/dashboard/campaigns").status_code == 403
+    assert db.session.get(Campaign, campaign.id) is not None  # its campaigns stay
