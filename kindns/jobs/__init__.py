@@ -72,7 +72,8 @@ def run_check(run_id: int) -> None:
         alerts.after_run(run)
 
 
-# When a campaign has its fill of batches under way, a worker handed one more puts it back for this long.
+# When a campaign has its fill of batches under way (or the engine failed on a batch), a worker puts the batch
+# back for this long.
 BUSY_BATCH_DELAY = 10.0
 
 
@@ -82,7 +83,7 @@ def measure_campaign_batch(batch_id: int) -> None:
     runs out, when `requeue_lost_batches` queues it again."""
     from ..observatory import services
 
-    if services.measure_batch(batch_id) == "busy":
+    if services.measure_batch(batch_id) in ("busy", "retry"):
         current_jobs().measure_campaign_batch.schedule(args=(batch_id,), delay=BUSY_BATCH_DELAY)
 
 

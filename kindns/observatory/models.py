@@ -28,9 +28,12 @@ class CampaignStatus(str, enum.Enum):
 
 
 class BatchStatus(str, enum.Enum):
+    """queued -> running -> done; or failed, when the engine broke on it every time it was tried."""
+
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
+    FAILED = "failed"
 
 
 class Campaign(db.Model):

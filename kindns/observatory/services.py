@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 5000  # rows a statement inserts at a time
 STORE_EVERY = 50     # reports a worker stores at a time (what progress shows, and what a killed worker loses)
+MAX_ATTEMPTS = 3     # a batch the engine breaks on this many times is given up (a bug, not a dead worker)
 SLUG_MAX_LENGTH = 60
 
 
@@ -222,8 +223,9 @@ def zone_row(report, checks: list[str]) -> dict:
 
 
 def measure_batch(batch_id: int) -> str:
-    """Measure one batch: "done", "busy" (the campaign has its fill of batches under way: try again later) or
-    "skipped" (unknown, finished, or another worker's). Results are stored as they come, a few at a time,
+    """Measure one batch: "done"; "busy" (the campaign has its fill of batches under way) or "retry" (the engine
+    failed on it): queue it again later; "failed" (given up after MAX_ATTEMPTS); or "skipped" (unknown,
+    finished, or another worker's). Results are stored as they come, a few at a time,
     over the zone's one row: a batch measured twice (its first worker died) leaves each zone counted once."""
     batch = db.session.get(CampaignBatch, batch_id)
     if batch is None or batch.status != BatchStatus.QUEUED.value:
@@ -237,28 +239,55 @@ def measure_batch(batch_id: int) -> str:
     checks, config = list(campaign.checks), engine_config(campaign)
     db.session.commit()  # hold no transaction open while the engine measures
     began = time.monotonic()
-    with _keeping_lease(batch_id):
-        pending: list[dict] = []
-        for report in iter_zone_reports(list(zones), config):
-            pending.append({"id": zones[report.target], **zone_row(report, checks)})
-            if len(pending) >= STORE_EVERY:
-                _store(pending)
-                pending = []
-        _store(pending)
+    try:
+        with _keeping_lease(batch_id):
+            pending: list[dict] = []
+            for report in iter_zone_reports(list(zones), config):
+                pending.append({"id": zones[report.target], **zone_row(report, checks)})
+                if len(pending) >= STORE_EVERY:
+                    _store(pending)
+                    pending = []
+            _store(pending)
+    except Exception:  # noqa: BLE001 - the batch must be tried again or given up, not left running
+        log.exception("campaign %s batch %s: the engine failed", campaign.slug, batch.number)
+        db.session.rollback()
+        return _after_failure(batch_id, campaign)
     finished = now()
     done = db.session.execute(
         update(CampaignBatch).where(CampaignBatch.id == batch_id, CampaignBatch.status == BatchStatus.RUNNING.value,
                                     CampaignBatch.worker == worker_identity())
         .values(status=BatchStatus.DONE.value, finished_at=finished, lease_until=None)
         .execution_options(synchronize_session=False)).rowcount == 1
-    left = select(CampaignBatch.id).where(CampaignBatch.campaign_id == campaign.id,
-                                          CampaignBatch.status != BatchStatus.DONE.value).exists()
-    db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.status != CampaignStatus.DONE.value,
-                                              ~left).values(status=CampaignStatus.DONE.value, finished_at=finished))
-    db.session.commit()
+    _finish_campaign(campaign, finished)
     log.info("campaign %s batch %s: %d zones in %.1f s", campaign.slug, batch.number, len(zones),
              time.monotonic() - began)
     return "done" if done else "skipped"
+
+
+def _finish_campaign(campaign: Campaign, moment: datetime) -> None:
+    """Mark the campaign done once no batch is left to measure."""
+    left = select(CampaignBatch.id).where(
+        CampaignBatch.campaign_id == campaign.id,
+        CampaignBatch.status.in_((BatchStatus.QUEUED.value, BatchStatus.RUNNING.value))).exists()
+    db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.status != CampaignStatus.DONE.value,
+                                              ~left).values(status=CampaignStatus.DONE.value, finished_at=moment))
+    db.session.commit()
+
+
+def _after_failure(batch_id: int, campaign: Campaign) -> str:
+    """A batch the engine broke on: "retry" it (queued again, for the caller to queue later), or give it up
+    ("failed") after MAX_ATTEMPTS; its zones stay unmeasured, which progress shows."""
+    batch = db.session.get(CampaignBatch, batch_id)
+    if batch.status != BatchStatus.RUNNING.value or batch.worker != worker_identity():
+        return "skipped"
+    given_up = batch.attempts >= MAX_ATTEMPTS
+    batch.status = BatchStatus.FAILED.value if given_up else BatchStatus.QUEUED.value
+    batch.worker, batch.lease_until = "", None
+    db.session.commit()
+    if given_up:
+        _finish_campaign(campaign, now())
+        return "failed"
+    return "retry"
 
 
 def _store(rows: list[dict]) -> None:
@@ -294,6 +323,7 @@ class Progress:
     batches_running: int
     rate: float | None            # zones a second since the campaign started
     seconds_left: float | None
+    batches_failed: int = 0       # given up: the engine failed on them MAX_ATTEMPTS times
 
     @property
     def share(self) -> float:
@@ -301,7 +331,7 @@ class Progress:
 
     def as_dict(self) -> dict:
         return {"zones": self.total, "done": self.done, "batches": self.batches, "batches_done": self.batches_done,
-                "batches_running": self.batches_running,
+                "batches_running": self.batches_running, "batches_failed": self.batches_failed,
                 "zones_per_second": None if self.rate is None else round(self.rate, 2),
                 "seconds_left": None if self.seconds_left is None else round(self.seconds_left)}
 
@@ -319,7 +349,7 @@ def progress(campaign: Campaign) -> Progress:
         rate = done / elapsed if elapsed > 0 else None
         left = (campaign.zone_count - done) / rate if rate else None
     return Progress(campaign.zone_count, done, sum(states.values()), states.get(BatchStatus.DONE.value, 0),
-                    states.get(BatchStatus.RUNNING.value, 0), rate, left)
+                    states.get(BatchStatus.RUNNING.value, 0), rate, left, states.get(BatchStatus.FAILED.value, 0))
 
 
 def campaigns(organisation: Organisation | None = None) -> list[Campaign]:

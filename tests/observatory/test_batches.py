@@ -119,3 +119,21 @@ def test_a_prober_under_a_rate_waits_for_the_address(app):
     elapsed, waited = asyncio.run(ask_five())
     assert waited == pytest.approx(0.05 + 0.1 + 0.15 + 0.2, abs=0.03)  # the 2nd..5th wait their turn
     assert elapsed >= 0.2
+
+
+def test_a_batch_the_engine_breaks_on_is_tried_again_then_given_up(app, ctx, monkeypatch):
+    def broken(names, config):
+        raise RuntimeError("a bug in the engine")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(services, "iter_zone_reports", broken)
+    staff = make_user("staff@registry.example", is_staff=True)
+    campaign = services.create_campaign("Broken", "py", b"uno.py\n", staff)
+    [batch_id] = services.queued_batches(campaign)
+    assert [services.measure_batch(batch_id) for _ in range(services.MAX_ATTEMPTS)] == \
+        ["retry"] * (services.MAX_ATTEMPTS - 1) + ["failed"]
+    db.session.refresh(campaign)
+    assert campaign.status == "done" and services.progress(campaign).batches_failed == 1
+    assert services.progress(campaign).done == 0  # nothing counted that was not measured
+    page = app.test_client().get(f"/observatory/{campaign.slug}").get_data(as_text=True)
+    assert "Done, but 1 batch could not be measured" in page
