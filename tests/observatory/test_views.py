@@ -165,3 +165,22 @@ def test_an_invited_organisation_runs_campaigns_of_its_own(client, auth, queued)
     auth.login_as(operator)
     assert client.get("/dashboard/campaigns").status_code == 403
     assert db.session.get(Campaign, campaign.id) is not None  # its campaigns stay
+
+
+def test_the_participants_zones_are_a_row_of_their_own(client):
+    from tests.conformance.factories import make_run
+    from tests.factories import make_organisation
+
+    approved = make_organisation("Approved Networks", approved=True, zones=("a.example", "b.example", "c.example"))
+    make_run(approved.zones[0], {"dnssec-signed": "pass"}, finished_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    make_run(approved.zones[0], {"dnssec-signed": "fail", "dnssec-valid": "n/a", "dnssec-algorithm": "n/a"})
+    make_run(approved.zones[1], {"no-open-recursion": "fail"})
+    unmeasured = make_run(approved.zones[2], default="error")
+    unmeasured.unmeasured = {"message": {"code": "NO_DELEGATION", "args": {}}, "probes": []}
+    pending = make_organisation("Pending Networks", status="submitted", zones=("d.example",))
+    make_run(pending.zones[0], {"dnssec-signed": "fail"})
+    db.session.commit()
+    page = client.get("/observatory").get_data(as_text=True)
+    # The latest run of each approved participant's zone that could be measured: a.example now unsigned.
+    assert _row(page, "Registry participants") == ["2", "50%", "50%", "100%", "100%", "100%", "50%"]
+    assert "a.example" not in page
