@@ -71,6 +71,7 @@ def _follow(slug: str, interval: float = 2.0) -> None:
                 break
             db.session.commit()  # end the read's transaction: the next one sees what the workers stored
             time.sleep(interval)
+    click.echo(f"{campaign.slug} ({campaign.status}): {_line(progress)}")  # what the bar ended on, also in logs
 
 
 @campaign_group.command("status")

@@ -139,6 +139,7 @@ def test_a_campaign_of_the_lab_through_the_form_on_two_workers(app, tmp_path, dn
 
     # The commands, on the same Redis and database: status and the aggregates as CSV.
     assert f"{slug} (done): {n}/{n} zones" in _command(env, "campaign", "status", slug)
+    assert f"{n}/{n} zones, batches" in _command(env, "campaign", "status", slug, "--follow")  # the bar, full
     exported = list(csv.DictReader(io.StringIO(_command(env, "campaign", "export", slug, "--format", "csv"))))
     assert {r["country"]: int(r["zones_measured"]) for r in exported if r["country"]} == \
         {"PY": sum(c == "PY" for c in countries.values()), "BR": sum(c == "BR" for c in countries.values())}
