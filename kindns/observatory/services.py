@@ -151,8 +151,10 @@ def worker_identity() -> str:
 
 
 def _claim(batch_id: int, campaign: Campaign) -> bool:
-    """Take a queued batch in one conditional UPDATE: of two workers handed it, one gets it; and only while the
-    campaign has fewer than `parallel_batches` batches under a live lease (politeness across workers)."""
+    """Take a queued batch in one conditional UPDATE: of two workers handed it, one gets it (the row's lock on
+    PostgreSQL, the database's on SQLite); and only while the campaign has fewer than `parallel_batches`
+    batches under a live lease (politeness across workers: on PostgreSQL, claims of different batches at the
+    same instant each count the others as not yet running, so the bound may be passed by those few)."""
     moment = now()
     others = select(func.count(CampaignBatch.id)).where(
         CampaignBatch.campaign_id == campaign.id, CampaignBatch.status == BatchStatus.RUNNING.value,
