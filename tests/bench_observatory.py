@@ -93,8 +93,13 @@ def _run(env, engine, zones_file: Path, count: int, processes: int, threads: int
         well_run = connection.execute(text(
             "SELECT count(*) FROM campaign_zone WHERE campaign_id = :id AND verdicts ~ '^p+$'"),
             {"id": campaign_id}).scalar()
+        # The others: with an error (not measured: a timeout, the deadline) or a failure or warning.
+        errors, faults = connection.execute(text(
+            "SELECT count(*) FILTER (WHERE verdicts LIKE '%e%'), "
+            "count(*) FILTER (WHERE verdicts NOT LIKE '%e%' AND verdicts ~ '[fw]') "
+            "FROM campaign_zone WHERE campaign_id = :id"), {"id": campaign_id}).one()
     return {"slug": slug, "seconds": float(seconds), "rate": count / float(seconds), "peaks": peaks,
-            "well_run": well_run}
+            "well_run": well_run, "errors": errors, "faults": faults}
 
 
 def main(argv: list[str]) -> int:
@@ -143,7 +148,8 @@ def main(argv: list[str]) -> int:
                 r = results[processes]
                 print(f"   {r['seconds']:.0f} s, {r['rate']:.1f} zones/s, peak memory per worker "
                       f"{', '.join(f'{p:.0f}' for p in r['peaks'])} MiB, well-run verdicts on {r['well_run']} of "
-                      f"{len(lab.bench_zones)} zones", flush=True)
+                      f"{len(lab.bench_zones)} zones ({r['errors']} with a check not measured, {r['faults']} with a failure or "
+                      f"warning)", flush=True)
             with engine.connect() as connection:
                 rows = connection.execute(text("SELECT count(*) FROM campaign_zone")).scalar()
                 size = connection.execute(text(
