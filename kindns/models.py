@@ -147,6 +147,9 @@ class Zone(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
+    # The software that serves the zone, as the operator declares it (kindns.checks.fixes.SOFTWARE): the
+    # report's fix-it advice is written for it. None: not declared.
+    software: Mapped[Optional[str]] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     organisation: Mapped[Organisation] = relationship(back_populates="zones")
@@ -162,6 +165,7 @@ class Resolver(db.Model):
     address: Mapped[str] = mapped_column(String(45), index=True)
     # Where the resolver answers DNS over HTTPS (RFC 8484), when the operator says so; the checks probe it.
     doh_url: Mapped[Optional[str]] = mapped_column(String(500))
+    software: Mapped[Optional[str]] = mapped_column(String(32))  # as for Zone.software
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     organisation: Mapped[Organisation] = relationship(back_populates="resolvers")

@@ -3,13 +3,16 @@
 # only those missing. Run as root or with sudo available.
 set -euo pipefail
 need=()
-have() { command -v "$1" >/dev/null 2>&1; }
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }  # sbin may be off PATH
 have named || need+=(bind9)
 have dnssec-signzone || need+=(bind9-utils)
 have dig || need+=(bind9-dnsutils)
 have unbound || need+=(unbound)
 have unbound-control || need+=(unbound)
 have knotd || need+=(knot)
+have nsd-checkconf || need+=(nsd)          # checkers of the fix-it advice for software not in the lab
+have pdns_server || need+=(pdns-server)
+have pdns_recursor || need+=(pdns-recursor)
 have chromium || need+=(chromium)
 have ip || need+=(iproute2)
 if [ "${1:-}" = "--bench" ]; then
@@ -23,6 +26,9 @@ echo "Installing system packages: ${need[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The tests need the named program, not the system service: a running one would take the lab's addresses.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet named 2>/dev/null; then
-  $sudo systemctl disable --now named
-fi
+# The same for the servers whose configuration checkers the tests use (nsd, pdns, pdns-recursor).
+for service in named nsd pdns pdns-recursor; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $sudo systemctl disable --now "$service"
+  fi
+done

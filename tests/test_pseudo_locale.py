@@ -128,6 +128,13 @@ def _data_words(*texts: str) -> set[str]:
     return words
 
 
+def _fix_code(*zones: str) -> list[str]:
+    """What the fix-it advice shows as code (configuration lines, file names and commands): data, not prose."""
+    from kindns.checks.fixes import FIXES
+
+    return [text for fix in FIXES for zone in zones for text in (fix.config({"zone": zone}), fix.file, *fix.apply)]
+
+
 def _spoken(run):
     """A run stored as the engine stores them now: its words as messages (the factory's English text is what
     rows from before the messages keep, shown as it is)."""
@@ -196,7 +203,10 @@ def _pages(org, other) -> dict[str, list[str]]:
     operator = ["/dashboard", "/dashboard/organisation", "/dashboard/zones", "/dashboard/resolvers",
                 "/dashboard/assessment", "/dashboard/assessment?missing=1", "/dashboard/checks",
                 "/dashboard/members", f"/dashboard/zones/{zone.id}/report", f"/dashboard/zones/{org.zones[1].id}/report",
-                f"/dashboard/resolvers/{resolver.id}/report", "/dashboard/campaigns"]
+                f"/dashboard/resolvers/{resolver.id}/report",
+                # the fix-it advice for a software (its configuration lines are code, the rest words)
+                f"/dashboard/zones/{zone.id}/report?software=bind", f"/dashboard/zones/{zone.id}/report?software=windows",
+                f"/dashboard/resolvers/{resolver.id}/report?software=unbound", "/dashboard/campaigns"]
     staff = ["/admin/", "/admin/organisations", f"/admin/organisations/{org.id}", f"/admin/organisations/{other.id}",
              "/admin/champions", f"/admin/champions/{org.id}", "/admin/regions", "/admin/conflicts", "/admin/audit",
              "/admin/disputes?status=all", "/admin/campaigns/", "/admin/campaigns/new"]
@@ -274,6 +284,7 @@ def test_every_mail_speaks_only_through_the_catalogue(pseudo_app, client, auth, 
     operator.language = staff.language = PSEUDO
     db.session.commit()
     data_words = _data_words(org.name, other.name, operator.email, staff.email, "colleague@zeta.example",
+                             *_fix_code(*(zone.name for zone in org.zones)),
                              "new@zeta.example", "Zeta Omega Iota Xi", "Iota Kappa Lambda Mu Nu", "Example Networks",
                              "iota@zeta.example", "eta@zeta.example", "lambda@zeta.example")
     # Mail caused by a visitor's request, in the request's language: registration (new and known address),
@@ -301,6 +312,8 @@ def test_every_mail_speaks_only_through_the_catalogue(pseudo_app, client, auth, 
         make_user("lambda@zeta.example", organisation=rejected).language = PSEUDO
         staff_services.reject(rejected, staff, "Zeta")
         zone = org.zones[0]
+        zone.software = "knot"  # the mail carries the fix-it advice for it
+        db.session.commit()
         alerts.after_run(_spoken(make_run(zone, {"axfr-restricted": "fail", "dnssec-signature-expiry": "warn"})))
         dispute = disputes.open_dispute(_latest_result(zone, "ns-diversity"), operator, "Zeta")
         disputes.answer_dispute(dispute, staff, "Zeta")

@@ -10,6 +10,9 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
+from flask_babel import gettext
+
+from ..checks.fixes import SOFTWARE, fixes_data
 from ..directory.services import Page, RegionStanding
 from ..models import Organisation
 
@@ -124,6 +127,16 @@ def participants_csv(organisations: Iterable[Organisation]) -> Iterator[str]:
         yield flush()
 
 
+def software_asked(value: str | None) -> str | None:
+    """The `?software=` of an API request: a software of the catalogue, None when not asked; ValueError
+    for one the registry does not know."""
+    if not value:
+        return None
+    if value not in SOFTWARE:
+        raise ValueError(value)
+    return value
+
+
 def snapshot(row) -> dict:
     """One region's figures for one month (kindns.conformance.models.RegionSnapshot)."""
     return {"month": row.month.strftime("%Y-%m"), "region": row.region, "participants": row.participants,
@@ -131,10 +144,12 @@ def snapshot(row) -> dict:
             "checks_passing_share": row.checks_passing_share}
 
 
-def participant_checks(org: Organisation, conformance, runs: list) -> dict:
-    """A participant's conformance and the verdicts of the latest run of each zone and resolver.
+def participant_checks(org: Organisation, conformance, runs: list, software: str | None = None) -> dict:
+    """A participant's conformance and the verdicts of the latest run of each zone and resolver; with
+    `software`, the fix-it advice for it under each finding that does not pass.
 
-    Public: verdicts and summaries, never the evidence (that is for the operator's report)."""
+    Public: verdicts and summaries, never the evidence (that is for the operator's report), nor the
+    software an operator declared."""
     return {
         "slug": org.slug,
         "conformance": {
@@ -147,13 +162,13 @@ def participant_checks(org: Organisation, conformance, runs: list) -> dict:
         "targets": [
             {"target": target.label, "kind": target.kind.name,
              "checked_at": iso_utc(run.finished_at) if run else None,
-             "checks": [check_result(r) for r in run.results] if run else []}
+             "checks": [check_result(r, software) for r in run.results] if run else []}
             for target, run in runs
         ],
     }
 
 
-def check_result(result) -> dict:
+def check_result(result, software: str | None = None) -> dict:
     """One check's public verdict: its id, title and summary in English, the findings as message codes with
     their arguments (for programs), and the title and summary in the language asked for (`?lang=` or
     Accept-Language) under `translated`."""
@@ -166,10 +181,19 @@ def check_result(result) -> dict:
         english = result_view(result, set())
     here = result_view(result, set())
     messages = result.messages or {}
+    command = (messages.get("command") or {}).get("text", "")
+    zone = result.run.target if result.run.kind == "zone" else ""
+
+    def finding(f: dict) -> dict:
+        data = {"code": f["code"], "args": f.get("args", {}), "verdict": f.get("verdict")}
+        if software:
+            data["fixes"] = fixes_data([f["code"]], f.get("verdict") or result.verdict, software, zone, command,
+                                       gettext)
+        return data
+
     return {
         "id": result.check_id, "title": english.title, "verdict": result.verdict, "practices": result.practices,
         "summary": english.summary,
-        "findings": [{"code": f["code"], "args": f.get("args", {}), "verdict": f.get("verdict")}
-                     for f in messages.get("findings", [])],
+        "findings": [finding(f) for f in messages.get("findings", [])],
         "translated": {"language": str(get_locale()), "title": here.title, "summary": here.summary},
     }

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from ..checks.fixes import SOFTWARE
 from ..conformance import history, standing
 from ..directory import services
 from ..extensions import csrf, limiter
@@ -120,12 +121,17 @@ def participant(slug: str):
 
 @bp.get("/participants/<slug>/checks")
 def participant_checks(slug: str):
-    """The participant's conformance and each zone's and resolver's latest verdicts (no evidence)."""
+    """The participant's conformance and each zone's and resolver's latest verdicts (no evidence); with
+    `?software=`, the fix-it advice for that software under each finding."""
     org = services.get_participant(slug)
     if org is None:
         return _error(404, _("No participant with this slug."), "slug")
+    try:
+        software = serializers.software_asked(request.args.get("software"))
+    except ValueError:
+        return _error(400, _("Unknown software: give one of %(names)s.", names=", ".join(SOFTWARE)), "software")
     return jsonify(serializers.participant_checks(org, standing.participant_conformance(org),
-                                                  history.public_runs(org)))
+                                                  history.public_runs(org), software))
 
 
 @bp.get("/champions")

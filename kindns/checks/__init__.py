@@ -16,6 +16,11 @@ CheckOutcome carries its decisive findings, advice codes, references and the dig
 fault; its `summary` and `advice` are the English text. A zone that could not be measured at all has one
 finding on its TargetReport (`unmeasured`).
 
+Fix-it advice per software (fixes.py): for a finding code and the software that serves the target (BIND,
+Knot, NSD, PowerDNS, Unbound, ...), the configuration change as data, the commands that apply it and how
+sure it is (proven live by the tests, syntax-checked, or neither); `format_table`/`format_json` add it with
+`software=`. Each report also says what software its servers say they run (`report.software`, identify.py).
+
 Every TargetReport carries what was collected as JSON-safe data (`report.snapshot`, made by
 `snapshot_to_dict`): store it with the run, and `rejudge(report.snapshot)` gives the report today's
 checks and policy make of it, without a single query. `snapshot_from_dict` gives the snapshot back.

@@ -20,6 +20,9 @@ from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
+# Asked of every server in the CHAOS class, with NSID: what software it says it runs (identify.py).
+IDENTITY_NAME = "version.bind."
+
 class Collector:
     """Shared state of one run: the prober, the iterative resolver and its caches."""
 
@@ -122,6 +125,8 @@ class Collector:
                 self._collect_tcp(apex, server, soa),
                 _fill(server, "recursion", partial(ask, where, outside, "A", server_name=name,
                                                    recursion_desired=True, dnssec_ok=False)),
+                _fill(server, "identity", partial(ask, where, IDENTITY_NAME, "TXT", server_name=name,
+                                                  dnssec_ok=False, qclass="CH")),
             )
         finally:
             soa.cancel()
@@ -204,6 +209,7 @@ class Collector:
             _fill(snapshot, "bogus", partial(ask, where, config.bogus_name, "A", recursion_desired=True)),
             _fill(snapshot, "qname_min", partial(ask, where, config.qname_min_name, "TXT", recursion_desired=True,
                                                   dnssec_ok=False)),
+            _fill(snapshot, "identity", partial(ask, where, IDENTITY_NAME, "TXT", dnssec_ok=False, qclass="CH")),
             self._collect_encrypted(snapshot, "tls"),
             *([self._collect_encrypted(snapshot, "https")] if snapshot.doh_url else []),
         )

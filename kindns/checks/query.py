@@ -16,12 +16,14 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 import dns.asyncquery
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
@@ -53,6 +55,7 @@ class Probe:
     recursion_desired: bool
     dnssec_ok: bool
     edns: bool
+    qclass: str = "IN"              # "CH" for the server's identity (version.bind), which also asks for NSID
     message: dns.message.Message | None = None
     error: str | None = None        # a short code: timeout, refused-by-policy, malformed, ...
     error_detail: str = ""
@@ -104,12 +107,23 @@ class Probe:
                 return rrset
         return None
 
+    @property
+    def nsid(self) -> str:
+        """The server's NSID (RFC 5001) in its answer, as text ("" when it gave none)."""
+        if self.message is None:
+            return ""
+        for option in self.message.options:
+            if option.otype == dns.edns.NSID:
+                data = option.to_wire() if not hasattr(option, "data") else option.data
+                return bytes(data).decode("utf-8", "replace")
+        return ""
+
     def dig(self, multi: bool = False, verify: bool = False) -> str:
         """A dig command that asks the same question of the same server (`multi`: records one field a line,
         with DNSKEY key tags and RRSIG dates spelt out; `verify`: TLS certificates verified)."""
         return dig_command(self.server, self.qname, self.qtype, port=self.port, transport=self.transport,
                            recurse=self.recursion_desired, dnssec=self.dnssec_ok, edns=self.edns, url=self.url,
-                           multi=multi, verify=verify)
+                           multi=multi, verify=verify, qclass=self.qclass)
 
     def failure(self) -> dict | None:
         """Why this question got no answer, as a message of the vocabulary (messages.py); None when it
@@ -151,12 +165,13 @@ class Probe:
                 total += len(rrset)
                 for rdata in rrset:
                     if len(records) < MAX_EVIDENCE_RECORDS:
-                        line = f"{rrset.name} {rrset.ttl} IN {dns.rdatatype.to_text(rrset.rdtype)} {rdata.to_text()}"
+                        line = (f"{rrset.name} {rrset.ttl} {dns.rdataclass.to_text(rrset.rdclass)} "
+                                f"{dns.rdatatype.to_text(rrset.rdtype)} {rdata.to_text()}")
                         records.append(line[:MAX_RECORD_TEXT])
         evidence = {
             "server": self.server,
             "server_name": self.server_name,
-            "query": f"{self.qname} {self.qtype}",
+            "query": f"{self.qname} {self.qtype}" if self.qclass == "IN" else f"{self.qname} {self.qclass} {self.qtype}",
             "transport": self.transport + ("+tcp" if self.truncated_retry else ""),
             "rd": self.recursion_desired,
             "do": self.dnssec_ok,
@@ -174,6 +189,8 @@ class Probe:
             evidence["certificate"] = "verified" if self.tls_verified else "not verified"
         if self.url:
             evidence["url"] = self.url
+        if self.nsid:
+            evidence["nsid"] = self.nsid
         if self.error:
             evidence["error"] = self.error
             evidence["error_detail"] = self.error_detail
@@ -182,12 +199,12 @@ class Probe:
 
 def dig_command(server: str, qname: str, qtype: str, *, port: int | None = None, transport: str = "udp",
                 recurse: bool = False, dnssec: bool = False, edns: bool = True, url: str = "", multi: bool = False,
-                verify: bool = False) -> str:
+                verify: bool = False, qclass: str = "IN") -> str:
     """The dig command that asks `server` this question the way a probe does."""
     parts = ["dig", f"@{server}"]
     if port is not None and port != DEFAULT_PORTS[transport]:
         parts.append(f"-p {port}")
-    parts += [qname, qtype]
+    parts += [qname, qtype] if qclass == "IN" else [qname, qclass, qtype, "+nsid"]
     parts.append("+recurse" if recurse else "+norecurse")
     if dnssec:
         parts.append("+dnssec")
@@ -234,17 +251,20 @@ def _rdtype(text: str) -> dns.rdatatype.RdataType:
 
 @functools.lru_cache(maxsize=8192)
 def _udp_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool, edns: bool,
-               payload: int) -> tuple[bytes, bytes]:
+               payload: int, qclass: str = "IN") -> tuple[bytes, bytes]:
     """(query wire, its question section) for a UDP query; made once, only the id changes per query."""
-    query = _make_query(qname, qtype, recursion_desired, dnssec_ok, edns, payload)
+    query = _make_query(qname, qtype, recursion_desired, dnssec_ok, edns, payload, qclass)
     wire = query.to_wire()
     return wire, wire[12:12 + len(dns_name(qname).to_wire()) + 4]
 
 
 def _make_query(qname: str, qtype: str, recursion_desired: bool, dnssec_ok: bool, edns: bool,
-                payload: int) -> dns.message.Message:
-    query = dns.message.make_query(dns_name(qname), _rdtype(qtype), use_edns=0 if edns else False, payload=payload,
-                                   want_dnssec=dnssec_ok and edns)
+                payload: int, qclass: str = "IN") -> dns.message.Message:
+    # A CHAOS question is about the server itself: it asks for its NSID (RFC 5001) as well.
+    options = [dns.edns.GenericOption(dns.edns.NSID, b"")] if qclass != "IN" and edns else None
+    query = dns.message.make_query(dns_name(qname), _rdtype(qtype), dns.rdataclass.from_text(qclass),
+                                   use_edns=0 if edns else False, payload=payload, want_dnssec=dnssec_ok and edns,
+                                   options=options)
     if not recursion_desired:
         query.flags &= ~dns.flags.RD
     return query
@@ -312,7 +332,8 @@ class Prober:
 
     async def ask(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
                   transport: str = "udp", recursion_desired: bool = False, dnssec_ok: bool = True,
-                  edns: bool = True, verify: bool = True, url: str = "", trim: bool = False) -> Probe:
+                  edns: bool = True, verify: bool = True, url: str = "", trim: bool = False,
+                  qclass: str = "IN") -> Probe:
         """Ask `server` for `qname`/`qtype`; never raises for anything the network or the server does.
 
         A UDP answer with TC set is asked again over TCP (RFC 7766), and the probe says so. For "tls"
@@ -326,7 +347,8 @@ class Prober:
         qname = dns_name(qname).to_text()  # absolute, so evidence and dig commands read the same everywhere
         probe = Probe(server=server, server_name=server_name, transport=transport, port=port,
                       qname=qname, qtype=qtype, recursion_desired=recursion_desired,
-                      dnssec_ok=dnssec_ok and edns, edns=edns, url=url, trimmed=trim and transport == "udp",
+                      dnssec_ok=dnssec_ok and edns, edns=edns, qclass=qclass, url=url,
+                      trimmed=trim and transport == "udp",
                       tls_verified=verify if transport in ("tls", "https") else None)
         refusal = address_refusal(server, self.config.allow_private)
         if refusal:
@@ -355,7 +377,7 @@ class Prober:
         timeout = self.config.timeout
         probe.message, probe.error, probe.error_detail, probe.wire = None, None, "", None
         shape = (probe.qname, probe.qtype, probe.recursion_desired, probe.dnssec_ok, probe.edns,
-                 self.config.edns_payload)
+                 self.config.edns_payload, probe.qclass)
         try:
             if transport == "udp":
                 wire, question = _udp_query(*shape)

@@ -6,6 +6,7 @@ Outcomes hold messages (codes with arguments, see messages.py), not sentences: `
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 
@@ -82,6 +83,8 @@ class TargetReport:
     # What was collected, as JSON-safe data (serialise.snapshot_to_dict): store it with the run and
     # `rejudge` it later without asking the servers again. Not part of to_dict(), which is what people read.
     snapshot: dict | None = field(default=None, repr=False, compare=False)
+    # The software the servers say they run (identify.Identity.to_dict): {"software", "confidence", "said"}.
+    software: dict | None = None
     # A zone's few facts for statistics (zone_checks.zone_facts): its signing algorithms, how many
     # nameservers the parent delegates to and in how many networks their addresses are.
     facts: dict | None = field(default=None, repr=False, compare=False)
@@ -89,7 +92,7 @@ class TargetReport:
     def to_dict(self) -> dict:
         unmeasured = self.unmeasured and {**self.unmeasured, "summary": render(self.unmeasured["message"])}
         return {"target": self.target, "checked_at": self.checked_at, "duration_ms": self.duration_ms,
-                "unmeasured": unmeasured, "checks": [c.to_dict() for c in self.checks]}
+                "software": self.software, "unmeasured": unmeasured, "checks": [c.to_dict() for c in self.checks]}
 
     def verdict(self, check_id: str) -> str:
         """The verdict of one check (KeyError if the report has no such check)."""
@@ -102,13 +105,31 @@ class TargetReport:
         raise KeyError(check_id)
 
 
+def zone_of(report: TargetReport) -> str:
+    """The zone a report is about ("" for a resolver, whose target is an address)."""
+    try:
+        ipaddress.ip_address(report.target)
+    except ValueError:
+        return report.target
+    return ""
+
+
 def format_json(reports: list[TargetReport], gettext: Gettext | None = None, ngettext: Ngettext | None = None,
-                language: str | None = None) -> str:
+                language: str | None = None, software: str | None = None) -> str:
     """The reports as a JSON array, one object per target (English text beside the codes and arguments;
-    with `gettext`, each check also carries its title, summary and advice in `language`)."""
+    with `gettext`, each check also carries its title, summary and advice in `language`; with `software`,
+    each check that does not pass carries the fixes for that software, `fixes`; without it, for the software
+    the servers say they run, when they say so: `fixes_for` names the software and why)."""
+    from .fixes import chosen_software, outcome_fixes
+
     out = []
     for report in reports:
         data = report.to_dict()
+        chosen, source = chosen_software(software, report.software)
+        if chosen:
+            data["fixes_for"] = {"software": chosen, "because": source}
+            for check, outcome in zip(data["checks"], report.checks):
+                check["fixes"] = outcome_fixes(outcome, chosen, zone_of(report), gettext)
         if gettext is not None:
             for check, outcome in zip(data["checks"], report.checks):
                 check["translated"] = {"language": language, "title": outcome.render_title(gettext),
@@ -125,9 +146,12 @@ VERDICT_MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR
 
 
 def format_table(reports: list[TargetReport], advice: bool = True, gettext: Gettext | None = None,
-                 ngettext: Ngettext | None = None) -> str:
+                 ngettext: Ngettext | None = None, software: str | None = None) -> str:
     """A readable table: per target, one line per check (verdict, id, summary), and the advice under
-    every check that did not pass. A zone that could not be measured at all gets one line that says why."""
+    every check that did not pass (with `software`, the fix for it as well). A zone that could not be
+    measured at all gets one line that says why."""
+    from .fixes import chosen_software, describe_choice, format_fix, outcome_fixes
+
     lines: list[str] = []
     width = max((len(c.id) for r in reports for c in r.checks), default=10)
     for report in reports:
@@ -136,6 +160,9 @@ def format_table(reports: list[TargetReport], advice: bool = True, gettext: Gett
             counts[result.verdict] = counts.get(result.verdict, 0) + 1
         tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
         lines.append(f"{report.target}  ({report.checked_at}, {report.duration_ms} ms; {tally})")
+        chosen, source = chosen_software(software, report.software)
+        if advice and chosen:
+            lines.append(f"  {describe_choice(chosen, source, report.software, gettext)}")
         if report.unmeasured and report.checks:
             lines.append(f"  {VERDICT_MARKS['error']:<5}  {render(report.unmeasured['message'], gettext, ngettext)}")
             if advice:
@@ -147,5 +174,7 @@ def format_table(reports: list[TargetReport], advice: bool = True, gettext: Gett
                          f"{result.render_summary(gettext, ngettext)}")
             if advice and result.verdict not in ("pass", "n/a"):
                 lines.append(f"  {'':<5}  {'':<{width}}  -> {result.render_advice(gettext, ngettext)}")
+                for fix in outcome_fixes(result, chosen, zone_of(report), gettext):
+                    lines += format_fix(fix, gettext, f"  {'':<5}  {'':<{width}}     ")
         lines.append("")
     return "\n".join(lines)

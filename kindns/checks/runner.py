@@ -22,6 +22,7 @@ from .catalogue import RESOLVER_CHECKS, ZONE_CHECKS
 from .collect import Collector, new_zone_snapshot
 from .config import CheckConfig
 from .dnssec import ValidationCache, judging_with
+from .identify import identify_snapshot
 from .messages import msg
 from .report import TargetReport
 from .resolver_checks import CATEGORIES
@@ -69,7 +70,7 @@ def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None, *,
                                              "probes": [p.to_evidence() for p in whole.probes]}
     return TargetReport(snapshot.zone, _iso(snapshot.now), snapshot.duration_ms, outcomes, unmeasured,
                         snapshot=snapshot_to_dict(snapshot) if keep_snapshot else None,
-                        facts=zone_checks.zone_facts(snapshot))
+                        software=identify_snapshot(snapshot).to_dict(), facts=zone_checks.zone_facts(snapshot))
 
 
 def judge_resolver(snapshot: ResolverSnapshot) -> TargetReport:
@@ -77,7 +78,7 @@ def judge_resolver(snapshot: ResolverSnapshot) -> TargetReport:
     with judging_with(None):
         outcomes = [spec.run(snapshot) for spec in RESOLVER_CHECKS.values()]
     return TargetReport(snapshot.address, _iso(snapshot.now), snapshot.duration_ms, outcomes,
-                        snapshot=snapshot_to_dict(snapshot))
+                        snapshot=snapshot_to_dict(snapshot), software=identify_snapshot(snapshot).to_dict())
 
 
 def rejudge(data: dict) -> TargetReport:

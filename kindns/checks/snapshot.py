@@ -27,6 +27,9 @@ class ServerSnapshot:
     nsec3param: Probe | None = None   # apex NSEC3PARAM; when absent, the denial shows NSEC or NSEC3
     axfr: Probe | None = None         # AXFR over TCP (first message only); any answer also proves TCP
     recursion: Probe | None = None    # a name outside the zone, with RD=1
+    # version.bind CH TXT with NSID: what the server says it is (identify.py); no judge reads it, and it is
+    # not among probes(), which the judges read.
+    identity: Probe | None = None
 
     def probes(self) -> list[Probe]:
         return list(dict.fromkeys(p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey,
@@ -131,6 +134,7 @@ class ResolverSnapshot:
     doh_unverified: Probe | None = None  # the same without verification, asked when the certificate failed
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
+    identity: Probe | None = None     # version.bind CH TXT with NSID: what it says it is (identify.py)
     incomplete: dict | None = None    # why collection stopped early (the deadline; a message)
     now: float = 0.0                  # Unix time of collection
     duration_ms: int = 0              # how long collection took

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
+from ..checks.fixes import fixes_data, format_fix
 from ..checks.policy import WARN
 from ..extensions import db
 from ..mail import absolute_url, mail_each_language
@@ -49,8 +50,24 @@ def after_run(run: CheckRun) -> list[str]:
     if expiry is not None and expiry.verdict == WARN and previous_expiry != WARN:
         sent += mail_each_language(recipients, lambda: (
             _("KINDNS: DNSSEC signatures of %(target)s expire within 7 days", target=run.target),
-            "\n\n".join([expiry.summary, expiry.advice, _report_link(run)])))
+            "\n\n".join(part for part in (expiry.summary, expiry.advice, "\n".join(_fix_lines(run, expiry)),
+                                            _report_link(run)) if part)))
     return sent
+
+
+def _fix_lines(run: CheckRun, result) -> list[str]:
+    """The fix-it advice for the software of the target (declared, else what its servers say they run), as
+    lines of a mail in the recipient's language (the caller's)."""
+    from .reports import seen_software, software_choice
+
+    target = target_of_run(run)
+    declared = target.row.software if target is not None else None
+    software = software_choice(run.kind, declared, None, seen_software(run)).shown
+    messages = result.messages or {}
+    command = (messages.get("command") or {}).get("text", "")
+    fixes = fixes_data(messages.get("advice", []), result.verdict, software,
+                       run.target if run.kind == "zone" else "", command, _)
+    return [line for fix in fixes for line in format_fix(fix, _, "  ")]
 
 
 def _regression_body(run: CheckRun, regressions: list[Change]) -> str:
@@ -58,7 +75,8 @@ def _regression_body(run: CheckRun, regressions: list[Change]) -> str:
     lines = [_("These checks of %(target)s passed before and fail now:", target=run.target), ""]
     for change in regressions:
         result = results[change.check_id]
-        lines += [f"* {check_title(change.check_id)}: {result.summary}", f"  {result.advice}", ""]
+        lines += [f"* {check_title(change.check_id)}: {result.summary}", f"  {result.advice}",
+                  *_fix_lines(run, result), ""]
     lines += [_("The full report, with the evidence:"), _report_link(run)]
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ from babel.support import NullTranslations, Translations
 from .. import i18n
 from ..checks import CheckConfig, format_json, format_table, run_resolver_checks, run_zone_checks
 from ..checks.config import ConfigError, load_root_hints, load_trust_anchors
+from ..checks.fixes import SOFTWARE
 from ..checks.names import InvalidName, normalise_ip_address, normalise_zone_name
 
 
@@ -40,6 +41,10 @@ def _engine_options(command: Callable) -> Callable:
         click.option("--allow-private", is_flag=True, default=None,
                      help="Allow probing private, loopback and other non-public addresses."),
         click.option("--concurrency", type=click.IntRange(1, 10000), help="Targets checked at once."),
+        click.option("--software", type=click.Choice(list(SOFTWARE)),
+                     help="Give the fix-it advice for this software (the configuration lines, the command that "
+                          "applies them, how sure we are they work); default: the software the servers say they "
+                          "run, if they say so ('other': the general advice alone)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -83,12 +88,13 @@ def _translations(language: str | None) -> tuple[str | None, NullTranslations | 
     return name, catalogue
 
 
-def _print(reports: list, as_json: bool, language: tuple[str | None, NullTranslations | None]) -> None:
+def _print(reports: list, as_json: bool, language: tuple[str | None, NullTranslations | None],
+           software: str | None = None) -> None:
     name, catalogue = language
     gettext = catalogue.gettext if catalogue is not None else None
     ngettext = catalogue.ngettext if catalogue is not None else None
-    click.echo(format_json(reports, gettext, ngettext, name) if as_json
-               else format_table(reports, True, gettext, ngettext))
+    click.echo(format_json(reports, gettext, ngettext, name, software) if as_json
+               else format_table(reports, True, gettext, ngettext, software))
 
 
 @click.command("check")
@@ -96,7 +102,8 @@ def _print(reports: list, as_json: bool, language: tuple[str | None, NullTransla
 @click.argument("zones", nargs=-1, required=True)
 @_engine_options
 def check_command(zones: tuple[str, ...], as_json: bool, language: str | None, root_hints: str | None,
-                  trust_anchor: str | None, allow_private: bool | None, concurrency: int | None) -> None:
+                  trust_anchor: str | None, allow_private: bool | None, concurrency: int | None,
+                  software: str | None) -> None:
     """Check ZONES against the KINDNS practices for authoritative operators."""
     names = []
     for zone in zones:
@@ -108,7 +115,7 @@ def check_command(zones: tuple[str, ...], as_json: bool, language: str | None, r
     config = _config(root_hints, trust_anchor, allow_private=allow_private, concurrency=concurrency)
     with _progress(len(names), "Checking zones") as bar:
         reports = run_zone_checks(names, config, progress=(lambda _r: bar.update(1)) if bar else None)
-    _print(reports, as_json, translation)
+    _print(reports, as_json, translation, software)
 
 
 @click.command("check-resolver")
@@ -129,7 +136,7 @@ def check_command(zones: tuple[str, ...], as_json: bool, language: str | None, r
               help="CA certificates (PEM) that DoT and DoH certificates must chain to (default: the system's).")
 def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: bool, language: str | None,
                            root_hints: str | None, trust_anchor: str | None, allow_private: bool | None,
-                           concurrency: int | None,
+                           concurrency: int | None, software: str | None,
                            signed_name: str | None, bogus_name: str | None, qname_min_name: str | None,
                            doh_urls: tuple[str, ...], tls_ca_file: str | None) -> None:
     """Check resolver ADDRESSES (all of one operator) against the KINDNS practices of their category."""
@@ -154,7 +161,7 @@ def check_resolver_command(addresses: tuple[str, ...], category: str, as_json: b
     with _progress(len(normalised), "Checking resolvers") as bar:
         reports = run_resolver_checks(normalised, category, config,
                                       progress=(lambda _r: bar.update(1)) if bar else None, doh_urls=urls)
-    _print(reports, as_json, translation)
+    _print(reports, as_json, translation, software)
 
 
 def _doh_urls(values: tuple[str, ...], addresses: list[str]) -> dict[str, str]:

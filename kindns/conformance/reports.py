@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 
 from ..checks import RESOLVER_CHECKS, ZONE_CHECKS
+from ..checks import SnapshotFormatError, snapshot_from_dict
+from ..checks.fixes import CONFIDENCE, chosen_software, fixes_data
+from ..checks.identify import identify_snapshot
+from ..software import software_label, software_options, software_values
 from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
 from ..practices import practice_title
 from .history import Change
@@ -83,6 +87,7 @@ class ResultView:
     practices: list[str] = field(default_factory=list)
     applicable: bool = True
     change: Change | None = None
+    fixes: list[dict] = field(default_factory=list)  # the fix-it advice for the software shown (fixes.fixes_data)
 
     @property
     def id(self) -> str:
@@ -106,7 +111,8 @@ def _old_advice(text: str) -> tuple[list[str], Command | None]:
     return ([text] if text else []), None
 
 
-def result_view(result: CheckResult, applicable: set[str], change: Change | None = None) -> ResultView:
+def result_view(result: CheckResult, applicable: set[str], change: Change | None = None,
+                software: str | None = None) -> ResultView:
     spec = check_spec(result.check_id)
     messages = result.messages or {}
     if messages:
@@ -121,7 +127,11 @@ def result_view(result: CheckResult, applicable: set[str], change: Change | None
         summary = result.summary
         advice, command = _old_advice(result.advice)
         references = ()
+    zone = result.run.target if result.run is not None and result.run.kind == "zone" else ""
+    fixes = fixes_data(messages.get("advice", []), result.verdict, software, zone,
+                       command.text if command else "", gettext) if messages else []
     return ResultView(
+        fixes=fixes,
         result=result,
         title=_translated(getattr(spec, "title", "")) or result.check_id,
         summary=summary,
@@ -135,9 +145,11 @@ def result_view(result: CheckResult, applicable: set[str], change: Change | None
     )
 
 
-def report_views(run: CheckRun, applicable: set[str], changes: dict[str, Change]) -> list[ResultView]:
-    """The run's checks as a report shows them: problems first, then by the catalogue's order."""
-    views = [result_view(r, applicable, changes.get(r.check_id)) for r in run.results]
+def report_views(run: CheckRun, applicable: set[str], changes: dict[str, Change],
+                 software: str | None = None) -> list[ResultView]:
+    """The run's checks as a report shows them: problems first, then by the catalogue's order; with the
+    fix-it advice for `software` under each that does not pass."""
+    views = [result_view(r, applicable, changes.get(r.check_id), software) for r in run.results]
     return sorted(views, key=lambda v: (ORDER.get(v.verdict, 9), not v.applicable))
 
 
@@ -160,3 +172,53 @@ def unmeasured(run: CheckRun) -> Unmeasured | None:
     if len(results) > 1 and all(r.verdict == ERROR for r in results) and len({r.summary for r in results}) == 1:
         return Unmeasured(results[0].summary, results[0].evidence)
     return None
+
+
+@dataclass
+class SoftwareChoice:
+    """Which software a report's fix-it advice is for, and why: asked for on the page (the switcher), declared
+    by the operator, seen (what the servers say they run, when nothing is declared), or none (the general
+    advice alone)."""
+
+    shown: str | None
+    source: str                      # "asked", "declared", "seen" or "none"
+    declared: str | None
+    seen: dict | None                # identify.Identity.to_dict() of the run, if any
+    options: list[tuple[str, str]]   # (value, label) the switcher offers
+
+    @property
+    def label(self) -> str:
+        return software_label(self.shown) if self.shown else ""
+
+    @property
+    def confidence(self) -> str:
+        return gettext(CONFIDENCE.get((self.seen or {}).get("confidence", ""), CONFIDENCE["low"]))
+
+
+def seen_software(run: CheckRun | None) -> dict | None:
+    """What the run's servers said they run (identify.py), from the run's stored snapshot; None without one."""
+    if run is None or not run.snapshot:
+        return None
+    try:
+        return identify_snapshot(snapshot_from_dict(run.snapshot)).to_dict()
+    except SnapshotFormatError:
+        return None
+
+
+def software_choice(kind: str, declared: str | None, asked: str | None, seen: dict | None = None) -> SoftwareChoice:
+    """The software the advice is for: the one asked for, if it serves such targets ("" asks for none), else
+    the declared one, else the one the servers say they run when they say so ("other" gives the general
+    advice)."""
+    values = software_values(kind)
+    options = [(value, label) for value, label in software_options(kind) if value != "other"]
+    if asked == "":
+        return SoftwareChoice(None, "none", declared, seen, options)
+    if asked in values and asked != "other":
+        source = "declared" if asked == declared else "asked"
+        return SoftwareChoice(asked, source, declared, seen, options)
+    if declared in values:
+        return SoftwareChoice(declared if declared != "other" else None, "declared", declared, seen, options)
+    chosen, source = chosen_software(None, seen)
+    if chosen in values:
+        return SoftwareChoice(chosen, "seen", declared, seen, options)
+    return SoftwareChoice(None, "none", declared, seen, options)

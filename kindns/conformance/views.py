@@ -63,10 +63,12 @@ def report(kinds: str, target_id: int):
     ).all()
     applicable = standing.applicable_check_ids(target.organisation, target.kind.name)
     changes = {c.check_id: c for c in history.changes_since(run, previous)} if run else {}
+    software = reports.software_choice(target.kind.name, target.row.software, request.args.get("software"),
+                                       reports.seen_software(run))
     return render_template(
         "conformance/report.html", target=target, run=run, previous=previous, active=state.active,
         history=state.history, disputes=target_disputes, form=CheckNowForm(), dispute_form=DisputeForm(),
-        views=reports.report_views(run, applicable, changes) if run else [],
+        views=reports.report_views(run, applicable, changes, software.shown) if run else [], software=software,
         unmeasured=reports.unmeasured(run) if run else None, tally=reports.tally(run) if run else [],
     )
 

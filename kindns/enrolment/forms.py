@@ -90,6 +90,16 @@ class DohUrlForm(FlaskForm):
     url = URLField(_l("DNS-over-HTTPS address"), filters=[_strip], validators=[Optional(), Length(max=500)])
 
 
+class SoftwareForm(FlaskForm):
+    """The software that serves one zone or resolver (its report's fix-it advice is written for it)."""
+
+    software = SelectField(_l("Software"), validators=[Optional()])
+
+    def __init__(self, options, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.software.choices = [("", _l("Not declared"))] + list(options)
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Colleague's email address"), filters=[_strip], validators=[
         DataRequired(), Length(max=MAX_EMAIL_LENGTH), Email(check_deliverability=False),

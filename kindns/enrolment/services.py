@@ -26,6 +26,7 @@ from ..conformance.runs import new_run
 from ..conformance.targets import target_of
 from ..extensions import db
 from ..mail import MailNotSent, absolute_url, send_mail
+from ..software import software_values
 from ..models import (
     Invitation, Organisation, OrganisationCategory, PracticeAnswer, Resolver, User, Zone,
 )
@@ -562,3 +563,19 @@ def cancel_invitation(invitation: Invitation, user: User) -> None:
     record("member.invitation_cancelled", organisation, user, email=invitation.email)
     db.session.commit()
 
+
+
+def set_software(row, user: User, software: str | None) -> bool:
+    """Declare (or, with None or "", withdraw) the software that serves a zone or resolver; returns whether it
+    changed. Refuses software that does not serve that kind of target."""
+    allowed = software_values("zone" if isinstance(row, Zone) else "resolver")
+    new = software or None
+    if new is not None and new not in allowed:
+        raise EnrolmentError(_("Choose the software from the list."))
+    if new == row.software:
+        return False
+    label = row.name if isinstance(row, Zone) else row.address
+    record("target.software_set", row.organisation, user, target=label, old=row.software, new=new)
+    row.software = new
+    db.session.commit()
+    return True

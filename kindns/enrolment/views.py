@@ -16,8 +16,9 @@ from ..conformance.targets import KINDS, find_target
 from ..extensions import limiter
 from ..jobs import queue_runs
 from ..practices import kinds_of
+from ..software import software_label, software_options
 from . import services, status
-from .forms import DohUrlForm, InviteForm, OrganisationForm, ResolversForm, ZonesForm, assessment_form
+from .forms import DohUrlForm, InviteForm, OrganisationForm, ResolversForm, SoftwareForm, ZonesForm, assessment_form
 
 bp = Blueprint("enrolment", __name__)
 
@@ -111,13 +112,44 @@ def _list_page(organisation, kind: str, form, adder):
                         names=", ".join(result.conflicts)), "warning")
             return redirect(url_for(f".{kind}"))
     wants = kinds_of(organisation.category_ids)
+    rows = organisation.zones if kind == "zones" else organisation.resolvers
     return render_template(
         f"enrolment/{kind}.html", form=form, organisation=organisation,
         relevant=("zone" if kind == "zones" else "resolver") in wants,
         conflicts=services.zones_declared_elsewhere(organisation) if kind == "zones" else set(),
         doh_forms={r.id: DohUrlForm(prefix=f"doh-{r.id}", data={"url": r.doh_url or ""})
                    for r in organisation.resolvers} if kind == "resolvers" else {},
+        software_forms={row.id: _software_form(kind, row) for row in rows},
     )
+
+
+def _software_form(kinds: str, row) -> SoftwareForm:
+    kind = "zone" if kinds == "zones" else "resolver"
+    return SoftwareForm(software_options(kind), prefix=f"software-{row.id}", data={"software": row.software or ""})
+
+
+@bp.post("/dashboard/<any(zones, resolvers):kinds>/<int:target_id>/software")
+@organisation_required
+def target_software(organisation, kinds: str, target_id: int):
+    """Declare the software that serves one zone or resolver."""
+    kind = "zone" if kinds == "zones" else "resolver"
+    row = (find_target(KINDS[kind], target_id, organisation.id) or abort(404)).row
+    form = _software_form(kinds, row)
+    if form.validate_on_submit():
+        try:
+            changed = services.set_software(row, current_user, form.software.data)
+        except services.EnrolmentError as error:
+            _flash_errors(error)
+        else:
+            if changed:
+                label = row.name if kind == "zone" else row.address
+                flash(_("Saved: the report of %(target)s gives the advice for %(software)s.", target=label,
+                        software=software_label(row.software)) if row.software else
+                      _("Saved: the report of %(target)s gives the general advice.", target=label), "success")
+    else:
+        for error in form.software.errors:
+            flash(error, "error")
+    return redirect(url_for(f".{kinds}"))
 
 
 @bp.route("/dashboard/zones", methods=["GET", "POST"])

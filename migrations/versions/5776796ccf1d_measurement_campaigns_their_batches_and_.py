@@ -1,7 +1,7 @@
 """measurement campaigns, their batches and zones; invitations to run them
 
 Revision ID: 5776796ccf1d
-Revises: 0c86ef9dae86
+Revises: 7c1e5f0a9b21
 Create Date: 2026-12-01 18:39:07.713265
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5776796ccf1d'
-down_revision = '0c86ef9dae86'
+down_revision = '7c1e5f0a9b21'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ import pytest
 from kindns.conformance.standing import take_region_snapshot
 from kindns.demo.seed import seed_demo
 from kindns.enrolment import services as enrolment
-from tests.conformance.factories import make_run
+from tests.conformance.factories import make_run, store_findings
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,10 @@ def registry(live_server):
             for result in run.results:
                 result.advice = LONG_ADVICE
                 result.summary = "ns1.a-really-long-nameserver-name.of-some-operator.example (2001:db8::53): " * 3
+            # The fix-it advice, with the zone's long name in its configuration lines.
+            store_findings(run, "axfr-restricted", "AXFR_ALLOWED", LONG_ADVICE.split("with: ")[1],
+                           server={"code": "server", "args": {"name": "ns1.example.", "address": "2001:db8::53"}})
+        org.zones[0].software = "windows"  # PowerShell: the longest lines of the advice
         make_run(org.resolvers[0], {"resolver-access-control": "fail"})
         enrolment.save_assessment(org, operator, {"critical-zones-2": enrolment.Answer(True, "TSIG " * 400)})
         make_user("staff@icann.example", password=PASSWORD, is_staff=True)
@@ -116,7 +120,7 @@ def test_operator_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
     _login(page, live_server.url, "noc@coop.example")
     paths = ["/dashboard", "/dashboard/organisation", "/dashboard/zones", "/dashboard/resolvers",
              "/dashboard/assessment", "/dashboard/checks", "/dashboard/members",
-             f"/dashboard/zones/{registry['zone_id']}/report"]
+             f"/dashboard/zones/{registry['zone_id']}/report", f"/dashboard/zones/{registry['zone_id']}/report?software=bind"]
     problems = _check_pages(page, live_server.url, paths)
     assert not problems, "\n".join(problems)
 

@@ -20,7 +20,7 @@ def sample_report() -> TargetReport:
 
 def test_the_json_object_has_exactly_the_documented_keys():
     [obj] = json.loads(format_json([sample_report()]))
-    assert set(obj) == {"target", "checked_at", "duration_ms", "unmeasured", "checks"}
+    assert set(obj) == {"target", "checked_at", "duration_ms", "software", "unmeasured", "checks"}
     assert obj["target"] == "example.test" and obj["duration_ms"] == 42 and obj["unmeasured"] is None
     assert [c["id"] for c in obj["checks"]] == list(ZONE_CHECKS)
     for check in obj["checks"]:

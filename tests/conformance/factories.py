@@ -34,3 +34,15 @@ def make_run(row, verdicts: dict[str, str] | None = None, *, default: str = "pas
     db.session.add(run)
     db.session.commit()
     return run
+
+
+def store_findings(run: CheckRun, check_id: str, code: str, command: str, **args) -> CheckResult:
+    """Give one result of `run` the engine's words as the registry stores them (runs._store): one decisive
+    finding `code` with `args`, its advice code, and the command that shows it."""
+    spec = (ZONE_CHECKS if run.kind == "zone" else RESOLVER_CHECKS)[check_id]
+    result = next(r for r in run.results if r.check_id == check_id)
+    result.messages = {"findings": [{"code": code, "args": args, "verdict": result.verdict}], "more": 0,
+                       "advice": [code], "references": list(spec.references),
+                       "command": {"kind": "reproduce", "text": command}}
+    db.session.commit()
+    return result

@@ -18,6 +18,8 @@
         lab.tls_ca            # PEM of the lab's CA, which issued the "dot" resolver's DoT/DoH certificate
         lab.doh_url           # that resolver's DNS over HTTPS URL (connect to its address; the host is not in DNS)
         lab.ipv6              # whether this lab serves ::1 (the ipv6 role); one lab per machine can
+        lab.proof_zones       # software -> a zone the TLD delegates to an address nothing serves yet, and
+        lab.proof_resolvers   # software -> an address: where the fix proofs start their own servers (proof.py)
 
     start_lab(bench_zones=1000) adds well-run signed copies of the good zone for the benchmark (lab.bench_zones).
 

@@ -86,9 +86,12 @@ class DnsLab:
     mutable_zones: dict[str, str] = field(default_factory=dict)  # mutable role -> zone name
     mutable_verdicts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     bench_zones: list[str] = field(default_factory=list)  # the benchmark's well-run copies of the good zone
+    proof_zones: dict[str, str] = field(default_factory=dict)  # software -> zone a fix proof serves (proof.py)
+    proof_resolvers: dict[str, str] = field(default_factory=dict)  # software -> a fix proof resolver's address
     ipv6: bool = False  # this lab serves ::1 (the ipv6 role); one lab per machine can
     keep_workdir: bool = False
     _block: AddressBlock | None = None
+    _ca: tuple | None = None  # the lab CA (key, certificate, PEM path): issues the proofs' DoT certificates too
     _processes: list[ServerProcess] = field(default_factory=list)
     _keys: dict[str, ZoneKey] = field(default_factory=dict)  # zone name -> its signing key
     _live_files: dict[tuple[str, str], Path] = field(default_factory=dict)  # (zone, address) -> served file
@@ -247,6 +250,8 @@ def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
         plan=plan,
         mutable_zones=dict(plan.mutable_roles),
         bench_zones=[z.name for z in plan.zones if z.bench],
+        proof_zones=dict(plan.proof_zones),
+        proof_resolvers=dict(plan.proof_resolvers),
         ipv6=block.ipv6,
         mutable_verdicts={role: {state: dict(v) for state, v in states.items()}
                           for role, states in MUTABLE_VERDICTS.items()},
@@ -389,6 +394,8 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
     fronts: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
+            if ns.program == "proof":
+                continue  # a fix proof starts its own server there
             if ns.program == "knot":
                 knot_address = ns.address
                 if ns.serves_zone:
@@ -412,7 +419,7 @@ def _start_servers(lab: DnsLab, plan: LabPlan, files: dict) -> None:
         knot_dir = lab.workdir / "knot"
         knot_dir.mkdir()
         lab._processes.append(knot.knot_process(knot_dir, knot.write_config(knot_dir, knot_address, knot_zones)))
-    ca = unbound.make_ca(lab.workdir)
+    ca = lab._ca = unbound.make_ca(lab.workdir)
     for role, address in plan.resolvers.items():
         directory = lab.workdir / f"unbound-{role}"
         directory.mkdir()
@@ -431,6 +438,8 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     silent: list[str] = []
     for zone in plan.zones:
         for ns in zone.nameservers:
+            if ns.program == "proof":
+                continue
             if ns.program == "silent":
                 silent.append(ns.address)  # it never answers: ready once it accepts a TCP connection
             else:

@@ -22,6 +22,8 @@ Address plan inside the lab's block 127.N.0.0/16 (role number i from ROLES):
   127.N.30.i       ns3 of ns-mismatch (AS 64503)
   127.N.40.1-3     qnamemin server 1, qnamemin server 2, the ASN zone's server
   127.N.50.1-4     resolvers: validating, non-validating, dot, closed
+  127.N.60.i       the fix proofs' authoritative servers (PROOF_SOFTWARE), started by the tests, not the lab
+  127.N.61.i       the fix proofs' resolvers (PROOF_RESOLVERS), likewise
   ::1              ns2 of ipv6, when this lab holds ::1 port 53 (one lab per machine can)
 Everything else in the block is AS 64500 in the ASN zone.
 """
@@ -119,6 +121,12 @@ MUTABLE_VERDICTS: dict[str, dict[str, dict[str, str]]] = {
     "mutable": {"broken": {"soa-serial-consistency": "fail"}, "fixed": {}},
 }
 
+# The fix proofs (tests/checks/test_fix_proofs.py): a zone per authoritative software, delegated by the TLD
+# to an address the lab reserves but does not serve, and an address per resolving software. A proof test
+# starts its own throwaway server there with a faulty configuration, fixes it and checks again.
+PROOF_SOFTWARE = {"bind": 1, "knot": 2}
+PROOF_RESOLVERS = {"bind": 1, "unbound": 2}
+
 AS_BY_THIRD_OCTET = {10: 64501, 20: 64502, 30: 64503}
 DEFAULT_AS = 64500
 
@@ -132,7 +140,8 @@ class Nameserver:
 
     host: str
     address: str
-    program: str = "bind"  # "bind", "knot", or a front of fronts.py: "udp-only", "drop-edns", "silent"
+    program: str = "bind"  # "bind", "knot", a front of fronts.py ("udp-only", "drop-edns", "silent"), or
+    # "proof": an address the lab reserves and a fix proof serves (tests/dnslab/proof.py)
     backend: str | None = None  # udp-only and drop-edns fronts: the BIND address they forward to
     in_parent: bool = True  # listed in the parent's delegation
     in_child: bool = True  # listed in the zone's own apex NS set
@@ -233,6 +242,8 @@ class LabPlan:
     bogus_name: str
     qname_min_name: str
     asn_zone_v4: str
+    proof_zones: dict[str, str] = field(default_factory=dict)  # software -> zone a proof serves
+    proof_resolvers: dict[str, str] = field(default_factory=dict)  # software -> address of a proof resolver
 
     def zone(self, name: str) -> ZoneSpec:
         return next(z for z in self.zones if z.name == name)
@@ -249,6 +260,7 @@ class LabPlan:
                     if address and address not in found:
                         found.append(address)
         found += [a for a in self.resolvers.values() if a not in found]
+        found += [a for a in self.proof_resolvers.values() if a not in found]
         return found
 
 
@@ -300,6 +312,13 @@ def build_plan(octet: int, bench_zones: int = 0, ipv6: bool = False) -> LabPlan:
     asn_records.append(f'*.{octet}.127.origin IN TXT "{DEFAULT_AS} | 127.{octet}.0.0/16 | ZZ | lab | 2024-01-01"')
     zones.append(ZoneSpec(asn, TLD, [Nameserver(f"ns.{asn}", addr(40, 3))], records=asn_records))
 
+    proof_zones = {}
+    for software, n in PROOF_SOFTWARE.items():
+        name = f"fix-{software}.{TLD}"
+        zones.append(ZoneSpec(name, TLD, [Nameserver(f"ns1.{name}", addr(60, n), program="proof")],
+                              records=[f"www IN A {addr(99, 200 + n)}"]))
+        proof_zones[software] = name
+
     resolvers = {
         "validating": addr(50, 1),
         "non-validating": addr(50, 2),
@@ -318,6 +337,8 @@ def build_plan(octet: int, bench_zones: int = 0, ipv6: bool = False) -> LabPlan:
         bogus_name=f"www.bad-ds.{TLD}",
         qname_min_name=f"a.b.{qmin}",
         asn_zone_v4=f"origin.{asn}",
+        proof_zones=proof_zones,
+        proof_resolvers={software: addr(61, n) for software, n in PROOF_RESOLVERS.items()},
     )
 
 

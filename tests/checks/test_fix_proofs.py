@@ -1,0 +1,161 @@
+"""Every fix the catalogue calls proven live is proven here: a throwaway BIND, Knot or Unbound starts on the
+lab's proof address with a faulty configuration, the real check fails on it, the fix's changes are applied
+to the configuration as data, the fix's own command reloads the server, and the same check then passes."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from kindns.checks import run_resolver_checks, run_zone_checks
+from kindns.checks.fixes import FIXES, LIVE, Block, fix_for
+from tests.dnslab import unbound as lab_unbound
+from tests.dnslab.proof import proof_server
+
+pytestmark = pytest.mark.dns
+
+
+@dataclass(frozen=True)
+class Proof:
+    software: str
+    role: str                  # "zone" or "resolver"
+    check: str
+    code: str                  # the finding the faulty server gives, whose fix is proven
+    faulty: tuple[Block, ...]  # the statements that make it fail ("${zone}" is the proof zone)
+    category: str = "public"   # a resolver's category
+    # Unbound: loopback stands for the Internet (proof.py withdraws Unbound's implicit allow of it), and the
+    # faulty configuration allows "everyone", the lab's block, ${lab_net}.
+    outside: bool = False
+    failing: tuple[str, ...] = ("fail",)
+    context: dict = field(default_factory=dict)
+
+
+def _blocks(*blocks: tuple) -> tuple[Block, ...]:
+    return tuple(Block(block, item, list(statements)) for block, item, statements in blocks)
+
+
+PROOFS = [
+    Proof("bind", "zone", "axfr-restricted", "AXFR_ALLOWED",
+          _blocks(("zone", "${zone}", [("allow-transfer", "{ any; }")]))),
+    Proof("bind", "zone", "no-open-recursion", "RECURSION_AVAILABLE",
+          _blocks(("options", "", [("recursion", "yes"), ("allow-recursion", "{ any; }"),
+                                   ("allow-query-cache", "{ any; }"), ("query-source", "address ${address}")]),
+                  ("zone", ".", [("type", "hint"), ("file", '"${root_hints}"')]))),
+    Proof("bind", "zone", "dnssec-nsec3-params", "NSEC3_ITERATIONS",
+          _blocks(("dnssec-policy", "kindns", [("nsec3param", "iterations 10 optout no salt-length 8")]),
+                  ("zone", "${zone}", [("dnssec-policy", "kindns"), ("inline-signing", "yes")])),
+          failing=("warn",)),
+    Proof("bind", "zone", "dnssec-signature-expiry", "SIGNATURE_EXPIRING",
+          _blocks(("dnssec-policy", "short", [("signatures-validity", "4d"), ("signatures-refresh", "1d")]),
+                  ("zone", "${zone}", [("dnssec-policy", "short"), ("inline-signing", "yes")])),
+          failing=("warn",)),
+    Proof("knot", "zone", "dnssec-signature-expiry", "SIGNATURE_EXPIRING",
+          _blocks(("policy", "kindns", [("rrsig-lifetime", "4d"), ("rrsig-refresh", "1d")]),
+                  ("zone", "${zone}", [("dnssec-signing", "on"), ("dnssec-policy", "kindns")])),
+          failing=("warn",)),
+    Proof("knot", "zone", "axfr-restricted", "AXFR_ALLOWED",
+          _blocks(("acl", "anyone", [("address", "0.0.0.0/0"), ("action", "transfer")]),
+                  ("zone", "${zone}", [("acl", "[ anyone ]")]))),
+    Proof("knot", "zone", "dnssec-nsec3-params", "NSEC3_ITERATIONS",
+          _blocks(("policy", "kindns", [("nsec3", "on"), ("nsec3-iterations", "10"), ("nsec3-salt-length", "8")]),
+                  ("zone", "${zone}", [("dnssec-signing", "on"), ("dnssec-policy", "kindns")])),
+          failing=("warn",)),
+    Proof("bind", "resolver", "resolver-dnssec-validation", "BOGUS_ACCEPTED",
+          _blocks(("options", "", [("dnssec-validation", "no")]))),
+    Proof("bind", "resolver", "resolver-qname-minimisation", "NOT_MINIMISING",
+          _blocks(("options", "", [("qname-minimization", "off")]))),
+    Proof("bind", "resolver", "resolver-access-control", "OPEN_TO_US",
+          _blocks(("options", "", [("allow-recursion", "{ any; }"), ("allow-query-cache", "{ any; }")])),
+          category="private"),
+    Proof("unbound", "resolver", "resolver-dnssec-validation", "BOGUS_ACCEPTED",
+          _blocks(("server", "", [("module-config", '"iterator"')]))),
+    Proof("unbound", "resolver", "resolver-qname-minimisation", "NOT_MINIMISING",
+          _blocks(("server", "", [("qname-minimisation", "no")]))),
+    Proof("unbound", "resolver", "resolver-access-control", "OPEN_TO_US",
+          _blocks(("server", "", [("access-control", "${lab_net} allow")])), category="private", outside=True),
+    Proof("unbound", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
+    Proof("bind", "resolver", "resolver-encrypted-transport", "NO_ENCRYPTED_TRANSPORT", ()),
+]
+
+
+def _fill(blocks: tuple[Block, ...], values: dict) -> list[Block]:
+    from string import Template
+    return [Block(b.block, Template(b.item).safe_substitute(values),
+                  [(n, Template(v).safe_substitute(values)) for n, v in b.statements]) for b in blocks]
+
+
+def _verdict(lab, config, proof: Proof, server):
+    if proof.role == "zone":
+        [report] = run_zone_checks([server.zone], config)
+    else:
+        [report] = run_resolver_checks([server.address], proof.category, config)
+    return report.result(proof.check)
+
+
+def _eventually(lab, config, proof: Proof, server, verdicts: tuple[str, ...], seconds: float = 15.0):
+    """The check's outcome once its verdict is one of `verdicts`, or the last one after `seconds` (a server
+    that signs or re-signs a zone takes a moment after it starts or reloads)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        outcome = _verdict(lab, config, proof, server)
+        if outcome.verdict in verdicts or time.monotonic() > deadline:
+            return outcome
+        time.sleep(0.5)
+
+
+def test_every_fix_claimed_live_is_proven_here():
+    unproven = [(fix.codes, fix.software) for fix in FIXES if fix.proof == LIVE
+                and not any(p.software == fix.software and p.code in fix.codes for p in PROOFS)]
+    assert not unproven
+
+
+def test_only_the_lab_software_is_proven_live():
+    assert {fix.software for fix in FIXES if fix.proof == LIVE} <= {"bind", "knot", "unbound"}
+
+
+@pytest.mark.parametrize("proof", PROOFS, ids=lambda p: f"{p.software}-{p.check}")
+def test_the_fix_makes_the_check_pass(dns_lab, lab_config, proof):
+    fix = fix_for(proof.code, proof.software)
+    assert fix is not None and fix.proof == LIVE and fix.changes and fix.apply
+    address = (dns_lab.proof_resolvers[proof.software] if proof.role == "resolver"
+               else dns_lab.nameservers_of(dns_lab.proof_zones[proof.software])[0])
+    values = {"zone": dns_lab.proof_zones.get(proof.software, ""), "address": address,
+              "root_hints": str(dns_lab.root_hints), "lab_net": ".".join(address.split(".")[:2]) + ".0.0/16"}
+    with proof_server(dns_lab, proof.software, proof.role, _fill(proof.faulty, values), proof.outside) as server:
+        before = _eventually(dns_lab, lab_config, proof, server, proof.failing)
+        assert before.verdict in proof.failing, before.summary
+        assert proof.code in before.advice_codes, before.summary
+
+        context = {"zone": server.zone, "address": address, "listen": address,
+                   "root_key": str(server.directory / "root.key")}
+        if "${tls_key}" in repr(fix.changes):
+            key, cert = lab_unbound.make_certificate(server.directory, address, dns_lab._ca)
+            context.update(tls_key=str(key), tls_cert=str(cert))
+        server.apply(fix.filled_changes(context))
+        server.run(fix.apply)
+
+        after = _eventually(dns_lab, lab_config, proof, server, ("pass",))
+        assert after.verdict == "pass", f"{after.summary}\n{server.log_tail()}"
+
+
+@pytest.mark.parametrize("software", ["bind", "knot"])
+def test_the_signing_fix_leaves_only_the_ds_at_the_parent_to_publish(dns_lab, lab_config, software):
+    """The first signing of a zone ends at the parent (a DS record through the registrar), which the lab's
+    TLD cannot publish for a throwaway server: so the fix is not called proven live, but everything up to
+    that step is shown here: after it, the one thing the check still finds is the missing DS."""
+    fix = fix_for("NOT_SIGNED", software)
+    assert fix.proof != LIVE
+    proof = Proof(software, "zone", "dnssec-signed", "NOT_SIGNED", ())
+    with proof_server(dns_lab, software, "zone", []) as server:
+        before = _eventually(dns_lab, lab_config, proof, server, ("fail",))
+        assert before.advice_codes == ["NOT_SIGNED"], before.summary
+        server.apply(fix.filled_changes({"zone": server.zone}))
+        server.run(fix.apply)
+        deadline = time.monotonic() + 15
+        while True:
+            after = _verdict(dns_lab, lab_config, proof, server)
+            if after.advice_codes == ["NO_DS"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert after.advice_codes == ["NO_DS"], f"{after.summary}\n{server.log_tail()}"
