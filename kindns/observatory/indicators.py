@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
@@ -122,16 +122,19 @@ def campaign_tallies(campaign: Campaign) -> dict[str, Tally]:
     return dict(tallies)
 
 
-def participant_tallies() -> dict[str, Tally]:
-    """Country -> Tally of the approved participants' zones, each by its latest finished run."""
-    latest = (select(func.max(CheckRun.id)).where(CheckRun.status == RunStatus.DONE.value,
-                                                  CheckRun.zone_id.is_not(None), CheckRun.unmeasured.is_(None))
-              .group_by(CheckRun.zone_id))
+def participant_tallies(before: datetime | None = None) -> dict[str, Tally]:
+    """Country -> Tally of the approved participants' zones, each by its latest finished run (the latest before
+    `before`, for a month's figures); a zone whose latest run measured nothing is left out."""
+    done = [CheckRun.status == RunStatus.DONE.value, CheckRun.zone_id.is_not(None)]
+    if before is not None:
+        done.append(CheckRun.finished_at < before)
+    latest = select(func.max(CheckRun.id)).where(*done).group_by(CheckRun.zone_id)
     rows = db.session.execute(
         select(CheckRun.id, Organisation.country, CheckResult.check_id, CheckResult.verdict)
         .join(Organisation, Organisation.id == CheckRun.organisation_id)
         .join(CheckResult, CheckResult.run_id == CheckRun.id)
-        .where(CheckRun.id.in_(latest), Organisation.status == OrganisationStatus.APPROVED.value)).all()
+        .where(CheckRun.id.in_(latest), CheckRun.unmeasured.is_(None),
+               Organisation.status == OrganisationStatus.APPROVED.value)).all()
     zones: dict[int, tuple[str, dict[str, str]]] = {}
     for run_id, country, check_id, verdict in rows:
         zones.setdefault(run_id, (country, {}))[1][check_id] = verdict
@@ -192,6 +195,20 @@ def observatory() -> list[Series]:
                              latest))
     participants = participant_tallies()
     if participants:
-        series.append(Series(None, None, {}, participants))
+        series.append(Series(None, None, participant_months(), participants))
     return series
+
+
+def participant_months(months: int = 12) -> dict[date, Tally]:
+    """The participants' figures at the end of each month with a finished run, the last `months` of them."""
+    finished = db.session.scalars(select(CheckRun.finished_at).where(
+        CheckRun.status == RunStatus.DONE.value, CheckRun.zone_id.is_not(None))).all()
+    firsts = sorted({date(moment.year, moment.month, 1) for moment in finished if moment is not None})[-months:]
+    history = {}
+    for first in firsts:
+        end = datetime(first.year + first.month // 12, first.month % 12 + 1, 1, tzinfo=timezone.utc)
+        tally = total(participant_tallies(before=end))
+        if tally.zones:
+            history[first] = tally
+    return history
 

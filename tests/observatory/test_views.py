@@ -184,3 +184,9 @@ def test_the_participants_zones_are_a_row_of_their_own(client):
     # The latest run of each approved participant's zone that could be measured: a.example now unsigned.
     assert _row(page, "Registry participants") == ["2", "50%", "50%", "100%", "100%", "100%", "50%"]
     assert "a.example" not in page
+    # Month by month: in January 2026 a.example alone, signed; now two zones, one signed.
+    history = client.get("/api/v1/observatory").get_json()["namespaces"][-1]
+    assert history["namespace"] == "participants"
+    signed = {h["month"]: (h["signed"]["zones"], h["signed"]["of"]) for h in history["history"]}
+    assert signed["2026-01"] == (1, 1) and signed[datetime.now(timezone.utc).strftime("%Y-%m")] == (1, 2)
+    assert page.count('data-region="Registry participants"') == 6  # a line in each indicator's chart
