@@ -111,13 +111,26 @@ def create_campaign(name: str, namespace: str, data: bytes, user: User | None, *
          "status": BatchStatus.QUEUED.value} for number in range(count)])
     batch_ids = dict(db.session.execute(select(CampaignBatch.number, CampaignBatch.id)
                                         .where(CampaignBatch.campaign_id == campaign.id)).all())
-    rows = ({"campaign_id": campaign.id, "batch_id": batch_ids[index // size], "name": zone, "country": zone_country}
-            for index, (zone, zone_country) in enumerate(names))
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        db.session.execute(insert(CampaignZone), chunk)
+    rows = ((campaign.id, batch_ids[index // size], zone, zone_country) for index, (zone, zone_country) in enumerate(names))
+    _insert_zones(rows)
     db.session.commit()
     log.info("campaign %s: %d zones of %s in %d batches", campaign.slug, len(names), namespace or ".", count)
     return campaign
+
+
+def _insert_zones(rows: Iterable[tuple[int, int, str, str]]) -> None:
+    """(campaign, batch, name, country) rows into the session's transaction: with COPY on PostgreSQL (a million
+    rows in seconds), in chunks of INSERT_CHUNK elsewhere."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy("COPY campaign_zone (campaign_id, batch_id, name, country) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    keys = ("campaign_id", "batch_id", "name", "country")
+    for chunk in _chunks((dict(zip(keys, row)) for row in rows), INSERT_CHUNK):
+        db.session.execute(insert(CampaignZone), chunk)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
