@@ -30,6 +30,10 @@ class Collector:
         self.config = config
         self.prober = Prober(config)
         self.resolver = IterativeResolver(config, self.prober)
+        # The identity question, asked once per server address in a run: BIND answers CHAOS questions under a
+        # rate limit of its own (its built-in _bind view: a few a second), so asking it once per zone of the
+        # many a server holds would make most of them wait for timeouts.
+        self._identities: dict[str, asyncio.Future] = {}
 
     # -- zones -------------------------------------------------------------------------------------
 
@@ -87,8 +91,20 @@ class Collector:
             pairs += [(ns, a) for a in addresses]
         return pairs
 
+    def _identity(self, address: str, name: str) -> Awaitable[Probe]:
+        """The server's answer to the identity question, shared by every zone of the run it serves. Shielded:
+        a zone cancelled at its deadline does not cancel the question others wait for."""
+        task = self._identities.get(address)
+        if task is None:
+            task = asyncio.ensure_future(self.prober.ask(address, IDENTITY_NAME, "TXT", server_name=name,
+                                                         dnssec_ok=False, qclass="CH"))
+            self._identities[address] = task
+        return asyncio.shield(task)
+
     def close(self) -> None:
-        """Release the run's sockets."""
+        """Release the run's sockets (and stop any identity question still waiting)."""
+        for task in self._identities.values():
+            task.cancel()
         self.prober.close()
 
     async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
@@ -125,8 +141,7 @@ class Collector:
                 self._collect_tcp(apex, server, soa),
                 _fill(server, "recursion", partial(ask, where, outside, "A", server_name=name,
                                                    recursion_desired=True, dnssec_ok=False)),
-                _fill(server, "identity", partial(ask, where, IDENTITY_NAME, "TXT", server_name=name,
-                                                  dnssec_ok=False, qclass="CH")),
+                _fill(server, "identity", partial(self._identity, where, name)),
             )
         finally:
             soa.cancel()
