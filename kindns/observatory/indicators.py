@@ -164,6 +164,15 @@ def by_region(tallies: dict[str, Tally]) -> dict[str, Tally]:
     return dict(regions)
 
 
+def regions_of(series: list[Series]) -> dict[str, Tally]:
+    """Region code ("" when the country is unknown) -> Tally of every namespace's latest figures together."""
+    regions: dict[str, Tally] = defaultdict(Tally)
+    for one in series:
+        for region, tally in by_region(one.countries).items():
+            regions[region].add(tally)
+    return dict(regions)
+
+
 @dataclass
 class Series:
     """One namespace (or the registry's participants, namespace None) over the months."""

@@ -8,18 +8,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..directory.charts import bar_chart_svg, history_chart_svg
+from ..enrolment.forms import as_choices
+from ..extensions import db
 from ..i18n import as_percent, month_label
 from ..jobs import queue_campaign_batches
+from ..models import Organisation, OrganisationStatus
 from ..regions import country_name, region_name
 from ..text import collation_key
 from . import indicators, services
-from ..enrolment.forms import as_choices
-from ..extensions import db
-from ..models import Organisation, OrganisationStatus
 from .forms import CampaignForm, InviteForm, WithdrawForm
 
 bp = Blueprint("observatory", __name__)
-# Registered inside the staff area's blueprint (the app factory does it), whose guard runs before each view.
+# Registered inside the staff area's blueprint (kindns.admin.views), whose guard runs before each view.
 staff_bp = Blueprint("campaigns", __name__)
 
 
@@ -60,11 +60,8 @@ def _history_charts(series: list[indicators.Series]) -> list[tuple[object, objec
 @bp.get("/observatory")
 def index():
     series = indicators.observatory()
-    regions = indicators.by_region({})
-    for s in series:
-        for region, tally in indicators.by_region(s.countries).items():
-            regions.setdefault(region, indicators.Tally()).add(tally)
-    return render_template("observatory/index.html", series=series, region_rows=_region_rows(regions),
+    return render_template("observatory/index.html", series=series,
+                           region_rows=_region_rows(indicators.regions_of(series)),
                            namespace_rows=[(namespace_label(s.namespace), s.latest) for s in series],
                            INDICATORS=indicators.INDICATORS, namespace_label=namespace_label,
                            charts=_history_charts(series))
