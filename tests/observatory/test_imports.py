@@ -94,3 +94,18 @@ def test_a_campaign_needs_a_name_and_a_valid_namespace_and_country(app, ctx):
     with pytest.raises(services.CampaignError) as refused:
         services.create_campaign(" ", "bad..py", b"uno.py\n", None, country="ZZ")
     assert len(refused.value.messages) == 3
+
+
+def test_a_campaign_has_at_most_its_limit_of_zones(ctx, monkeypatch):
+    from kindns.observatory import imports
+
+    monkeypatch.setattr(imports, "MAX_ZONES", 2)
+    upload = read_upload(b"uno.py\ndos.py\ntres.py\n", "py")
+    assert not upload.ok and upload.messages() == ["line 3: a campaign measures at most 2 zones."]
+    assert read_upload(b"uno.py\ndos.py\n", "py").ok
+
+
+def test_many_bad_lines_are_counted_beyond_those_shown(ctx):
+    upload = read_upload(b"".join(b"bad..py\n" for _ in range(60)), "py")
+    messages = upload.messages()
+    assert len(messages) == 51 and messages[-1] == "… and 10 more bad lines."
