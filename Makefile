@@ -54,7 +54,7 @@ test: install-dev system-deps translations
 ## Benchmarks of the check engine (prints figures; never part of `make test`).
 bench: install-dev
 	./scripts/install-system-deps.sh --bench
-	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench --with-zonemaster $(BENCH_ARGS)
 
 ## A measurement campaign of 20,000 lab zones on PostgreSQL and Redis (KINDNS_TEST_DATABASE_URL's server,
 ## KINDNS_TEST_REDIS_URL or 127.0.0.1:6379), with one then two worker processes; needs root for the lab (never

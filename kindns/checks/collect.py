@@ -6,8 +6,10 @@ arrives, so when the zone's deadline cancels collection, what was learnt so far 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import time
+from collections import OrderedDict
 from functools import partial
 from typing import Any, Awaitable, Callable
 
@@ -20,6 +22,11 @@ from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
 from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, ZoneSnapshot
 
+# Answers to questions that do not depend on the zone (the recursion test and the server's identity,
+# asked of each server address) kept per run: zones on the same servers share them. Bounded, so a run's
+# memory does not grow with the number of distinct servers either.
+SHARED_ANSWERS = 4096
+
 # Asked of every server in the CHAOS class, with NSID: what software it says it runs (identify.py).
 IDENTITY_NAME = "version.bind."
 
@@ -30,10 +37,41 @@ class Collector:
         self.config = config
         self.prober = Prober(config)
         self.resolver = IterativeResolver(config, self.prober)
-        # The identity question, asked once per server address in a run: BIND answers CHAOS questions under a
-        # rate limit of its own (its built-in _bind view: a few a second), so asking it once per zone of the
-        # many a server holds would make most of them wait for timeouts.
-        self._identities: dict[str, asyncio.Future] = {}
+        self._shared: OrderedDict[tuple, asyncio.Future] = OrderedDict()
+
+    async def ask_once(self, server: str, qname: str, qtype: str, *, server_name: str | None = None,
+                       joined_failure: bool = False, **options: Any) -> Probe:
+        """`prober.ask`, but a question that does not depend on the zone is asked of a server address once
+        per run: every zone served there cites the same answer (under its own name for the server).
+
+        An unanswered question is not kept, and a zone that only waited for someone else's question that
+        went unanswered asks once more (joining whoever else does): one lost answer does not become the
+        error of every zone that happened to wait for it. A zone cancelled at its deadline does not
+        cancel the question for the others."""
+        key = (server, qname, qtype, tuple(sorted(options.items())))
+        pending = self._shared.get(key)
+        joined = pending is not None
+        if pending is None:
+            pending = asyncio.ensure_future(self.prober.ask(server, qname, qtype, server_name=server_name,
+                                                            **options))
+            self._shared[key] = pending
+            pending.add_done_callback(partial(self._forget_unanswered, key))
+            while len(self._shared) > SHARED_ANSWERS:
+                self._shared.popitem(last=False)
+        else:
+            self._shared.move_to_end(key)
+        probe = await asyncio.shield(pending)
+        if joined and not probe.answered and not joined_failure:
+            return await self.ask_once(server, qname, qtype, server_name=server_name, joined_failure=True,
+                                       **options)
+        if probe.server_name != server_name:
+            probe = dataclasses.replace(probe, server_name=server_name, _evidence=None)
+        return probe
+
+    def _forget_unanswered(self, key: tuple, done: asyncio.Future) -> None:
+        if done.cancelled() or done.exception() is not None or not done.result().answered:
+            if self._shared.get(key) is done:
+                del self._shared[key]
 
     # -- zones -------------------------------------------------------------------------------------
 
@@ -91,20 +129,11 @@ class Collector:
             pairs += [(ns, a) for a in addresses]
         return pairs
 
-    def _identity(self, address: str, name: str) -> Awaitable[Probe]:
-        """The server's answer to the identity question, shared by every zone of the run it serves. Shielded:
-        a zone cancelled at its deadline does not cancel the question others wait for."""
-        task = self._identities.get(address)
-        if task is None:
-            task = asyncio.ensure_future(self.prober.ask(address, IDENTITY_NAME, "TXT", server_name=name,
-                                                         dnssec_ok=False, qclass="CH"))
-            self._identities[address] = task
-        return asyncio.shield(task)
-
     def close(self) -> None:
-        """Release the run's sockets (and stop any identity question still waiting)."""
-        for task in self._identities.values():
-            task.cancel()
+        """Release the run's sockets."""
+        for pending in self._shared.values():
+            pending.cancel()
+        self._shared.clear()
         self.prober.close()
 
     async def _ask_cut(self, cut: ZoneCut, qname: str, qtype: str) -> Probe | None:
@@ -139,9 +168,11 @@ class Collector:
                 _fill(server, "dnskey", partial(ask, where, apex, "DNSKEY", server_name=name)),
                 _fill(server, "nsec3param", partial(ask, where, apex, "NSEC3PARAM", server_name=name)),
                 self._collect_tcp(apex, server, soa),
-                _fill(server, "recursion", partial(ask, where, outside, "A", server_name=name,
-                                                   recursion_desired=True, dnssec_ok=False)),
-                _fill(server, "identity", partial(self._identity, where, name)),
+                # The same questions for every zone on this address: asked once per run.
+                _fill(server, "recursion", partial(self.ask_once, where, outside, "A", server_name=name,
+                                                   recursion_desired=True, dnssec_ok=False, trim=True)),
+                _fill(server, "identity", partial(self.ask_once, where, IDENTITY_NAME, "TXT", server_name=name,
+                                                  dnssec_ok=False, qclass="CH", trim=True)),
             )
         finally:
             soa.cancel()

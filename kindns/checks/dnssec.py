@@ -58,11 +58,23 @@ def signature_problem(rrset: dns.rrset.RRset, sigs: dns.rrset.RRset | None, keys
     seen = _verified.get()
     if seen is None:
         return _signature_problem(rrset, sigs, keys, now)
-    key = (rrset.name, rrset.rdtype, frozenset(r.to_digestable() for r in rrset),
-           frozenset(s.to_digestable() for s in sigs), frozenset(k.to_digestable() for k in keys), now)
+    key = (rrset.name, rrset.rdtype, frozenset(map(_record_key, rrset)), frozenset(map(_record_key, sigs)),
+           frozenset(map(_record_key, keys)), now)
     if key not in seen:
         seen[key] = _signature_problem(rrset, sigs, keys, now)
     return seen[key]
+
+
+def _record_key(rdata: Any) -> Any:
+    """What tells one record from another, for the memo of verified signatures: for signatures and keys
+    (most of what is compared) their fields, which is cheaper than their canonical wire form (the
+    signer's name is compared without regard to case, as in that form); for other types that form."""
+    if rdata.rdtype == dns.rdatatype.RRSIG:
+        return (rdata.type_covered, rdata.algorithm, rdata.labels, rdata.original_ttl, rdata.expiration,
+                rdata.inception, rdata.key_tag, rdata.signer, rdata.signature)
+    if rdata.rdtype == dns.rdatatype.DNSKEY:
+        return (rdata.flags, rdata.protocol, rdata.algorithm, rdata.key)
+    return rdata.to_digestable()
 
 
 # dnspython's reasons for a signature that does not verify, as the vocabulary's codes.

@@ -51,6 +51,13 @@ def _text(name: dns.name.Name) -> str:
     return name.to_text()
 
 
+def _one_label_below(ancestor: dns.name.Name, name: dns.name.Name) -> dns.name.Name:
+    """The name one label below `ancestor` on the way down to `name` (`name` itself when it is that close)."""
+    if name == ancestor or not name.is_subdomain(ancestor):
+        return name
+    return name.split(len(ancestor.labels) + 1)[1]
+
+
 def _unanswered(cut: ZoneCut, probes: list[Probe]) -> dict:
     """Why no server of a cut answered: when none of them may be probed, the address policy's reason."""
     if probes and all(p.error == "refused-by-policy" for p in probes):
@@ -71,6 +78,8 @@ class IterativeResolver:
             ".": ZoneCut(".", root_names, [(s.name, s.address) for s in config.root_hints])}
         self._pending: dict[tuple, asyncio.Future] = {}
         self._results: dict[tuple, object] = {}
+        # (cut, the name one label below it toward the target) -> the walk now asking that cut
+        self._descending: dict[tuple[str, str], asyncio.Future] = {}
 
     async def once(self, key: tuple, make: Callable[[], Awaitable[T]], keep: bool = True) -> T:
         """Run `make()` once per key for the whole run; concurrent callers await the same result.
@@ -144,23 +153,56 @@ class IterativeResolver:
         so the caller sees the parent's view of the delegation.
         """
         probes: list[Probe] = []
-        cut = self.closest_cut(stop_at_delegation_of or qname, strictly_above=bool(stop_at_delegation_of))
+        start = stop_at_delegation_of or qname
+        cut = self.closest_cut(start, strictly_above=bool(stop_at_delegation_of))
         target = dns_name(qname)
         for _ in range(MAX_REFERRALS):
             if not cut.servers:
                 return Walk(cut, None, probes, error=msg("cut-no-address", zone=cut.name))
-            probe = await self.ask_cut(cut, qname, qtype, probes)
-            if probe is None:
-                return Walk(cut, None, probes, error=_unanswered(cut, probes))
-            referral = self._referral(probe, cut.name, target)
-            if referral is None:
-                return Walk(cut, probe, probes)
-            child = await self._cut_from_referral(referral, probe, depth)
-            self._cuts.setdefault(child.name, child)
+            # Only top-level walks wait for another: a walk for a glueless nameserver's address never
+            # does, so no two walks can wait for each other through a circular glueless delegation.
+            deeper = None if depth else \
+                await self._after_walk_heading_the_same_way(cut, target, start, bool(stop_at_delegation_of))
+            if deeper is not None:
+                cut = deeper
+                continue
+            step = (cut.name, _text(_one_label_below(dns_name(cut.name), target)))
+            here = None  # set when this walk is the one the others heading the same way wait for
+            if step not in self._descending:
+                here = self._descending[step] = asyncio.get_running_loop().create_future()
+            try:
+                probe = await self.ask_cut(cut, qname, qtype, probes)
+                if probe is None:
+                    return Walk(cut, None, probes, error=_unanswered(cut, probes))
+                referral = self._referral(probe, cut.name, target)
+                if referral is None:
+                    return Walk(cut, probe, probes)
+                child = await self._cut_from_referral(referral, probe, depth)
+                self._cuts.setdefault(child.name, child)
+            finally:
+                if here is not None:
+                    del self._descending[step]
+                    here.set_result(None)
             if stop_at_delegation_of is not None and child.name == _text(dns_name(stop_at_delegation_of)):
                 return Walk(cut, probe, probes, referral_to=child)
             cut = child
         return Walk(cut, None, probes, error=msg("too-many-referrals", num=MAX_REFERRALS))
+
+    async def _after_walk_heading_the_same_way(self, cut: ZoneCut, target: dns.name.Name, start: str,
+                                               strictly_above: bool) -> ZoneCut | None:
+        """When another walk is asking `cut` about a name under the same child (a run's first zones
+        under one TLD all ask the root about it at once), wait for it and return the deeper cut it
+        learnt, if it learnt one on our way: one referral instead of one per zone. None: ask ourselves."""
+        if target == dns_name(cut.name):
+            return None
+        other = self._descending.get((cut.name, _text(_one_label_below(dns_name(cut.name), target))))
+        if other is None:
+            return None
+        await asyncio.shield(other)
+        closest = self.closest_cut(start, strictly_above=strictly_above)
+        if closest.name != cut.name and dns_name(closest.name).is_subdomain(dns_name(cut.name)):
+            return closest
+        return None
 
     @staticmethod
     def _referral(probe: Probe, current: str, target: dns.name.Name) -> dns.name.Name | None:

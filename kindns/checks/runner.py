@@ -14,6 +14,7 @@ import os
 import queue
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import AsyncIterator, Callable, Iterator, Mapping
 
@@ -30,6 +31,14 @@ from .serialise import snapshot_from_dict, snapshot_to_dict
 from .snapshot import ResolverSnapshot, ZoneSnapshot
 
 Progress = Callable[[TargetReport], None]
+
+
+@dataclass
+class RunStats:
+    """What a run cost the network: DNS queries sent (every attempt: retries and the TCP repeat of a
+    truncated answer count), over all its processes. Filled in as the run ends."""
+
+    queries: int = 0
 
 
 def _iso(unix_time: float) -> str:
@@ -93,11 +102,13 @@ def rejudge(data: dict) -> TargetReport:
     return judge_resolver(snapshot)
 
 
-async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterator[TargetReport]:
+async def iter_zone_checks(names: list[str], config: CheckConfig,
+                           stats: RunStats | None = None) -> AsyncIterator[TargetReport]:
     """Check zones and yield each report as soon as it is ready (in completion order).
 
     At most `config.concurrency` zones are in progress, so memory depends on the concurrency, not on
     how many zones are checked: a caller that stores each report as it comes keeps memory flat.
+    `stats`, if given, gets the run's query count when it ends.
     """
     collector = Collector(config)
     cache = ValidationCache()
@@ -125,6 +136,8 @@ async def iter_zone_checks(names: list[str], config: CheckConfig) -> AsyncIterat
         for task in running:
             task.cancel()
         collector.close()
+        if stats is not None:
+            stats.queries += collector.prober.queries_sent
 
 
 class _InOrder:
@@ -203,37 +216,39 @@ def processes_for(count: int, config: CheckConfig) -> int:
 
 def _check_shard(names: list[str], config: CheckConfig, results) -> None:
     """A worker process: check its share of the zones and send each report back as it is ready."""
+    stats = RunStats()
+
     async def send_all() -> None:
-        async for report in iter_zone_checks(names, config):
+        async for report in iter_zone_checks(names, config, stats):
             results.put(("report", report))
     try:
         asyncio.run(send_all())
     except Exception:  # noqa: BLE001 - whatever it is, the parent must hear of it rather than wait
         results.put(("failed", traceback.format_exc()))
     else:
-        results.put(("done", None))
+        results.put(("done", stats.queries))
 
 
-def iter_zone_reports(names: list[str], config: CheckConfig) -> Iterator[TargetReport]:
+def iter_zone_reports(names: list[str], config: CheckConfig, stats: RunStats | None = None) -> Iterator[TargetReport]:
     """Check zones and yield reports as they are ready (completion order), for synchronous callers.
 
     Parsing DNS messages is CPU-bound, so a large run is shared between worker processes (every
     n-th zone to each, with `config.concurrency` divided between them); each streams its reports back
     as they are ready. Small runs stream from an event loop in this process. Either way memory does
-    not grow with the number of zones.
+    not grow with the number of zones. `stats`, if given, gets the run's query count when it ends.
     """
     processes = processes_for(len(names), config)
     if processes == 1:
-        yield from _stream_in_process(names, config)
+        yield from _stream_in_process(names, config, stats)
     else:
-        yield from _stream_from_processes(names, config, processes)
+        yield from _stream_from_processes(names, config, processes, stats)
 
 
-def _stream_in_process(names: list[str], config: CheckConfig) -> Iterator[TargetReport]:
+def _stream_in_process(names: list[str], config: CheckConfig, stats: RunStats | None) -> Iterator[TargetReport]:
     """iter_zone_checks driven step by step from synchronous code (the Runner, like asyncio.run, cancels
     and finishes whatever is left when it closes)."""
     with asyncio.Runner() as runner:
-        reports = iter_zone_checks(names, config)
+        reports = iter_zone_checks(names, config, stats)
         try:
             while True:
                 try:
@@ -244,7 +259,8 @@ def _stream_in_process(names: list[str], config: CheckConfig) -> Iterator[Target
             runner.run(reports.aclose())
 
 
-def _stream_from_processes(names: list[str], config: CheckConfig, processes: int) -> Iterator[TargetReport]:
+def _stream_from_processes(names: list[str], config: CheckConfig, processes: int,
+                           stats: RunStats | None) -> Iterator[TargetReport]:
     # The bounds hold for the run as a whole, so each process gets its share of them.
     share = config.replace(
         processes=1,
@@ -273,6 +289,8 @@ def _stream_from_processes(names: list[str], config: CheckConfig, processes: int
                 yield payload
             elif kind == "done":
                 running -= 1
+                if stats is not None:
+                    stats.queries += payload
             else:
                 raise RuntimeError(f"a check worker process failed:\n{payload}")
     finally:

@@ -21,6 +21,11 @@ RECEIVE_BUFFER = 4 * 1024 * 1024   # room for a burst of answers; the kernel may
 _random = random.SystemRandom()
 
 
+def message_id() -> int:
+    """A random message id (RFC 5452: unpredictable ids make forged answers harder)."""
+    return _random.getrandbits(16)
+
+
 class UdpTimeout(Exception):
     """No acceptable answer within the timeout."""
 
@@ -96,7 +101,7 @@ class UdpChannel:
         endpoint = pool[self._turn]
         slot = id(endpoint)
         for _ in range(64):
-            query_id = _random.getrandbits(16)
+            query_id = message_id()
             key = (slot, address, port, query_id)
             if key not in self._pending:
                 break

@@ -192,3 +192,140 @@ def test_ipv6_servers_are_asked_through_ipv6_sockets():
             transport.close()
     probe = asyncio.run(run())
     assert probe.answered and probe.server == "::1"
+
+
+def test_queries_written_directly_are_the_ones_dnspython_builds():
+    import itertools
+
+    from kindns.checks.query import _make_query, query_wire
+
+    for qname, qtype, rd, do, edns, payload, qclass in itertools.product(
+            ["example.org.", ".", "xn--caf-dma.example.", "a" * 63 + ".test."], ["A", "SOA", "DNSKEY", "AXFR", "TXT"],
+            [True, False], [True, False], [True, False], [1232, 4096], ["IN", "CH"]):
+        query = _make_query(qname, qtype, rd, do, edns, payload, qclass)
+        query.id = 0
+        assert query_wire(qname, qtype, rd, do, edns, payload, qclass) == query.to_wire(), \
+            (qname, qtype, rd, do, edns, qclass)
+
+
+def ask_over_tcp(reply, qtype="AXFR"):
+    """One TCP query to a server that answers the query's wire with `reply(wire)` (bytes to send as
+    they are, length prefix included; None: close the connection at once)."""
+    async def run():
+        port = free_port()
+
+        async def serve(reader, writer):
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            answer = reply(await reader.readexactly(length))
+            if answer is not None:
+                writer.write(answer)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, LOCAL, port)
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0, retries=0))
+            return await prober.ask(LOCAL, "example.test.", qtype, transport="tcp")
+        finally:
+            server.close()
+    return asyncio.run(run())
+
+
+def framed(message: bytes) -> bytes:
+    return len(message).to_bytes(2, "big") + message
+
+
+def test_a_tcp_answer_is_taken_only_for_the_query_asked():
+    good = ask_over_tcp(lambda wire: framed(good_answer(wire)), "SOA")
+    assert good.answered and good.wire is not None and good.size == len(good.wire) and not good.trimmed
+    other_id = ask_over_tcp(lambda wire: framed(bytes([wire[0] ^ 0xFF, wire[1]]) + good_answer(wire)[2:]))
+    assert other_id.error == "bad-response"
+
+    def other_question(wire):
+        query = dns.message.make_query("other.test.", "AXFR")
+        query.id = int.from_bytes(wire[:2], "big")
+        return framed(good_answer(query.to_wire()))
+    assert ask_over_tcp(other_question).error == "bad-response"
+
+
+def test_a_refusal_over_tcp_may_leave_the_question_out_as_dnspython_allows():
+    def refused(wire, keep_question):
+        response = dns.message.make_response(dns.message.from_wire(wire))
+        response.set_rcode(dns.rcode.REFUSED)
+        if not keep_question:
+            response.question = []
+        return framed(response.to_wire())
+    for keep_question in (True, False):
+        probe = ask_over_tcp(lambda wire: refused(wire, keep_question))
+        assert probe.answered and probe.rcode == "REFUSED"
+
+    def empty_noerror(wire):
+        response = dns.message.make_response(dns.message.from_wire(wire))
+        response.question = []
+        return framed(response.to_wire())
+    assert ask_over_tcp(empty_noerror).error == "bad-response"
+
+
+def test_a_tcp_connection_closed_before_the_whole_answer_is_evidence():
+    closed = ask_over_tcp(lambda wire: None)
+    assert closed.error == "connection-closed" and "EOFError" in closed.error_detail
+    cut_short = ask_over_tcp(lambda wire: framed(good_answer(wire))[:-5])
+    assert cut_short.error == "connection-closed"
+    assert cut_short.failure() == {"code": "connection-closed", "args": {}}
+
+
+def test_an_answer_that_comes_again_byte_for_byte_but_its_id_is_parsed_once():
+    async def run():
+        port = free_port()
+        serial = iter(range(100))
+
+        def answer(wire):  # the same answer twice, then a different one
+            number = next(serial)
+            return good_answer(wire, records=1 if number < 2 else 2)
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: UdpServer(answer), local_addr=(LOCAL, port))
+        try:
+            prober = Prober(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                        timeout=1.0))
+            probes = [await prober.ask(LOCAL, "example.test.", "TXT") for _ in range(3)]
+            prober.close()
+            return probes
+        finally:
+            transport.close()
+    first, again, other = asyncio.run(run())
+    assert first.message is again.message and other.message is not first.message
+    assert first.wire is not again.wire and first.wire[2:] == again.wire[2:]  # each keeps its own bytes
+    assert len(first.find("answer", "TXT")) == 1 and len(other.find("answer", "TXT")) == 2
+
+
+def test_a_question_asked_once_per_run_is_shared_and_a_lost_answer_is_asked_again_by_those_who_waited():
+    from kindns.checks.collect import Collector
+
+    async def run(drop_first):
+        port = free_port()
+        served = iter(range(100))
+        server = UdpServer(lambda wire: None if drop_first and next(served) == 0 else good_answer(wire))
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: server, local_addr=(LOCAL, port))
+        collector = Collector(CheckConfig(root_hints=(), trust_anchors=(), allow_private=True, dns_port=port,
+                                          timeout=0.3, retries=0))
+        try:
+            probes = await asyncio.gather(*(collector.ask_once(LOCAL, "outside.test.", "A", server_name=name,
+                                                               recursion_desired=True)
+                                            for name in ("ns1.one.test.", "ns1.two.test.", "ns1.three.test.")))
+            later = await collector.ask_once(LOCAL, "outside.test.", "A", server_name="ns1.four.test.",
+                                             recursion_desired=True)
+            return probes + [later], server.received
+        finally:
+            collector.close()
+            transport.close()
+
+    probes, received = asyncio.run(run(drop_first=False))
+    assert received == 1 and all(p.answered and p.message is probes[0].message for p in probes)
+    assert [p.server_name for p in probes] == ["ns1.one.test.", "ns1.two.test.", "ns1.three.test.", "ns1.four.test."]
+    assert [p.to_evidence()["server_name"] for p in probes] == [p.server_name for p in probes]
+
+    probes, received = asyncio.run(run(drop_first=True))
+    # The first asker keeps its timeout; the two that only waited ask again, together.
+    assert probes[0].error == "timeout" and all(p.answered for p in probes[1:]) and received == 2
