@@ -137,18 +137,3 @@ def test_a_batch_the_engine_breaks_on_is_tried_again_then_given_up(app, ctx, mon
     assert services.progress(campaign).done == 0  # nothing counted that was not measured
     page = app.test_client().get(f"/observatory/{campaign.slug}").get_data(as_text=True)
     assert "Done, but 1 batch could not be measured" in page
-
-
-@pytest.mark.dns
-def test_a_server_is_asked_who_it_is_once_per_run_however_many_zones_it_serves(dns_lab):
-    """BIND answers CHAOS questions under a rate limit of its own: asked once per zone of a campaign, most zones
-    would wait for timeouts. The good zone twelve times over, at once: one question per address, answered."""
-    from kindns.checks import check_zones
-    from kindns.checks.serialise import snapshot_from_dict
-    from tests.checks.labconfig import config_for_lab
-
-    zone = dns_lab.zones["good"]
-    reports = asyncio.run(check_zones([zone] * 12, config_for_lab(dns_lab, concurrency=12)))
-    identities = [server.identity for report in reports for server in snapshot_from_dict(report.snapshot).servers]
-    assert len(identities) == 24 and all(p is not None and p.error is None for p in identities), \
-        [p.error for p in identities if p is not None]
