@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 
-.PHONY: run demo screenshots test bench bench-load bench-web install install-dev system-deps migrate messages translations clean
+.PHONY: run demo screenshots test bench bench-load bench-web bench-observatory install install-dev system-deps migrate messages translations clean
 LANGUAGES := es pt_BR fr
 
 $(BIN)/python:
@@ -55,6 +55,13 @@ test: install-dev system-deps translations
 bench: install-dev
 	./scripts/install-system-deps.sh --bench
 	$(BIN)/python -m tests.bench --with-zonemaster $(BENCH_ARGS)
+
+## A measurement campaign of 20,000 lab zones on PostgreSQL and Redis (KINDNS_TEST_DATABASE_URL's server,
+## KINDNS_TEST_REDIS_URL or 127.0.0.1:6379), with one then two worker processes; needs root for the lab (never
+## part of `make test`).
+bench-observatory: install-dev
+	./scripts/install-system-deps.sh --bench
+	$(BIN)/python -m tests.bench_observatory $(BENCH_ARGS)
 
 ## Load test of the web app on loopback: gunicorn with two workers, rate limits in Redis (127.0.0.1:6379 or
 ## KINDNS_TEST_REDIS_URL), 200 connections for 60 s with wrk (never part of `make test`).

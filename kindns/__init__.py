@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     from .accounts.services import user_for_session
     from .conformance import models as _conformance_models  # noqa: F401 - registers the tables
     from .conformance import summary as _summary  # noqa: F401 - keeps the stored standings
+    from .observatory import models as _observatory_models  # noqa: F401 - registers the tables
     from .jobs import init_queue
 
     init_queue(app)
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .conformance.views import bp as conformance_bp
     from .directory.views import bp as directory_bp
     from .enrolment.views import bp as enrolment_bp
+    from .observatory.views import bp as observatory_bp
 
     app.register_blueprint(directory_bp)
     app.register_blueprint(accounts_bp)
@@ -101,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(conformance_bp)
+    app.register_blueprint(observatory_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -112,13 +115,14 @@ def register_template_helpers(app: Flask) -> None:
     from .regions import REGIONS, country_name, region_name
 
     from .enrolment.services import display_zone_name
+    from .observatory.services import campaigns_invited
 
     app.jinja_env.filters.update(unicode_name=display_zone_name, check_title=check_title)
     app.jinja_env.globals.update(
         REGIONS=REGIONS, CATEGORIES=CATEGORIES, country_name=country_name, region_name=region_name,
         get_locale=get_locale, status_display=status_display, check_title=check_title,
         practice_title=practice_title, verdict_label=verdict_label, trigger_label=trigger_label,
-        run_status_label=run_status_label,
+        run_status_label=run_status_label, campaigns_invited=campaigns_invited,
     )
 
 
@@ -130,9 +134,10 @@ def register_commands(app: Flask) -> None:
     from .conformance import cli as conformance_cli
     from .demo import cli as demo_cli
     from .jobs import cli as jobs_cli
+    from .observatory import cli as observatory_cli
 
     group = AppGroup("kindns", help="KINDNS Registry commands.")
-    for domain in (accounts_cli, conformance_cli, demo_cli, jobs_cli):
+    for domain in (accounts_cli, conformance_cli, demo_cli, jobs_cli, observatory_cli):
         for command in domain.commands:
             group.add_command(command)
     app.cli.add_command(group)

@@ -109,6 +109,16 @@ def settings_from_environment(instance_path: str) -> dict:
         # A worker measuring a run says so this often; a run whose worker misses four beats is taken as lost
         # (the worker was killed) and measured again. The same on every web and worker process.
         "KINDNS_RUN_HEARTBEAT_SECONDS": float(os.environ.get("KINDNS_RUN_HEARTBEAT_SECONDS", "15")),
+        # Measurement campaigns (kindns.observatory): zones per batch (what a killed worker loses at most), batches
+        # of one campaign measured at once over every worker, zones in progress at once in a batch, queries a
+        # second per nameserver address in each worker process, how long a batch's lease lasts unrenewed, and
+        # the largest upload (bytes).
+        "KINDNS_CAMPAIGN_BATCH_SIZE": int(os.environ.get("KINDNS_CAMPAIGN_BATCH_SIZE", "500")),
+        "KINDNS_CAMPAIGN_PARALLEL_BATCHES": int(os.environ.get("KINDNS_CAMPAIGN_PARALLEL_BATCHES", "8")),
+        "KINDNS_CAMPAIGN_CONCURRENCY": int(os.environ.get("KINDNS_CAMPAIGN_CONCURRENCY", "50")),
+        "KINDNS_CAMPAIGN_SERVER_RATE": float(os.environ.get("KINDNS_CAMPAIGN_SERVER_RATE", "20")),
+        "KINDNS_CAMPAIGN_LEASE_SECONDS": float(os.environ.get("KINDNS_CAMPAIGN_LEASE_SECONDS", "60")),
+        "KINDNS_CAMPAIGN_UPLOAD_MAX": int(os.environ.get("KINDNS_CAMPAIGN_UPLOAD_MAX", str(64 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("KINDNS_SECURE_COOKIES"),

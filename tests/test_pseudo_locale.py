@@ -5,6 +5,7 @@ never an English sentence that escaped the catalogue. Every template is rendered
 one was not), and so is every mail the registry sends."""
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -170,7 +171,27 @@ def _registry():
     org.pending_name = "Zeta Omega Iota"
     db.session.commit()
     take_region_snapshot()
+    _campaign(org, staff)
     return org, other, operator, staff
+
+
+def _campaign(org, staff):
+    """A measurement campaign with zones measured, of two countries and one unknown: its pages and the
+    observatory show every table and chart. The operator's organisation may run campaigns of its own."""
+    from datetime import datetime, timezone
+
+    from kindns.observatory import services as campaigns
+    from kindns.observatory.models import CampaignZone
+
+    campaigns.invite(org, staff)
+    campaign = campaigns.create_campaign("Zeta", "zeta", b"a.zeta PY\nb.zeta AR\nc.zeta\nd.zeta\n", None,
+                                         organisation=org)
+    campaign.started_at = datetime.now(timezone.utc)
+    for zone, verdicts in zip(db.session.scalars(db.select(CampaignZone).order_by(CampaignZone.id)),
+                              ("p" * 13, "f" * 13, "n" * 13)):
+        zone.verdicts, zone.measured_at = verdicts, datetime.now(timezone.utc)
+    db.session.commit()
+    return campaign
 
 
 def _pages(org, other) -> dict[str, list[str]]:
@@ -178,17 +199,17 @@ def _pages(org, other) -> dict[str, list[str]]:
     public = ["/", "/participants", "/participants?region=LAC&q=zeta", f"/participants/{org.slug}", "/champions",
               "/leaderboard", "/login", "/register", "/forgot-password", "/no-such-page",
               "/participants/no-such-participant", "/reset-password/not-a-token", "/confirm/not-a-token",
-              "/invitations/not-a-token"]
+              "/invitations/not-a-token", "/observatory", "/observatory/zeta"]
     operator = ["/dashboard", "/dashboard/organisation", "/dashboard/zones", "/dashboard/resolvers",
                 "/dashboard/assessment", "/dashboard/assessment?missing=1", "/dashboard/checks",
                 "/dashboard/members", f"/dashboard/zones/{zone.id}/report", f"/dashboard/zones/{org.zones[1].id}/report",
                 f"/dashboard/resolvers/{resolver.id}/report",
                 # the fix-it advice for a software (its configuration lines are code, the rest words)
                 f"/dashboard/zones/{zone.id}/report?software=bind", f"/dashboard/zones/{zone.id}/report?software=windows",
-                f"/dashboard/resolvers/{resolver.id}/report?software=unbound"]
+                f"/dashboard/resolvers/{resolver.id}/report?software=unbound", "/dashboard/campaigns"]
     staff = ["/admin/", "/admin/organisations", f"/admin/organisations/{org.id}", f"/admin/organisations/{other.id}",
              "/admin/champions", f"/admin/champions/{org.id}", "/admin/regions", "/admin/conflicts", "/admin/audit",
-             "/admin/disputes?status=all"]
+             "/admin/disputes?status=all", "/admin/campaigns/", "/admin/campaigns/new"]
     return {"public": public, "operator": operator, "staff": staff}
 
 
@@ -210,6 +231,8 @@ def _posts(org, operator) -> list[tuple[str, str, str, dict]]:
         ("public", f"/reset-password/{reset}", f"/reset-password/{reset}", {"password": "x"}),
         ("public", f"/invitations/{invite}", f"/invitations/{invite}", {}),
         ("operator", f"/dashboard/zones/{org.zones[0].id}/delete", "/dashboard/zones", {}),
+        ("staff", "/admin/campaigns/new", "/admin/campaigns/new",
+         {"name": "Zeta", "namespace": "zeta", "zones": (io.BytesIO(b"a.zeta\nbad..zeta\n"), "zones.txt")}),
     ]
 
 
@@ -237,7 +260,7 @@ def test_every_page_speaks_only_through_the_catalogue(pseudo_app, client, auth):
         for who, url, form_url, data in _posts(org, operator):
             auth.logout()
             if who != "public":
-                auth.login_as(operator)
+                auth.login_as(operator if who == "operator" else staff)
             response = submit_form(client, f"{url}?lang={PSEUDO}", data, form_url=f"{form_url}?lang={PSEUDO}")
             assert response.status_code in (200, 400), (url, response.status_code)
             parser = _Text()

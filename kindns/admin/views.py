@@ -17,6 +17,7 @@ from ..enrolment.forms import as_choices
 from ..extensions import db
 from ..ids import id_arg, page_arg
 from ..models import Organisation
+from ..observatory.views import staff_bp as campaigns_bp
 from . import services
 from .forms import (ActionForm, ChampionForm, CitationForm, DecisionMessageForm, DisputeAnswerForm, RegionOverrideForm,
                     WelcomeForm)
@@ -24,6 +25,8 @@ from .forms import (ActionForm, ChampionForm, CitationForm, DecisionMessageForm,
 bp = Blueprint("admin", __name__)
 # Every staff page is in this blueprint, behind the one guard.
 bp.before_request(staff_required)
+# The measurement campaigns' staff pages (/admin/campaigns), behind the same guard.
+bp.register_blueprint(campaigns_bp, url_prefix="/campaigns")
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:

@@ -15,6 +15,9 @@ from ..checks.fixes import SOFTWARE
 from ..conformance import history, standing, summary
 from ..directory import services
 from ..extensions import csrf, limiter
+from ..observatory import exports as observatory_exports
+from ..observatory import indicators as observatory_indicators
+from ..observatory import services as campaign_services
 from . import serializers
 
 bp = Blueprint("api", __name__)
@@ -85,6 +88,10 @@ def index():
         "champions": url_for(".champions", _external=True),
         "leaderboard": url_for(".leaderboard", _external=True),
         "regions": url_for(".regions", _external=True),
+        "observatory": url_for(".observatory", _external=True),
+        "observatory_csv": url_for(".observatory_csv", _external=True),
+        "campaigns": url_for(".campaigns", _external=True),
+        "campaign": url_for(".campaign", slug="SLUG", _external=True).replace("SLUG", "{slug}"),
         "filters": ["region", "country", "category", "champion", "q", "page"],
     })
 
@@ -162,6 +169,35 @@ def regions():
     items = [{"region": s.region, "name": s.name, "participants": s.participants, "champions": s.champions,
               "countries": s.countries} for s in standings]
     return jsonify({"items": items, "total": len(items), "page": 1})
+
+
+@bp.get("/observatory")
+def observatory():
+    """The observatory's indicators per namespace (and the participants'), region, country and month."""
+    return jsonify(observatory_exports.observatory_json(observatory_indicators.observatory()))
+
+
+@bp.get("/observatory.csv")
+def observatory_csv():
+    body = "".join(observatory_exports.observatory_csv(observatory_indicators.observatory()))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="kindns-observatory.csv"'})
+
+
+@bp.get("/campaigns")
+def campaigns():
+    items = [observatory_exports.campaign_summary(c, campaign_services.progress(c)) for c in campaign_services.campaigns()]
+    return jsonify({"items": items, "total": len(items), "page": 1})
+
+
+@bp.get("/campaigns/<slug>")
+def campaign(slug: str):
+    """A campaign's progress (zones done, rate, time left) and its indicators."""
+    found = campaign_services.campaign_by_slug(slug)
+    if found is None:
+        return _error(404, _("No campaign with this slug."), "slug")
+    return jsonify(observatory_exports.campaign_json(found, campaign_services.progress(found),
+                                                     observatory_indicators.campaign_tallies(found)))
 
 
 @bp.route("/<path:unknown>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])

@@ -140,6 +140,13 @@ class CheckConfig:
     # system's store.
     tls_ca_file: str = ""
     dns_port: int = 53              # where nameservers and resolvers are asked (tests use other ports)
+    # Politeness towards each server address: at most this many queries per second to one address, with
+    # bursts of `server_burst` (a token bucket per address and run); 0 means no limit. Measurement
+    # campaigns of a whole namespace set it: thousands of zones often share one operator's servers.
+    server_rate: float = 0.0
+    server_burst: int = 10
+    # Whether each report carries what was collected (TargetReport.snapshot); campaigns store none.
+    keep_snapshots: bool = True
 
     def replace(self, **changes: Any) -> CheckConfig:
         """A copy with some fields changed."""

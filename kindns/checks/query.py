@@ -315,6 +315,35 @@ def tls_contexts(ca_file: str = "") -> tuple[ssl.SSLContext, ssl.SSLContext]:
     return verifying, lenient
 
 
+class ServerBuckets:
+    """A token bucket per server address: at most `rate` queries a second to one address, in bursts of at
+    most `burst`. Shared by the coroutines of one event loop (no lock needed: nothing awaits between
+    reading and taking a token)."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic):
+        self.rate = rate
+        self.burst = max(1, burst)
+        self.clock = clock
+        self._state: dict[str, tuple[float, float]] = {}  # address -> (tokens, when counted)
+        self.waited = 0.0  # seconds spent waiting, over every query (for benchmarks)
+
+    def delay(self, address: str) -> float:
+        """Take a token for one query to `address`; returns how long to wait before sending it (the token
+        is spent at that moment: later callers queue behind it)."""
+        now = self.clock()
+        tokens, then = self._state.get(address, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate) - 1.0
+        self._state[address] = (tokens, now)
+        wait = 0.0 if tokens >= 0 else -tokens / self.rate
+        self.waited += wait
+        return wait
+
+    async def take(self, address: str) -> None:
+        wait = self.delay(address)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
 class Prober:
     """Sends queries for one run, under one config, with a bound on queries in flight.
 
@@ -327,6 +356,7 @@ class Prober:
         self._verifying, self._lenient = tls_contexts(config.tls_ca_file)
         self._udp = UdpChannel()
         self.queries_sent = 0
+        self.buckets = ServerBuckets(config.server_rate, config.server_burst) if config.server_rate > 0 else None
         # The run's latest UDP answers as parsed, by their bytes after the message id: a zone's servers
         # often send the same answer byte for byte (one program serving both, or keys and signatures
         # copied as they are), and parsing is most of a query's CPU. Read-only for every probe sharing it.
@@ -359,6 +389,8 @@ class Prober:
         if refusal:
             probe.error, probe.error_detail = "refused-by-policy", f"{server}: {render(refusal)}"
             return probe
+        if self.buckets is not None:  # wait for the address's turn before taking a slot others could use
+            await self.buckets.take(server)
         connection_gate = self._inflight_tcp if transport != "udp" else contextlib.nullcontext()
         async with connection_gate, self._inflight:
             started = time.perf_counter()  # the query's own time, not its wait for a slot

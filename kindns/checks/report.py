@@ -85,6 +85,9 @@ class TargetReport:
     snapshot: dict | None = field(default=None, repr=False, compare=False)
     # The software the servers say they run (identify.Identity.to_dict): {"software", "confidence", "said"}.
     software: dict | None = None
+    # A zone's few facts for statistics (zone_checks.zone_facts): its signing algorithms, how many
+    # nameservers the parent delegates to and in how many networks their addresses are.
+    facts: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         unmeasured = self.unmeasured and {**self.unmeasured, "summary": render(self.unmeasured["message"])}

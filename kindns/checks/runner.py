@@ -68,15 +68,18 @@ async def _within_deadline(collect, snapshot, deadline: float) -> None:
     snapshot.incomplete = msg("deadline-reached", seconds=int(deadline) if deadline == int(deadline) else deadline)
 
 
-def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None) -> TargetReport:
-    """Every zone check on a snapshot (pure: no queries). `cache` is the judging run's, if it has one."""
+def judge_zone(snapshot: ZoneSnapshot, cache: ValidationCache | None = None, *,
+               keep_snapshot: bool = True) -> TargetReport:
+    """Every zone check on a snapshot (pure: no queries). `cache` is the judging run's, if it has one.
+    Without `keep_snapshot` the report carries no snapshot (a campaign stores only verdicts and facts)."""
     with judging_with(cache):
         outcomes = [spec.run(snapshot) for spec in ZONE_CHECKS.values()]
     whole = zone_checks.unmeasured(snapshot)
     unmeasured = None if whole is None else {"message": whole.message,
                                              "probes": [p.to_evidence() for p in whole.probes]}
     return TargetReport(snapshot.zone, _iso(snapshot.now), snapshot.duration_ms, outcomes, unmeasured,
-                        snapshot=snapshot_to_dict(snapshot), software=identify_snapshot(snapshot).to_dict())
+                        snapshot=snapshot_to_dict(snapshot) if keep_snapshot else None,
+                        software=identify_snapshot(snapshot).to_dict(), facts=zone_checks.zone_facts(snapshot))
 
 
 def judge_resolver(snapshot: ResolverSnapshot) -> TargetReport:
@@ -115,7 +118,7 @@ async def iter_zone_checks(names: list[str], config: CheckConfig,
     async def one(name: str) -> TargetReport:
         snapshot = new_zone_snapshot(name, config)
         await _within_deadline(collector.collect_zone, snapshot, config.zone_deadline)
-        return judge_zone(snapshot, cache)
+        return judge_zone(snapshot, cache, keep_snapshot=config.keep_snapshots)
 
     def refill() -> None:
         for name in itertools.islice(pending, max(1, config.concurrency) - len(running)):

@@ -704,6 +704,17 @@ def network_prefix(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
+def zone_facts(snapshot: ZoneSnapshot) -> dict:
+    """The few facts a measurement campaign keeps besides the verdicts: the DNSKEY algorithms the servers
+    answered with, how many nameservers the parent delegates to, and in how many networks (/24, /48)
+    their addresses are."""
+    apex = snapshot.zone + "."
+    algorithms = {int(key.algorithm) for _server, probe in snapshot.answered("dnskey")
+                  for key in probe.find("answer", "DNSKEY", apex) or ()}
+    return {"algorithms": sorted(algorithms), "ns": len(snapshot.parent_ns),
+            "networks": len({network_prefix(s.address) for s in snapshot.servers})}
+
+
 @zone_check(
     id="ns-diversity", practices=(f"{CRITICAL}-6", f"{SLD}-5"),
     title=N_("Nameservers are in different networks"),

@@ -1,4 +1,4 @@
-"""Background jobs (Huey): check runs, registry mail, the schedule, monthly snapshots and the staff digest.
+"""Background jobs (Huey): check runs, measurement campaigns' batches, registry mail, the schedule, monthly snapshots and the staff digest.
 
 The queue is built from the app's configuration in the factory (`init_queue`): SQLite under the instance
 folder by default (one machine; `make run` starts a worker beside the web app), Redis when KINDNS_REDIS_URL
@@ -45,6 +45,7 @@ class Jobs:
     send_mail: TaskWrapper
     register_account: TaskWrapper
     request_password_reset: TaskWrapper
+    measure_campaign_batch: TaskWrapper
 
 
 def build_huey(config) -> Huey:
@@ -69,6 +70,21 @@ def run_check(run_id: int) -> None:
     run = runs.execute_run(run_id)
     if run is not None and run.status == "done":
         alerts.after_run(run)
+
+
+# When a campaign has its fill of batches under way (or the engine failed on a batch), a worker puts the batch
+# back for this long.
+BUSY_BATCH_DELAY = 10.0
+
+
+def measure_campaign_batch(batch_id: int) -> None:
+    """Measure one batch of a measurement campaign (observatory.services.measure_batch). The batch is claimed
+    in the database under a lease, not in the queue: a worker that dies loses its batch only until the lease
+    runs out, when `requeue_lost_batches` queues it again."""
+    from ..observatory import services
+
+    if services.measure_batch(batch_id) in ("busy", "retry"):
+        current_jobs().measure_campaign_batch.schedule(args=(batch_id,), delay=BUSY_BATCH_DELAY)
 
 
 def send_mail(message: dict, task: Task | None = None) -> None:
@@ -132,6 +148,15 @@ def refresh_standings() -> None:
     db.session.commit()
 
 
+def requeue_lost_batches() -> None:
+    """Queue again the campaign batches whose worker stopped renewing its lease (observatory.services)."""
+    from ..observatory import services
+
+    queued = queue_campaign_batches(services.recover_lost_batches())
+    if queued:
+        log.warning("queued %d campaign batches again: their worker stopped before it finished them", queued)
+
+
 def snapshot_regions() -> None:
     """Keep this month's regional snapshot current; last month's stays as it was at its end."""
     from ..conformance import standing
@@ -178,9 +203,11 @@ def init_queue(app: Flask) -> Jobs:
                             retry_delay=config["KINDNS_MAIL_RETRY_DELAY"], retry_backoff=2)(_in_app(app, send_mail)),
         register_account=huey.task(name="register_account")(_in_app(app, register_account)),
         request_password_reset=huey.task(name="request_password_reset")(_in_app(app, request_password_reset)),
+        measure_campaign_batch=huey.task(name="measure_campaign_batch")(_in_app(app, measure_campaign_batch)),
     )
     huey.periodic_task(crontab(minute="*/10"), name="schedule_due_checks")(_in_app(app, schedule_due_checks))
     huey.periodic_task(crontab(minute="*"), name="requeue_lost_runs")(_in_app(app, requeue_lost_runs))
+    huey.periodic_task(crontab(minute="*"), name="requeue_lost_batches")(_in_app(app, requeue_lost_batches))
     huey.periodic_task(crontab(minute="5", hour="*"), name="snapshot_regions")(_in_app(app, snapshot_regions))
     huey.periodic_task(crontab(minute="0", hour="6"), name="staff_digest")(_in_app(app, staff_digest))
     huey.periodic_task(crontab(minute="30", hour="3"), name="compact_history")(_in_app(app, compact_history))
@@ -206,6 +233,16 @@ def queue_runs(runs: Iterable[CheckRun]) -> int:
     count = 0
     for run in runs:
         task(run.id)
+        count += 1
+    return count
+
+
+def queue_campaign_batches(batch_ids: Iterable[int]) -> int:
+    """Hand a committed campaign's batches to the workers; returns how many."""
+    task = current_jobs().measure_campaign_batch
+    count = 0
+    for batch_id in batch_ids:
+        task(batch_id)
         count += 1
     return count
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from . import current_jobs, queue_runs, refresh_standings, requeue_lost_runs
+from . import current_jobs, queue_runs, refresh_standings, requeue_lost_batches, requeue_lost_runs
 
 
 @click.command("worker")
@@ -12,9 +12,10 @@ from . import current_jobs, queue_runs, refresh_standings, requeue_lost_runs
 @click.option("--no-periodic", is_flag=True, help="Leave the schedule to another worker.")
 @with_appcontext
 def worker_command(workers: int, no_periodic: bool) -> None:
-    """Run the job consumer: check runs, mail, the schedule, snapshots and the digest."""
+    """Run the job consumer: check runs, campaign batches, mail, the schedule, snapshots and the digest."""
     # A worker often starts because one stopped: first measure again what a stopped worker left unfinished.
     requeue_lost_runs()
+    requeue_lost_batches()
     if not no_periodic:
         refresh_standings()
     consumer = current_jobs().huey.create_consumer(workers=workers, worker_type="thread",

@@ -53,7 +53,24 @@ def registry(live_server):
         from kindns.extensions import db
 
         db.session.commit()
-        return {"slug": org.slug, "org_id": org.id, "zone_id": org.zones[0].id}
+        return {"slug": org.slug, "org_id": org.id, "zone_id": org.zones[0].id, "campaign": _campaign()}
+
+
+def _campaign() -> str:
+    """A campaign with long names, measured in part, for the observatory's tables and charts."""
+    from kindns.extensions import db
+    from kindns.observatory import services as campaigns
+    from kindns.observatory.models import CampaignZone
+
+    zones = "".join(f"zone-{n}.averyveryverylongnamespace-with-many-parts.example {c}\n"
+                    for n, c in enumerate(("BR", "PY", "AR", "")))
+    campaign = campaigns.create_campaign("Cooperativa de Servicios Públicos, campaña de diciembre de 2026",
+                                         "averyveryverylongnamespace-with-many-parts.example", zones.encode(), None)
+    campaign.started_at = datetime.now(timezone.utc)
+    for zone, verdicts in zip(db.session.scalars(db.select(CampaignZone)), ("p" * 13, "f" * 13, "n" * 13)):
+        zone.verdicts, zone.measured_at = verdicts, datetime.now(timezone.utc)
+    db.session.commit()
+    return campaign.slug
 
 
 def _login(page, base: str, email: str) -> None:
@@ -93,7 +110,8 @@ def _check_pages(page, base: str, paths: list[str]) -> list[str]:
 
 def test_public_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
     paths = ["/", "/participants", f"/participants/{registry['slug']}", "/champions", "/leaderboard",
-             "/login", "/register", "/forgot-password", "/participants?q=zzz", "/no-such-page"]
+             "/login", "/register", "/forgot-password", "/participants?q=zzz", "/no-such-page", "/observatory",
+             f"/observatory/{registry['campaign']}"]
     problems = _check_pages(page, live_server.url, paths)
     assert not problems, "\n".join(problems)
 
@@ -110,7 +128,8 @@ def test_operator_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
 def test_staff_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
     _login(page, live_server.url, "staff@icann.example")
     paths = ["/admin/", "/admin/organisations", f"/admin/organisations/{registry['org_id']}", "/admin/champions",
-             "/admin/regions", "/admin/conflicts", "/admin/audit", "/admin/disputes",
+             "/admin/regions", "/admin/conflicts", "/admin/audit", "/admin/disputes", "/admin/campaigns/",
+             "/admin/campaigns/new",
              f"/dashboard/zones/{registry['zone_id']}/report"]
     problems = _check_pages(page, live_server.url, paths)
     assert not problems, "\n".join(problems)

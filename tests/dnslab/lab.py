@@ -35,6 +35,11 @@ from .zones import (
 )
 
 START_TIMEOUT = 30.0  # seconds for every server to answer; a normal start takes one or two
+# The scale mode's bench zones (tens of thousands) take the servers longer to load: this much more per zone.
+START_TIMEOUT_PER_BENCH_ZONE = 0.01
+# Readiness is asked of at most this many (address, zone) pairs at a time: a burst of tens of thousands of
+# queries overflows the socket's buffer and repeats message ids.
+READY_CHUNK = 2000
 RELOAD_TIMEOUT = 10.0  # seconds for named to serve a rewritten zone; a reload takes some milliseconds
 RELOAD_RETRY = 2.0  # seconds after which the file is touched and named signalled once more
 FRONTS_SCRIPT = Path(__file__).with_name("fronts.py")
@@ -444,12 +449,13 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
     pending = list(dict.fromkeys(pending))
     dot_address = plan.resolvers["dot"]
     tcp_ready: set[tuple[str, int]] = set()
-    deadline = time.monotonic() + START_TIMEOUT
+    timeout = START_TIMEOUT + START_TIMEOUT_PER_BENCH_ZONE * sum(1 for z in plan.zones if z.bench)
+    deadline = time.monotonic() + timeout
     while True:
         for process in lab._processes:
             process.check_alive()
             _check_addresses_free(process)
-        pending = _still_silent(pending)
+        pending = _still_silent(pending[:READY_CHUNK]) + pending[READY_CHUNK:]
         listening = [(dot_address, unbound.DOT_PORT), (dot_address, unbound.DOH_PORT)] + [(a, 53) for a in silent]
         for address, port in listening:
             with contextlib.suppress(OSError), socket.create_connection((address, port), 0.2):
@@ -458,7 +464,7 @@ def _wait_until_ready(lab: DnsLab, plan: LabPlan) -> None:
             return
         if time.monotonic() > deadline:
             waiting = ", ".join(f"{a} ({n})" for a, n, _ in pending[:10]) or f"TCP on {set(listening) - tcp_ready}"
-            raise LabError(f"lab servers not answering after {START_TIMEOUT:.0f}s: {waiting}\n{lab.log_tails()}")
+            raise LabError(f"lab servers not answering after {timeout:.0f}s: {waiting}\n{lab.log_tails()}")
         time.sleep(0.05)
 
 
