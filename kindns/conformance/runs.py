@@ -3,22 +3,19 @@ engine and store its results. Nothing here queues anything: callers hand the run
 to `kindns.jobs.queue_runs` once they are committed."""
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import socket
-import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, func, not_, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from ..checks import CheckConfig, run_resolver_checks, run_zone_checks
 from .. import audit
 from ..extensions import db
 from ..models import Organisation, OrganisationStatus, User
+from ..workers import aware, now, signs_of_life, worker_identity
 from .models import ACTIVE, CheckResult, CheckRun, RunStatus
 from .targets import KINDS, Target, target_of_run
 
@@ -34,17 +31,6 @@ LOST = "Lost: no worker finished this run; a newer run replaces it."
 # Resolver categories, strictest first: the strictest declared one decides what a resolver must do.
 RESOLVER_CATEGORY_ORDER = (("public-resolvers", "public"), ("shared-resolvers", "shared"),
                            ("private-resolvers", "private"))
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored time with its zone: SQLite hands back naive datetimes, and everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 # --- asking for runs ------------------------------------------------------------------------------
@@ -183,11 +169,6 @@ def resolver_category(organisation: Organisation) -> str:
     return "private"
 
 
-def worker_identity() -> str:
-    """Who measures a run, as the run records it: this host and process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _claim(run: CheckRun) -> bool:
     """Move a queued run to running in one conditional UPDATE, so that of two workers handed the same run
     exactly one measures it. Nothing is held outside the database: a worker that dies mid-run leaves a
@@ -203,29 +184,14 @@ def _claim(run: CheckRun) -> bool:
     return claimed
 
 
-@contextlib.contextmanager
 def _heartbeat(run_id: int):
-    """While the block measures, record every KINDNS_RUN_HEARTBEAT_SECONDS that this worker still does: from a
-    thread of its own, on a connection of its own (the measuring thread is busy in the engine)."""
-    engine, interval, stop = db.engine, _heartbeat_interval(), threading.Event()
+    """While the block measures, record every KINDNS_RUN_HEARTBEAT_SECONDS that this worker still does."""
+    def beat(connection) -> None:
+        connection.execute(update(CheckRun).where(CheckRun.id == run_id, CheckRun.status == RunStatus.RUNNING.value)
+                           .values(heartbeat_at=now()))
 
-    def beat() -> None:
-        while not stop.wait(interval):
-            try:
-                with engine.begin() as connection:
-                    connection.execute(update(CheckRun).where(CheckRun.id == run_id,
-                                                              CheckRun.status == RunStatus.RUNNING.value)
-                                       .values(heartbeat_at=now()))
-            except SQLAlchemyError as exc:  # the next beat may get through; a missed one is what beats allow for
-                log.warning("check run %s: heartbeat not recorded: %s", run_id, exc)
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-run-{run_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    return signs_of_life(db.engine, _heartbeat_interval(), beat, f"heartbeat-run-{run_id}",
+                         f"check run {run_id}: heartbeat not recorded")
 
 
 def _still_claimed(run: CheckRun) -> bool:

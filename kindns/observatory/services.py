@@ -4,27 +4,25 @@ Nothing here queues anything: callers hand the batches these functions return to
 `kindns.jobs.queue_campaign_batches` once they are committed."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
-import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable, Iterator
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..checks import ZONE_CHECKS, CheckConfig, iter_zone_reports
 from .. import audit
 from ..extensions import db
 from ..models import Organisation, User
 from ..regions import is_country
+from ..workers import aware, now, signs_of_life, worker_identity
 from . import imports
 from .models import LETTERS, BatchStatus, Campaign, CampaignBatch, CampaignInvitation, CampaignStatus, CampaignZone
 
@@ -42,16 +40,6 @@ class CampaignError(ValueError):
     def __init__(self, messages: list[str]):
         super().__init__("; ".join(messages))
         self.messages = messages
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _settings() -> dict:
@@ -157,12 +145,6 @@ def lease_seconds() -> float:
     return float(_settings()["KINDNS_CAMPAIGN_LEASE_SECONDS"])
 
 
-def worker_identity() -> str:
-    from ..conformance.runs import worker_identity as identity
-
-    return identity()
-
-
 def _claim(batch_id: int, campaign: Campaign) -> bool:
     """Take a queued batch in one conditional UPDATE: of two workers handed it, one gets it (the row's lock on
     PostgreSQL, the database's on SQLite); and only while the campaign has fewer than `parallel_batches`
@@ -188,30 +170,18 @@ def _claim(batch_id: int, campaign: Campaign) -> bool:
     return claimed
 
 
-@contextlib.contextmanager
 def _keeping_lease(batch_id: int):
-    """While the block measures, renew the batch's lease from a thread of its own (the measuring thread is in
-    the engine): a worker that dies stops renewing it, and the batch is measured again once it runs out."""
-    # Read here: the thread has no app context.
-    engine, lease, stop, me = db.engine, timedelta(seconds=lease_seconds()), threading.Event(), worker_identity()
+    """While the block measures, renew the batch's lease: a worker that dies stops renewing it, and the batch
+    is measured again once it runs out."""
+    lease, me = timedelta(seconds=lease_seconds()), worker_identity()
 
-    def renew() -> None:
-        while not stop.wait(lease.total_seconds() / 4):
-            try:
-                with engine.begin() as connection:
-                    connection.execute(update(CampaignBatch).where(
-                        CampaignBatch.id == batch_id, CampaignBatch.status == BatchStatus.RUNNING.value,
-                        CampaignBatch.worker == me).values(lease_until=now() + lease))
-            except SQLAlchemyError as exc:  # the next renewal may get through; the lease allows for misses
-                log.warning("campaign batch %s: lease not renewed: %s", batch_id, exc)
+    def renew(connection) -> None:
+        connection.execute(update(CampaignBatch).where(
+            CampaignBatch.id == batch_id, CampaignBatch.status == BatchStatus.RUNNING.value,
+            CampaignBatch.worker == me).values(lease_until=now() + lease))
 
-    thread = threading.Thread(target=renew, name=f"lease-batch-{batch_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    return signs_of_life(db.engine, lease.total_seconds() / 4, renew, f"lease-batch-{batch_id}",
+                         f"campaign batch {batch_id}: lease not renewed")
 
 
 def engine_config(campaign: Campaign) -> CheckConfig:
