@@ -3,6 +3,7 @@
 Chromium comes from Debian's package (never `playwright install`, which downloads a browser)."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -15,6 +16,8 @@ from tests.conftest import _unreachable_root_hints
 from tests.helpers import mail_sent_by
 
 CHROMIUM = "/usr/bin/chromium"
+# The password of the accounts the browser tests log in with.
+PASSWORD = "a long enough passphrase"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -22,6 +25,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login page, as an English reader does, and wait for the page it leads to."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
 
 
 class LiveServer:
@@ -85,10 +97,19 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-GB")
+@contextlib.contextmanager
+def page_in(browser, locale: str):
+    """A page of a fresh browser context whose reader asks for `locale` (its Accept-Language)."""
+    context = browser.new_context(locale=locale)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with page_in(browser, "en-GB") as page:
+        yield page

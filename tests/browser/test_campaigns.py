@@ -8,11 +8,10 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough passphrase"
 
 
 def _run_queued_jobs(app) -> int:
@@ -37,11 +36,7 @@ def test_staff_create_a_campaign_through_the_upload_form(live_server, page, tmp_
     base = live_server.url
     with live_server.app.app_context():
         make_user("staff@icann.example", password=PASSWORD, is_staff=True)
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("staff@icann.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    log_in(page, base, "staff@icann.example")
 
     page.goto(f"{base}/admin/campaigns/")
     page.get_by_role("link", name="New campaign").click()

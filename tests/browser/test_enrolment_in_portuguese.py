@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import page_in
 from tests.factories import make_user
 from tests.i18n_helpers import english_left, translator
 from tests.helpers import link_in
@@ -21,11 +22,8 @@ t = translator(LANG)
 
 @pytest.fixture
 def page_pt(browser):
-    context = browser.new_context(locale="pt-BR")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with page_in(browser, "pt-BR") as page:
+        yield page
 
 
 def _reads_portuguese(page) -> None:

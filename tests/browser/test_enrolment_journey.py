@@ -7,12 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import make_user
 from tests.helpers import link_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough passphrase"
 
 
 def _latest_link(live_server, subject_part: str) -> str:
@@ -68,10 +67,7 @@ def test_register_enrol_submit_approve_and_be_listed(live_server, page):
     # Staff approve.
     with live_server.app.app_context():
         make_user(email="staff@icann.example", password=PASSWORD, is_staff=True)
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("staff@icann.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "staff@icann.example")
     page.goto(f"{base}/admin/")
     page.get_by_role("link", name="Andes DNS <Coop>").first.click()
     page.get_by_role("button", name="Approve").click()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.conformance.factories import make_run, store_findings
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough passphrase"
 SERVER = {"code": "server", "args": {"name": "ns1.fixit.example.", "address": "192.0.2.1"}}
 
 
@@ -24,10 +24,7 @@ def test_operator_declares_the_software_and_switches_the_advice(live_server, pag
         store_findings(run, "axfr-restricted", "AXFR_ALLOWED", "dig @192.0.2.1 fixit.example. AXFR +norecurse",
                        server=SERVER)
 
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("noc@fixit.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "noc@fixit.example")
 
     page.goto(f"{base}/dashboard/zones")
     page.get_by_label("Software").select_option(label="BIND 9")

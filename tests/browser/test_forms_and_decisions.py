@@ -6,26 +6,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough passphrase"
-
-
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-
 
 def test_a_form_with_errors_says_so_first_and_ties_each_error_to_its_field(live_server, page):
     with live_server.app.app_context():
         make_user("new@operator.example", password=PASSWORD)
-    _login(page, live_server.url, "new@operator.example")
+    log_in(page, live_server.url, "new@operator.example")
     page.goto(f"{live_server.url}/dashboard/organisation")
     page.get_by_label("Public contact: email address").fill("not an address")
     page.get_by_role("button", name="Create the organisation").click()
@@ -52,7 +43,7 @@ def test_staff_decide_with_separate_forms_and_confirm_what_cannot_be_undone(live
         failing = make_organisation("Failing Networks", approved=True, zones=("failing.example",))
         make_run(failing.zones[0], {"axfr-restricted": "fail"})
         submitted_id = submitted.id
-    _login(page, base, "staff@icann.example")
+    log_in(page, base, "staff@icann.example")
     expect(page).to_have_url(re.compile(r"/admin/$"))  # staff land in their area
 
     # Rejecting without a message is refused, and the error sits under the reject box, not elsewhere.
@@ -96,7 +87,7 @@ def test_removing_a_zone_asks_first(live_server, page):
     with live_server.app.app_context():
         org = make_organisation("Careful Networks", zones=("keep.example", "drop.example"))
         make_user("noc@careful.example", password=PASSWORD, organisation=org)
-    _login(page, base, "noc@careful.example")
+    log_in(page, base, "noc@careful.example")
     page.goto(f"{base}/dashboard/zones")
     page.locator("tr", has_text="drop.example").get_by_role("button", name="Remove").click()
     expect(page.locator("h1")).to_have_text("Remove drop.example?")

@@ -10,12 +10,12 @@ import pytest
 from kindns.conformance.standing import take_region_snapshot
 from kindns.demo.seed import seed_demo
 from kindns.enrolment import services as enrolment
+from tests.browser.conftest import PASSWORD, log_in
 from tests.conformance.factories import make_run, store_findings
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough passphrase"
 WIDTHS = (390, 1280)
 LONG_ADVICE = ("Publish the DS record of your key-signing key at the parent (through your registrar). Reproduce "
                "with: dig @ns1.a-really-long-nameserver-name.of-some-operator.example "
@@ -73,14 +73,6 @@ def _campaign() -> str:
     return campaign.slug
 
 
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-
-
 def _overflow(page) -> int:
     """How many pixels the page is wider than the window (0 when it fits)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -117,7 +109,7 @@ def test_public_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
 
 
 def test_operator_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
-    _login(page, live_server.url, "noc@coop.example")
+    log_in(page, live_server.url, "noc@coop.example")
     paths = ["/dashboard", "/dashboard/organisation", "/dashboard/zones", "/dashboard/resolvers",
              "/dashboard/assessment", "/dashboard/checks", "/dashboard/members",
              f"/dashboard/zones/{registry['zone_id']}/report", f"/dashboard/zones/{registry['zone_id']}/report?software=bind"]
@@ -126,7 +118,7 @@ def test_operator_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
 
 
 def test_staff_pages_fit_a_phone_and_a_laptop(live_server, page, registry):
-    _login(page, live_server.url, "staff@icann.example")
+    log_in(page, live_server.url, "staff@icann.example")
     paths = ["/admin/", "/admin/organisations", f"/admin/organisations/{registry['org_id']}", "/admin/champions",
              "/admin/regions", "/admin/conflicts", "/admin/audit", "/admin/disputes", "/admin/campaigns/",
              "/admin/campaigns/new",

@@ -8,21 +8,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.conformance.conftest import Workers, registry_environment, write_instance_config
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough passphrase"
-
-
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ def test_the_report_shows_the_result_by_itself_when_the_worker_is_done(live_serv
         org = make_organisation("Waiting Networks", approved=True, zones=("waiting.example",))
         make_user("noc@waiting.example", password=PASSWORD, organisation=org)
         zone_id = org.zones[0].id
-    _login(page, live_server.url, "noc@waiting.example")
+    log_in(page, live_server.url, "noc@waiting.example")
     page.goto(f"{live_server.url}/dashboard/zones/{zone_id}/report")
     page.get_by_role("button", name="Check now").click()
     expect(page.locator("main")).to_contain_text("A check is under way")

@@ -8,12 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PASSWORD, log_in
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough passphrase"
 
 
 def test_operator_reads_disputes_and_rechecks(live_server, page):
@@ -25,10 +24,7 @@ def test_operator_reads_disputes_and_rechecks(live_server, page):
         make_run(org.zones[0], finished_at=datetime.now(timezone.utc) - timedelta(days=1))
         make_run(org.zones[0], {"axfr-restricted": "fail"})
 
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("noc@report.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "noc@report.example")
     page.goto(f"{base}/dashboard/checks")
     expect(page.locator("main")).to_contain_text("Not verified")
     page.get_by_role("link", name="report.example").click()
@@ -70,10 +66,7 @@ def test_the_command_that_shows_the_fault_is_copied_with_one_click(live_server, 
     context = browser.new_context(locale="en-GB", permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login")
-        page.get_by_label("Email address").fill("noc@copy.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, live_server.url, "noc@copy.example")
         page.goto(f"{live_server.url}/dashboard/zones/{zone_id}/report")
         card = page.locator("#check-axfr-restricted")
         expect(card.locator(".command pre")).to_have_text("dig @192.0.2.1 copy.example SOA")
@@ -93,10 +86,7 @@ def test_without_scripts_the_command_is_still_there_to_copy(live_server, browser
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login")
-        page.get_by_label("Email address").fill("noc@plain.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, live_server.url, "noc@plain.example")
         page.goto(f"{live_server.url}/dashboard/zones/{zone_id}/report")
         card = page.locator("#check-axfr-restricted")
         expect(card.locator(".command pre")).to_have_text("dig @192.0.2.1 plain.example SOA")
