@@ -17,6 +17,7 @@ import dns.name
 import dns.rdatatype
 
 from .config import CheckConfig
+from .identify import names_software
 from .messages import msg
 from .query import Probe, Prober, dns_name
 from .resolve import IterativeResolver, ZoneCut
@@ -27,8 +28,10 @@ from .snapshot import AsnAnswer, ChainLink, ResolverSnapshot, ServerSnapshot, Zo
 # memory does not grow with the number of distinct servers either.
 SHARED_ANSWERS = 4096
 
-# Asked of every server in the CHAOS class, with NSID: what software it says it runs (identify.py).
+# Asked of every server in the CHAOS class, with NSID: what software it says it runs (identify.py); and
+# of a server whose answer names none, what it says its instance is (its answers' behaviour may tell).
 IDENTITY_NAME = "version.bind."
+SERVER_ID_NAME = "id.server."
 
 class Collector:
     """Shared state of one run: the prober, the iterative resolver and its caches."""
@@ -171,11 +174,18 @@ class Collector:
                 # The same questions for every zone on this address: asked once per run.
                 _fill(server, "recursion", partial(self.ask_once, where, outside, "A", server_name=name,
                                                    recursion_desired=True, dnssec_ok=False, trim=True)),
-                _fill(server, "identity", partial(self.ask_once, where, IDENTITY_NAME, "TXT", server_name=name,
-                                                  dnssec_ok=False, qclass="CH", trim=True)),
+                self._collect_identity(server, partial(self.ask_once, where, server_name=name, dnssec_ok=False,
+                                                       qclass="CH", trim=True)),
             )
         finally:
             soa.cancel()
+
+    @staticmethod
+    async def _collect_identity(target: Any, ask: Callable[..., Awaitable[Probe]]) -> None:
+        """version.bind, then id.server only when the version names no software (most servers name it)."""
+        target.identity = await ask(IDENTITY_NAME, "TXT")
+        if not names_software(target.identity):
+            target.server_id = await ask(SERVER_ID_NAME, "TXT")
 
     async def _collect_soa(self, apex: str, server: ServerSnapshot, soa: Awaitable[Probe]) -> None:
         """SOA over UDP with EDNS; without an answer, once more without EDNS (a server or a firewall that
@@ -255,7 +265,7 @@ class Collector:
             _fill(snapshot, "bogus", partial(ask, where, config.bogus_name, "A", recursion_desired=True)),
             _fill(snapshot, "qname_min", partial(ask, where, config.qname_min_name, "TXT", recursion_desired=True,
                                                   dnssec_ok=False)),
-            _fill(snapshot, "identity", partial(ask, where, IDENTITY_NAME, "TXT", dnssec_ok=False, qclass="CH")),
+            self._collect_identity(snapshot, partial(ask, where, dnssec_ok=False, qclass="CH")),
             self._collect_encrypted(snapshot, "tls"),
             *([self._collect_encrypted(snapshot, "https")] if snapshot.doh_url else []),
         )

@@ -5,6 +5,7 @@ how sure the registry is that it works (proven on a live server by the tests, sy
     fix = fix_for("AXFR_ALLOWED", "bind")
     fix.config({"zone": "example.org"})     # named.conf text to add or replace
     fix.apply                                # ("rndc reconfig",)
+    fix.parent_ds                            # a command printing the DS record to give the parent, if any
 
 A fix is declarative: `changes` say, per block of the configuration, which statements to set (every
 statement of that name in that block is replaced by the values given, unless `add` asks to keep the others).
@@ -57,6 +58,8 @@ PROOF_TEXT: dict[str, str] = {
 # How sure the engine is of the software the servers say they run (identify.py), and how a report says it.
 CONFIDENCE: dict[str, str] = {"high": N_("every server says so"), "medium": N_("most servers say so"),
                               "low": N_("the servers do not say")}
+# The servers hide their version, but their answers are that software's own (identify.behaves_like).
+BY_BEHAVIOUR = N_("not in words: their answers behave like it")
 ADVICE_FOR_ASKED = N_("Fix-it advice for %(software)s, as asked.")
 ADVICE_FOR_SEEN = N_("Fix-it advice for %(software)s, which its servers say they run (%(how)s).")
 
@@ -72,6 +75,13 @@ def chosen_software(asked: str | None, identity: dict | None) -> tuple[str | Non
     return None, ""
 
 
+def how_sure(identity: dict | None) -> str:
+    """How sure the servers' own word (or behaviour) makes the software, as an English template."""
+    if (identity or {}).get("basis") == "behaviour":
+        return BY_BEHAVIOUR
+    return CONFIDENCE.get((identity or {}).get("confidence", ""), CONFIDENCE["low"])
+
+
 def describe_choice(software: str | None, source: str, identity: dict | None,
                     gettext: Gettext | None = None) -> str:
     """One line saying which software the advice is for and why ("" for none)."""
@@ -80,7 +90,7 @@ def describe_choice(software: str | None, source: str, identity: dict | None,
     translate = gettext or (lambda text: text)
     name = translate(SOFTWARE[software])
     if source == "seen":
-        how = translate(CONFIDENCE.get((identity or {}).get("confidence", ""), CONFIDENCE["low"]))
+        how = translate(how_sure(identity))
         return translate(ADVICE_FOR_SEEN) % {"software": name, "how": how}
     return translate(ADVICE_FOR_ASKED) % {"software": name}
 
@@ -96,6 +106,7 @@ PLACEHOLDERS: dict[str, str] = {
     "tls_cert": "/etc/ssl/certs/dns.pem",
     "address": "0.0.0.0",                 # the address Unbound listens on for DNS over TLS
     "listen": "any",                      # the addresses BIND listens on for DNS over TLS
+    "primary": "127.0.0.1",               # the zone's primary server, asked from itself for its keys
 }
 
 
@@ -238,6 +249,13 @@ class Fix:
     changes: tuple[Change, ...] = ()
     apply: tuple[str, ...] = ()     # commands that make the running server use the change
     proof: str = UNPROVEN
+    # A signed zone's chain of trust ends at the parent: commands printing the DS record the operator gives
+    # the parent zone (through the registrar) once the change is applied.
+    parent_ds: tuple[str, ...] = ()
+
+    def filled_commands(self, commands: Iterable[str], context: dict[str, Any] | None = None) -> list[str]:
+        values = {**PLACEHOLDERS, **{k: str(v) for k, v in (context or {}).items() if v}}
+        return [Template(command).safe_substitute(values) for command in commands]
 
     def filled_changes(self, context: dict[str, Any] | None = None) -> tuple[Change, ...]:
         values = {**PLACEHOLDERS, **{k: str(v) for k, v in (context or {}).items() if v}}
@@ -256,7 +274,8 @@ class Fix:
             "software": self.software, "software_name": translate(SOFTWARE[self.software]),
             "text": translate(self.text), "file": self.file, "syntax": self.syntax,
             "config": self.config(context), "changes": [c.to_dict() for c in self.filled_changes(context)],
-            "apply": list(self.apply), "verify": verify, "proof": self.proof,
+            "apply": list(self.apply), "parent_ds": self.filled_commands(self.parent_ds, context),
+            "verify": verify, "proof": self.proof,
             "proof_text": translate(PROOF_TEXT[self.proof]),
         }
 
@@ -272,6 +291,9 @@ RECURSOR_CONF = "/etc/powerdns/recursor.conf"
 KRESD_CONF = "/etc/knot-resolver/kresd.conf"
 
 RNDC = ("rndc reconfig",)
+# What a registrar asks for: the DS of the zone's key-signing key, from the keys the server now serves.
+BIND_DS = ("dig @${primary} +norecurse +noall +answer ${zone} DNSKEY | dnssec-dsfromkey -2 -f - ${zone}",)
+KNOT_DS = ("keymgr ${zone} ds",)
 RNDC_FLUSH = ("rndc reconfig", "rndc flush")  # a resolver's cache keeps what it learnt the old way
 KNOTC = ("knotc reload",)
 UNBOUND_RELOAD = ("unbound-control reload",)
@@ -284,14 +306,20 @@ KRESD_RESTART = ("systemctl restart kresd@1",)
 AXFR = ("AXFR_ALLOWED",)
 RECURSION = ("RECURSION_AVAILABLE", "RECURSIVE_ANSWER")
 NSEC3 = ("NSEC3_ITERATIONS", "NSEC3_SALT")
-SIGNING = ("NOT_SIGNED", "NO_DNSKEY", "NO_RRSIG", "ALGORITHM_DEPRECATED", "ALGORITHM_DISCOURAGED",
-           "ALGORITHM_UNKNOWN")
+SIGNING = ("NOT_SIGNED", "NO_DNSKEY", "NO_RRSIG")
+ALGORITHM = ("ALGORITHM_DEPRECATED", "ALGORITHM_DISCOURAGED", "ALGORITHM_UNKNOWN")
 RESIGNING = ("SIGNATURE_EXPIRING", "SIGNATURE_EXPIRED")
 NO_TCP = ("NO_TCP",)
 VALIDATION = ("BOGUS_ACCEPTED", "NO_AD_BIT")
 QNAME_MIN = ("NOT_MINIMISING",)
 OPEN_RESOLVER = ("OPEN_TO_US",)
 ENCRYPTED = ("NO_ENCRYPTED_TRANSPORT", "NO_ENCRYPTED_TRANSPORT_RECOMMENDED")
+
+BIND_SIGNING = (Change("zone", "dnssec-policy", ("default",), item="${zone}"),
+                Change("zone", "inline-signing", ("yes",), item="${zone}"))
+KNOT_SIGNING = (Change("policy", "algorithm", ("ecdsap256sha256",), item="${policy}"),
+                Change("zone", "dnssec-signing", ("on",), item="${zone}"),
+                Change("zone", "dnssec-policy", ("${policy}",), item="${zone}"))
 
 FIXES: list[Fix] = [
     # -- zone transfers ------------------------------------------------------------------------------------
@@ -345,25 +373,26 @@ FIXES: list[Fix] = [
 
     # -- signing and automatic re-signing -------------------------------------------------------------------------
     Fix(SIGNING, "bind", N_("Let BIND sign the zone and re-sign it automatically with an allowed algorithm "
-                            "(the default policy: ECDSAP256SHA256), then publish the DS record at the parent "
-                            "(rndc dnssec -status shows the key)."),
-        BIND_ZONES, "bind",
-        (Change("zone", "dnssec-policy", ("default",), item="${zone}"),
-         Change("zone", "inline-signing", ("yes",), item="${zone}")),
-        RNDC, SYNTAX),
+                            "(the default policy: ECDSAP256SHA256), then publish its DS record at the parent."),
+        BIND_ZONES, "bind", BIND_SIGNING, RNDC, LIVE, BIND_DS),
     Fix(SIGNING, "knot", N_("Let Knot sign the zone and re-sign it automatically with an allowed algorithm "
-                            "(ECDSAP256SHA256), then publish the DS record at the parent (keymgr lists it)."),
-        KNOT_CONF, "knot",
-        (Change("policy", "algorithm", ("ecdsap256sha256",), item="${policy}"),
-         Change("zone", "dnssec-signing", ("on",), item="${zone}"),
-         Change("zone", "dnssec-policy", ("${policy}",), item="${zone}")),
-        KNOTC, SYNTAX),
+                            "(ECDSAP256SHA256), then publish its DS record at the parent."),
+        KNOT_CONF, "knot", KNOT_SIGNING, KNOTC, LIVE, KNOT_DS),
+    # An algorithm rollover keeps the zone valid throughout by waiting out TTLs and safety margins (hours to
+    # days with these policies): no test run can wait for it, so it is syntax-checked, not proven live.
+    Fix(ALGORITHM, "bind", N_("Move the zone to an allowed algorithm (the default policy: ECDSAP256SHA256). BIND "
+                              "rolls the keys over by itself, signing with both algorithms first; when rndc "
+                              "dnssec -status says the new key-signing key is ready, replace the DS record at the "
+                              "parent with the new one and tell BIND with rndc dnssec -checkds."),
+        BIND_ZONES, "bind", BIND_SIGNING, RNDC, SYNTAX, BIND_DS),
+    Fix(ALGORITHM, "knot", N_("Move the zone's policy to an allowed algorithm (ECDSAP256SHA256). Knot rolls the "
+                              "keys over by itself, signing with both algorithms first; when it logs that the new "
+                              "key-signing key is ready, replace the DS record at the parent with the new one and "
+                              "tell Knot with knotc zone-ksk-submitted."),
+        KNOT_CONF, "knot", KNOT_SIGNING, KNOTC, SYNTAX, KNOT_DS),
     Fix(RESIGNING, "bind", N_("Let BIND re-sign the zone automatically: the default policy keeps every signature "
                               "valid for two weeks and renews it five days before it ends."),
-        BIND_ZONES, "bind",
-        (Change("zone", "dnssec-policy", ("default",), item="${zone}"),
-         Change("zone", "inline-signing", ("yes",), item="${zone}")),
-        RNDC, LIVE),
+        BIND_ZONES, "bind", BIND_SIGNING, RNDC, LIVE),
     Fix(RESIGNING, "knot", N_("Let Knot re-sign the zone automatically, with signatures valid for two weeks and "
                               "renewed a week before they end."),
         KNOT_CONF, "knot",
@@ -377,15 +406,15 @@ FIXES: list[Fix] = [
         (Change("", "command", ("pdnsutil show-zone ${zone}", "pdnsutil rectify-zone ${zone}")),), (), UNPROVEN),
     Fix(RESIGNING, "nsd", N_("NSD serves the zone as it was signed: the signer (a hidden primary) must re-sign "
                              "it automatically and notify NSD, which transfers it."), proof=UNPROVEN),
-    Fix(SIGNING, "powerdns", N_("Sign the zone with an allowed algorithm (PowerDNS re-signs it automatically), "
+    Fix(SIGNING + ALGORITHM, "powerdns", N_("Sign the zone with an allowed algorithm (PowerDNS re-signs it automatically), "
                                 "then publish the DS record at the parent:"),
         "", "lines",
         (Change("", "command", ("pdnsutil secure-zone ${zone}", "pdnsutil rectify-zone ${zone}",
                                 "pdnsutil show-zone ${zone}")),), (), UNPROVEN),
-    Fix(SIGNING, "nsd", N_("NSD serves zones signed elsewhere: sign the zone on a signer that re-signs "
+    Fix(SIGNING + ALGORITHM, "nsd", N_("NSD serves zones signed elsewhere: sign the zone on a signer that re-signs "
                            "automatically (BIND or Knot as a hidden primary, or OpenDNSSEC) with an allowed "
                            "algorithm, and let NSD transfer it."), proof=UNPROVEN),
-    Fix(SIGNING, "windows", N_("Sign the zone with an allowed algorithm and automatic re-signing, in "
+    Fix(SIGNING + ALGORITHM, "windows", N_("Sign the zone with an allowed algorithm and automatic re-signing, in "
                                "PowerShell:"), "", "lines",
         (Change("", "powershell", ("Invoke-DnsServerZoneSign -ZoneName \"${zone}\" -SignWithDefault",)),),
         (), UNPROVEN),
@@ -569,6 +598,7 @@ def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> l
     # The templates are marked outside the f-strings: the catalogue's extractor does not look inside them.
     heading, in_file = N_("For %(software)s:"), N_("In %(file)s:")
     apply_with, check_with = N_("Then apply it with:"), N_("Check again with:")
+    give_parent = N_("Then give the parent zone (through your registrar) the DS record this prints:")
     lines = [indent + translate(heading) % {"software": fix["software_name"]} + " " + fix["text"]]
     if fix["config"]:
         if fix["file"]:
@@ -576,6 +606,8 @@ def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> l
         lines += [f"{indent}    {line}" for line in fix["config"].rstrip("\n").split("\n")]
     if fix["apply"]:
         lines.append(f"{indent}  {translate(apply_with)} {'; '.join(fix['apply'])}")
+    if fix["parent_ds"]:
+        lines.append(f"{indent}  {translate(give_parent)} {'; '.join(fix['parent_ds'])}")
     if fix["verify"]:
         lines.append(f"{indent}  {translate(check_with)} {fix['verify']}")
     lines.append(f"{indent}  {fix['proof_text']}")

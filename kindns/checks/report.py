@@ -83,7 +83,8 @@ class TargetReport:
     # What was collected, as JSON-safe data (serialise.snapshot_to_dict): store it with the run and
     # `rejudge` it later without asking the servers again. Not part of to_dict(), which is what people read.
     snapshot: dict | None = field(default=None, repr=False, compare=False)
-    # The software the servers say they run (identify.Identity.to_dict): {"software", "confidence", "said"}.
+    # The software the servers say they run (identify.Identity.to_dict): {"software", "confidence", "said",
+    # "basis"}.
     software: dict | None = None
     # A zone's few facts for statistics (zone_checks.zone_facts): its signing algorithms, how many
     # nameservers the parent delegates to and in how many networks their addresses are.

@@ -30,6 +30,7 @@ class ServerSnapshot:
     # version.bind CH TXT with NSID: what the server says it is (identify.py); no judge reads it, and it is
     # not among probes(), which the judges read.
     identity: Probe | None = None
+    server_id: Probe | None = None    # id.server CH TXT, asked when the version names no software
 
     def probes(self) -> list[Probe]:
         return list(dict.fromkeys(p for p in (self.soa, self.soa_plain, self.soa_tcp, self.ns, self.dnskey,
@@ -135,6 +136,7 @@ class ResolverSnapshot:
     peers_answering: dict[str, bool] = field(default_factory=dict)  # declared address -> answered us
     qname_min_marker: str = ""
     identity: Probe | None = None     # version.bind CH TXT with NSID: what it says it is (identify.py)
+    server_id: Probe | None = None    # id.server CH TXT, asked when the version names no software
     incomplete: dict | None = None    # why collection stopped early (the deadline; a message)
     now: float = 0.0                  # Unix time of collection
     duration_ms: int = 0              # how long collection took

@@ -13,7 +13,7 @@ from flask_babel import gettext, lazy_gettext as _l, ngettext
 
 from ..checks import RESOLVER_CHECKS, ZONE_CHECKS
 from ..checks import SnapshotFormatError, snapshot_from_dict
-from ..checks.fixes import CONFIDENCE, chosen_software, fixes_data
+from ..checks.fixes import chosen_software, fixes_data, how_sure
 from ..checks.identify import identify_snapshot
 from ..software import software_label, software_options, software_values
 from ..checks.policy import ERROR, FAIL, NOT_APPLICABLE, PASS, WARN
@@ -192,7 +192,7 @@ class SoftwareChoice:
 
     @property
     def confidence(self) -> str:
-        return gettext(CONFIDENCE.get((self.seen or {}).get("confidence", ""), CONFIDENCE["low"]))
+        return gettext(how_sure(self.seen))
 
 
 def seen_software(run: CheckRun | None) -> dict | None:

@@ -76,6 +76,22 @@ def test_the_cli_prints_the_fix_for_the_software_asked(dns_lab, runner):
 
 
 @pytest.mark.dns
+def test_the_signing_fix_ends_with_the_command_that_prints_the_ds_for_the_registrar(dns_lab, runner):
+    zone = dns_lab.zones["unsigned"]
+    args = ["kindns", "check", zone, "--root-hints", str(dns_lab.root_hints), "--trust-anchor",
+            str(dns_lab.trust_anchor), "--allow-private", "--software", "knot"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert (f"Then give the parent zone (through your registrar) the DS record this prints: keymgr {zone} ds"
+            in result.output)
+    [report] = json.loads(runner.invoke(args=args[:-2] + ["--software", "bind", "--json"]).output)
+    signed = next(c for c in report["checks"] if c["id"] == "dnssec-signed")
+    assert signed["fixes"][0]["parent_ds"] == [
+        f"dig @127.0.0.1 +norecurse +noall +answer {zone} DNSKEY | dnssec-dsfromkey -2 -f - {zone}"]
+    assert signed["fixes"][0]["proof"] == "live"
+
+
+@pytest.mark.dns
 def test_check_resolver_prints_the_fix_for_the_resolver_software(dns_lab, runner):
     result = runner.invoke(args=["kindns", "check-resolver", dns_lab.resolvers["non-validating"], "--category",
                                  "public", "--root-hints", str(dns_lab.root_hints), "--trust-anchor",

@@ -34,14 +34,52 @@ def test_the_lab_servers_say_what_they_are(dns_lab, lab_config):
     assert "version.bind" not in str([c.evidence for c in bind_only.checks])
 
 
-def test_a_server_that_hides_its_version_names_nothing(dns_lab, lab_config):
+def _hidden(dns_lab, lab_config, software: str, role: str, statements: list[tuple[str, str]]):
+    """The report of a throwaway lab server of `software` that hides what it is, and its snapshot."""
+    from kindns.checks import snapshot_from_dict
     from kindns.checks.fixes import Block
     from tests.dnslab.proof import proof_server
 
-    hidden = [Block("options", "", [("version", "none"), ("recursion", "no")])]
-    with proof_server(dns_lab, "bind", "zone", hidden) as server:
-        [report] = run_zone_checks([server.zone], lab_config)
+    block = {"bind": "options", "knot": "server", "unbound": "server"}[software]
+    with proof_server(dns_lab, software, role, [Block(block, "", statements)]) as server:
+        if role == "zone":
+            [report] = run_zone_checks([server.zone], lab_config)
+        else:
+            [report] = run_resolver_checks([server.address], "public", lab_config)
+    snapshot = snapshot_from_dict(report.snapshot)
+    return report, (snapshot.servers[0] if role == "zone" else snapshot)
+
+
+def test_a_bind_that_hides_its_version_and_id_is_known_by_its_answers(dns_lab, lab_config):
+    report, server = _hidden(dns_lab, lab_config, "bind", "zone",
+                             [("version", "none"), ("server-id", "none"), ("hostname", "none"), ("recursion", "no")])
+    # It names nothing, so id.server was asked too; both answers come from BIND's built-in CHAOS zones.
+    assert server.identity.find("answer", "TXT") is None and server.server_id is not None
+    assert report.software == {"software": "bind", "confidence": MEDIUM, "said": {}, "basis": "behaviour"}
+
+
+def test_a_knot_that_hides_its_version_and_identity_names_nothing(dns_lab, lab_config):
+    report, server = _hidden(dns_lab, lab_config, "knot", "zone", [("version", '""'), ("identity", '""')])
+    assert server.identity.rcode == "REFUSED" and server.server_id.rcode == "REFUSED"
     assert report.software["software"] is None and report.software["confidence"] == LOW
+
+
+def test_an_unbound_that_hides_its_version_shows_its_id_but_names_nothing(dns_lab, lab_config):
+    import socket
+
+    report, _snapshot = _hidden(dns_lab, lab_config, "unbound", "resolver", [("hide-version", "yes")])
+    assert report.software["software"] is None and report.software["confidence"] == LOW
+    # Its id.server answer (the host's name) is shown as what the server said, for the operator to read.
+    [said] = report.software["said"].values()
+    assert said == f"id.server {socket.gethostname()}"
+
+
+def test_a_server_that_names_its_version_is_not_asked_its_id(dns_lab, lab_config):
+    from kindns.checks import snapshot_from_dict
+
+    [report] = run_zone_checks([dns_lab.zones["open-axfr"]], lab_config)
+    servers = snapshot_from_dict(report.snapshot).servers
+    assert all(s.identity.answered and s.server_id is None for s in servers)
 
 
 def test_most_servers_naming_one_software_is_medium_and_a_tie_names_none(dns_lab, lab_config):

@@ -159,3 +159,30 @@ def test_the_expiry_mail_carries_the_resigning_fix(app, outbox):
     assert "expire within 7 days" in mail["Subject"]
     assert "For BIND 9:" in body and 'zone "example.org" {' in body and "dnssec-policy default;" in body
     assert "Proven:" in body
+
+
+@pytest.mark.dns
+def test_a_bind_that_hides_its_version_is_known_by_its_answers_on_the_report(app, client, auth, dns_lab,
+                                                                             lab_check_settings):
+    """A throwaway BIND that hides its version and id serves the lab's proof zone, unsigned: the registry
+    measures it, infers BIND from how it answers and gives BIND's signing fix, with the command that prints
+    the DS record for the registrar."""
+    from kindns.checks.fixes import Block
+    from tests.dnslab.proof import proof_server
+
+    app.config.update(lab_check_settings)
+    name = dns_lab.proof_zones["bind"]
+    org = make_organisation(approved=True, zones=(name,))
+    user = make_user(email="noc@proof.example", organisation=org)
+    zone = org.zones[0]
+    hidden = [Block("options", "", [("version", "none"), ("server-id", "none"), ("recursion", "no")])]
+    with proof_server(dns_lab, "bind", "zone", hidden):
+        run, _created = request_check(target_of(zone), "manual")
+        execute_run(run.id)
+    auth.login_as(user)
+    page = client.get(f"/dashboard/zones/{zone.id}/report").get_data(as_text=True)
+    assert "Its servers say they run BIND 9 (not in words: their answers behave like it)" in page
+    signing = card(page, "dnssec-signed")
+    assert "For BIND 9" in signing and "dnssec-policy default;" in signing
+    assert "Then give the parent zone (through your registrar) the DS record this prints:" in signing
+    assert f"dig @127.0.0.1 +norecurse +noall +answer {name} DNSKEY | dnssec-dsfromkey -2 -f - {name}" in signing

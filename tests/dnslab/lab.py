@@ -96,6 +96,8 @@ class DnsLab:
     _keys: dict[str, ZoneKey] = field(default_factory=dict)  # zone name -> its signing key
     _live_files: dict[tuple[str, str], Path] = field(default_factory=dict)  # (zone, address) -> served file
     _serials: dict[str, dict[str, int]] = field(default_factory=dict)  # mutable zone -> address -> serial
+    # parent zone -> child zone -> the delegation lines (NS, glue, DS) the parent serves for it
+    _delegations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     _mutation_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def addresses_in_use(self) -> list[str]:
@@ -147,13 +149,31 @@ class DnsLab:
             servers = [ns.address for ns in zone.nameservers if ns.serves_zone]
             changed = servers[:1] if broken else servers
             version = _sign_version(zone, serial, self._keys[zone.name], self.workdir / "zones")
-            for address in changed:
-                live = self._live_files[(zone.name, address)]
-                staged = live.with_name(live.name + ".new")
-                staged.write_bytes(version.read_bytes())
-                os.replace(staged, live)  # named never reads a half-written file
-            self._reload_named(zone.fqdn, {address: serial for address in changed})
-            serials.update({address: serial for address in changed})
+            self._serve(zone, version, serial, changed)
+
+    def publish_ds(self, zone: str, ds: list[str]) -> None:
+        """Publish `ds` ("IN DS ..." texts; none withdraws them) as the DS set of `zone`, a child of the TLD,
+        as a registry does for its registrar: the TLD is signed again at a higher serial and served at once.
+        Returns once the TLD's server answers with it."""
+        child = self.plan.zone(zone)
+        parent = self.plan.zone(child.parent)
+        with self._mutation_lock:
+            serials = self._serials[parent.name]
+            serial = max(serials.values()) + 1
+            self._delegations[parent.name][child.name] = child.delegation(list(ds))
+            lines = [line for delegation in self._delegations[parent.name].values() for line in delegation]
+            version = _sign_version(parent, serial, self._keys[parent.name], self.workdir / "zones", lines)
+            self._serve(parent, version, serial, list(serials))
+
+    def _serve(self, zone: ZoneSpec, version: Path, serial: int, addresses: list[str]) -> None:
+        """Serve a new version of a zone from the given addresses' live files (named reloads it)."""
+        for address in addresses:
+            live = self._live_files[(zone.name, address)]
+            staged = live.with_name(live.name + ".new")
+            staged.write_bytes(version.read_bytes())
+            os.replace(staged, live)  # named never reads a half-written file
+        self._reload_named(zone.fqdn, {address: serial for address in addresses})
+        self._serials[zone.name].update({address: serial for address in addresses})
 
     def _reload_named(self, apex: str, wanted: dict[str, int]) -> None:
         """SIGHUP to named (the lab disables its control channel) and poll until each address answers
@@ -260,7 +280,7 @@ def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
     )
     atexit.register(lab.stop)
     try:
-        files, lab._keys = _write_zones(plan, workdir)
+        files, lab._keys = _write_zones(plan, workdir, lab._delegations)
         _write_root_files(lab, plan, lab._keys[""])
         _write_live_files(lab, plan, files)
         block.add_to_loopback(plan.addresses())
@@ -273,12 +293,13 @@ def _start(keep_workdir: bool, bench_zones: int = 0) -> DnsLab:
     return lab
 
 
-def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Path], dict[str, ZoneKey]]:
+def _write_zones(plan: LabPlan, workdir: Path, delegations: dict[str, dict[str, list[str]]],
+                 ) -> tuple[dict[tuple[str, int], Path], dict[str, ZoneKey]]:
     """Make keys, write and sign every zone; each zone starts as soon as its key and its children (whose
     DS it publishes) are done, so the slow RSA key of one zone holds up only its own ancestors.
 
     Returns (zone name, serial) -> zone file path, and zone name -> key (the root's makes the trust
-    anchor; a mutable zone's signs its later versions).
+    anchor; a mutable zone's signs its later versions); fills `delegations` (parent -> child -> lines).
     """
     zone_dir = workdir / "zones"
     key_dir = workdir / "keys"
@@ -303,7 +324,9 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
         jobs: dict[str, Future] = {}
         for zone in sorted(plan.zones, key=lambda z: -z.depth):
             children = [jobs[c.name] for c in plan.children(zone.name)]
-            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, extra, decoys, children, zone_dir)
+            delegations[zone.name] = {}
+            jobs[zone.name] = pool.submit(_write_zone, plan, zone, keys, extra, decoys, children, zone_dir,
+                                          delegations[zone.name])
         files: dict[tuple[str, int], Path] = {}
         for job in jobs.values():
             files.update(job.result())
@@ -312,9 +335,10 @@ def _write_zones(plan: LabPlan, workdir: Path) -> tuple[dict[tuple[str, int], Pa
 
 def _write_zone(
     plan: LabPlan, zone: ZoneSpec, keys: dict[str, Future], extra: dict[str, list[Future]],
-    decoys: dict[str, Future], children: list[Future], zone_dir: Path,
+    decoys: dict[str, Future], children: list[Future], zone_dir: Path, delegated: dict[str, list[str]],
 ) -> dict:
-    """Write (and sign) every serial's copy of one zone, once its children are done."""
+    """Write (and sign) every serial's copy of one zone, once its children are done; `delegated` gets the
+    delegation lines of each child."""
     for child_job in children:
         child_job.result()  # re-raises a child's failure here, so the error reaches the caller once
     delegations: list[str] = []
@@ -322,7 +346,8 @@ def _write_zone(
         ds: list[str] = []
         if child.signing:
             ds = [(keys[child.name] if child.signing.ds_matches else decoys[child.name]).result().ds_text()]
-        delegations += child.delegation(ds)
+        delegated[child.name] = child.delegation(ds)
+        delegations += delegated[child.name]
     made = {}
     stem = zone.name or "root"
     for serial in sorted(zone.serials()) or [0]:
@@ -341,7 +366,15 @@ def _write_zone(
 
 
 def _write_live_files(lab: DnsLab, plan: LabPlan, files: dict[tuple[str, int], Path]) -> None:
-    """Each server of a mutable zone serves a file of its own, which fix and break_ rewrite."""
+    """Each server of a mutable zone serves a file of its own, which fix and break_ rewrite; so does the
+    TLD's, which publish_ds rewrites."""
+    tld = plan.zone(TLD)
+    assert [ns.program for ns in tld.nameservers] == ["bind"], "only named is made to reload the TLD"
+    [server] = tld.nameservers
+    live = files[(TLD, server.serial)].with_name(f"{TLD}.live.signed")
+    live.write_bytes(files[(TLD, server.serial)].read_bytes())
+    lab._live_files[(TLD, server.address)] = live
+    lab._serials[TLD] = {server.address: server.serial}
     for zone in (plan.zone(name) for name in plan.mutable_roles.values()):
         assert not plan.children(zone.name), "a mutable zone re-signed alone cannot carry delegations"
         lab._serials[zone.name] = {}
@@ -354,11 +387,11 @@ def _write_live_files(lab: DnsLab, plan: LabPlan, files: dict[tuple[str, int], P
                 lab._serials[zone.name][ns.address] = ns.serial
 
 
-def _sign_version(zone: ZoneSpec, serial: int, key: ZoneKey, zone_dir: Path) -> Path:
-    """A new signed version of a zone without children, at `serial`."""
+def _sign_version(zone: ZoneSpec, serial: int, key: ZoneKey, zone_dir: Path, delegations: list[str] = ()) -> Path:
+    """A new signed version of a zone at `serial`, with its children's delegation lines."""
     stem = zone.name or "root"
     unsigned = zone_dir / f"{stem}.{serial}.zone"
-    unsigned.write_text(zone.text(serial, []) + key.dnskey_line() + "\n")
+    unsigned.write_text(zone.text(serial, list(delegations)) + key.dnskey_line() + "\n")
     signed = zone_dir / f"{stem}.{serial}.signed"
     sign_zone(unsigned, signed, zone.fqdn, [key], zone.signing)
     return signed

@@ -118,6 +118,26 @@ class ProofServer:
             return [require_binary("unbound-control", "unbound"), "-c", str(self.conf), *args]
         raise LabError(f"a proof cannot run {text!r}")
 
+    def output(self, text: str) -> str:
+        """What a fix's printing command (a pipeline, `a | b`) prints when run against this server: dig asks
+        the server itself, keymgr reads this Knot's key database."""
+        data = b""
+        for part in text.split(" | "):
+            program, *args = shlex.split(part)
+            if program == "dig":
+                argv = [require_binary("dig", "bind9-dnsutils"), *args]
+            elif program == "dnssec-dsfromkey":
+                argv = [require_binary("dnssec-dsfromkey", "bind9-utils"), *args]
+            elif program == "keymgr":
+                argv = [require_binary("keymgr", "knot"), "-c", str(self.conf), *args]
+            else:
+                raise LabError(f"a proof cannot run {text!r}")
+            done = subprocess.run(argv, input=data, capture_output=True, timeout=30)
+            if done.returncode != 0:
+                raise LabError(f"`{part}` failed ({done.returncode}): {done.stdout!r}{done.stderr!r}")
+            data = done.stdout
+        return data.decode()
+
     def run(self, commands: Iterable[str]) -> None:
         """Run a fix's commands; each must succeed, and the server must still be up and answering after."""
         for text in commands:
