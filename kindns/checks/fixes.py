@@ -110,6 +110,11 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 
+def _placeholders(context: dict[str, Any] | None) -> dict[str, str]:
+    """The report's own values (the zone's name) over the documentation values."""
+    return {**PLACEHOLDERS, **{k: str(v) for k, v in (context or {}).items() if v}}
+
+
 # -- configuration as data -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -254,11 +259,11 @@ class Fix:
     parent_ds: tuple[str, ...] = ()
 
     def filled_commands(self, commands: Iterable[str], context: dict[str, Any] | None = None) -> list[str]:
-        values = {**PLACEHOLDERS, **{k: str(v) for k, v in (context or {}).items() if v}}
+        values = _placeholders(context)
         return [Template(command).safe_substitute(values) for command in commands]
 
     def filled_changes(self, context: dict[str, Any] | None = None) -> tuple[Change, ...]:
-        values = {**PLACEHOLDERS, **{k: str(v) for k, v in (context or {}).items() if v}}
+        values = _placeholders(context)
         return tuple(change.filled(values) for change in self.changes)
 
     def config(self, context: dict[str, Any] | None = None) -> str:
