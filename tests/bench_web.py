@@ -5,7 +5,8 @@ participants, on SQLite and on PostgreSQL; then a soak of every page at once on 
                               [--postgres-url postgresql://postgres@127.0.0.1:5432/test] [--year]
 
 For each database and size: a registry of its own (`kindns seed-scale`, three daily runs of every zone and
-resolver), `gunicorn -w 2 -k gthread --threads 2` on a loopback port, and `wrk -t 2 -c 50` for --duration
+resolver), `gunicorn -w 2 -k gthread --threads 2 --worker-connections 25` on a loopback port (each worker
+serves half of the connections), and `wrk -t 2 -c 50` for --duration
 seconds on each page in turn, each just after a hello-world Flask app started the same way. Prints
 requests per second, p50 and p99 latency and the ratio to hello-world. Rate limits are off (the pages' cost
 is measured, not the limiter's). With --year, also the PostgreSQL storage of a year of daily checks of the
@@ -33,8 +34,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "2"]
 CONNECTIONS = 50
+# gunicorn's gthread worker accepts keep-alive connections while it has room for them (1,000 by default), so
+# one of the two workers may hold all of wrk's connections while the other idles: a page then measures at
+# about a third of its rate, hello-world too, by chance. Each worker takes at most its half of them here.
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "2", "--worker-connections", str(CONNECTIONS // 2)]
 HELLO_APP = '''
 from flask import Flask
 
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                   "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--year", action="store_true", help="also measure a year of checks' storage")
     args = parser.parse_args(argv)
+    # The registry's own form of the address (SQLAlchemy's driver name) is the test suite's; psycopg wants it plain.
+    args.postgres_url = args.postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: scripts/install-system-deps.sh --bench installs it (make bench-web does).")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
