@@ -67,8 +67,9 @@ def _page_key() -> tuple[str, ...] | None:
         return None
     # What the page depends on besides the data: the address (absolute links carry the host) and what the
     # language is chosen from (kindns.i18n).
-    return (request.host, request.full_path, request.cookies.get(LANGUAGE_COOKIE, ""),
-            request.headers.get("Accept-Language", ""))
+    environ = request.environ  # read as the server gave it: werkzeug's own request.full_path costs more
+    return (request.host, f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}",
+            request.cookies.get(LANGUAGE_COOKIE, ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
 def _kept(key: tuple[str, ...]) -> tuple[_Kept | None, bool]:
@@ -139,7 +140,7 @@ def conditional(response: Response) -> Response:
     if not _is_public(request.endpoint):
         return response
     if getattr(response, "kindns_kept", False):
-        return response.make_conditional(request)
+        return _conditional_answer(response)
     personal = current_user.is_authenticated or "Set-Cookie" in response.headers
     if not response.cache_control.max_age:
         response.cache_control.max_age = 0 if personal else PUBLIC_MAX_AGE
@@ -153,6 +154,14 @@ def conditional(response: Response) -> Response:
     response.vary.update(("Accept-Language", "Cookie"))
     response.add_etag(weak=True)
     _keep(response)
+    return _conditional_answer(response)
+
+
+def _conditional_answer(response: Response) -> Response:
+    """304 when the reader's copy is current. Most readers (and every load test) ask without a copy: their
+    answer is the page as it is, without working that out again."""
+    if "HTTP_IF_NONE_MATCH" not in request.environ and "HTTP_IF_MODIFIED_SINCE" not in request.environ:
+        return response
     return response.make_conditional(request)
 
 

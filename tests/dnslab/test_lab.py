@@ -67,6 +67,22 @@ def test_mutable_zone_is_fixed_and_broken_again_by_real_reloads(dns_lab, role):
     assert chain_validates(dns_lab, dns_lab.zone_of(role))
 
 
+def test_the_tld_publishes_a_ds_set_as_a_registry_does_and_withdraws_it(dns_lab):
+    zone = dns_lab.proof_zones["bind"]
+    ds = "IN DS 12345 13 2 " + "ab" * 32
+    assert rrset(ask(dns_lab.tld_server, zone, "DS"), zone, "DS") is None
+    try:
+        dns_lab.publish_ds(zone, [ds])
+        answer = ask(dns_lab.tld_server, zone, "DS")
+        published = rrset(answer, zone, "DS")
+        assert published is not None and published[0].key_tag == 12345
+        assert rrset(answer, zone, "RRSIG", covers="DS") is not None  # signed by the TLD
+        assert chain_validates(dns_lab, dns_lab.zone_of("good"))      # the TLD's other data as before
+    finally:
+        dns_lab.publish_ds(zone, [])
+    assert rrset(ask(dns_lab.tld_server, zone, "DS"), zone, "DS") is None
+
+
 def test_root_hints_and_trust_anchor_are_zone_files_of_the_lab(dns_lab):
     hints = dns_lab.root_hints.read_text()
     assert ". 3600000 IN NS a.root-servers.test." in hints
