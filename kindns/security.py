@@ -36,7 +36,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": REFERRER_POLICY,
-    "Permissions-Policy": "browsing-topics=()",  # no interest cohorts for the browsers of our readers
+    "Permissions-Policy": "browsing-topics=()",  # browsers put no reader into advertising cohorts (Topics API)
 }
 # Behind HTTPS only: a year, for this host and every host below it.
 STRICT_TRANSPORT_SECURITY = "max-age=31556926; includeSubDomains"
