@@ -182,9 +182,10 @@ class Collector:
 
     @staticmethod
     async def _collect_identity(target: Any, ask: Callable[..., Awaitable[Probe]]) -> None:
-        """version.bind, then id.server only when the version names no software (most servers name it)."""
+        """version.bind, then id.server only when the server answered it but named no software (most servers
+        name it; one that did not answer at all is not kept waiting for a second time)."""
         target.identity = await ask(IDENTITY_NAME, "TXT")
-        if not names_software(target.identity):
+        if target.identity.answered and not names_software(target.identity):
             target.server_id = await ask(SERVER_ID_NAME, "TXT")
 
     async def _collect_soa(self, apex: str, server: ServerSnapshot, soa: Awaitable[Probe]) -> None:

@@ -243,6 +243,10 @@ def measure_batch(batch_id: int) -> str:
                                     CampaignBatch.worker == worker_identity())
         .values(status=BatchStatus.DONE.value, finished_at=finished, lease_until=None)
         .execution_options(synchronize_session=False)).rowcount == 1
+    # Committed before the campaign is looked at: two batches ending at once on PostgreSQL would otherwise each
+    # see the other still running (neither committed) and neither would mark the campaign done. Committed
+    # first, whichever looks last sees both done.
+    db.session.commit()
     _finish_campaign(campaign, finished)
     log.info("campaign %s batch %s: %d zones in %.1f s", campaign.slug, batch.number, len(zones),
              time.monotonic() - began)
@@ -250,7 +254,7 @@ def measure_batch(batch_id: int) -> str:
 
 
 def _finish_campaign(campaign: Campaign, moment: datetime) -> None:
-    """Mark the campaign done once no batch is left to measure."""
+    """Mark the campaign done once no batch is left to measure (the caller has committed its batch's end)."""
     left = select(CampaignBatch.id).where(
         CampaignBatch.campaign_id == campaign.id,
         CampaignBatch.status.in_((BatchStatus.QUEUED.value, BatchStatus.RUNNING.value))).exists()
