@@ -74,3 +74,22 @@ def mail_sent_by(app) -> list[EmailMessage]:
         with contextlib.nullcontext() if in_app else app.app_context():
             run_mail_jobs(app)
     return read_outbox(app.config["KINDNS_OUTBOX"])
+
+
+@contextlib.contextmanager
+def sql_statements():
+    """The SQL statements the app sends to its database while the block runs."""
+    from sqlalchemy import event
+
+    from kindns.extensions import db
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation, make_user
+from tests.helpers import sql_statements
 
 PUBLIC = ["/", "/participants", "/participants/{slug}", "/champions", "/leaderboard", "/badge/{slug}.svg",
           "/api/v1/participants", "/api/v1/participants/{slug}", "/api/v1/participants/{slug}/checks",
@@ -49,21 +50,14 @@ def test_private_pages_and_the_csv_are_not_conditional(client, auth):
 
 
 def test_a_page_many_open_at_once_is_built_once_and_a_change_shows_at_once(app, client, monkeypatch):
-    from sqlalchemy import event
-
     from kindns import caching
     from kindns.extensions import db
 
     org = make_organisation("Tempus", country="PY", approved=True)
     assert "Tempus" in client.get("/participants").get_data(as_text=True)
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements() as statements:
         again = client.get("/participants")
         spanish = client.get("/participants", headers={"Accept-Language": "es"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert again.status_code == 200 and "Tempus" in again.get_data(as_text=True)
     assert "Participantes" in spanish.get_data(as_text=True)
     assert len(statements) == 3  # the Spanish page only: the English one was kept

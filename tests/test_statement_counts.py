@@ -2,14 +2,10 @@
 page's cost grows with the directory (a query per row, a lazy load per target, a count over everything)."""
 from __future__ import annotations
 
-import contextlib
-
-from sqlalchemy import event
-
 from kindns.directory.services import clear_leaderboard_cache
-from kindns.extensions import db
 from tests.conformance.factories import make_run
 from tests.factories import make_organisation
+from tests.helpers import sql_statements
 
 COUNTRIES = ("BR", "PY", "KE", "FR", "JP", "US")
 PAGES = [
@@ -37,20 +33,6 @@ def _registry(count: int) -> dict[str, object]:
     return {"slug": orgs[0].slug, "last_id": sorted(orgs, key=lambda o: o.name)[1].id}
 
 
-@contextlib.contextmanager
-def _counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _statements(client, values) -> dict[str, int]:
     counts = {}
     for page in PAGES:
@@ -58,7 +40,7 @@ def _statements(client, values) -> dict[str, int]:
         client.application.config["KINDNS_PAGE_SIZE"] = 2 if "page=2" in page else 25
         clear_leaderboard_cache()  # each page pays for the leaderboard it reads, as the first after a change
         url = page.format(**values)
-        with _counting() as statements:
+        with sql_statements() as statements:
             response = client.get(url)
         assert response.status_code == 200, url
         counts[page] = len(statements)

@@ -4,32 +4,13 @@ queue) and gives the same answer, and only the worker, later, looks the address 
 timed: timings on a shared machine prove nothing either way."""
 from __future__ import annotations
 
-import contextlib
-
-from sqlalchemy import event
-
 from kindns.extensions import db
 from kindns.mail import read_outbox
 from kindns.models import User
 from tests.factories import make_user
-from tests.helpers import csrf_token_from, link_in, run_mail_jobs, submit_form
+from tests.helpers import csrf_token_from, link_in, run_mail_jobs, sql_statements, submit_form
 
 PASSWORD = "a long enough password"
-
-
-@contextlib.contextmanager
-def _statements():
-    """The SQL statements the app sends while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _work_of(app, client, url: str, data: dict):
@@ -37,7 +18,7 @@ def _work_of(app, client, url: str, data: dict):
     page = client.get(url)  # the form and its CSRF token, outside the count
     huey = app.extensions["kindns.jobs"].huey
     before = {task.id for task in huey.pending()}
-    with _statements() as statements:
+    with sql_statements() as statements:
         response = client.post(url, data={**data, "csrf_token": csrf_token_from(page.data)})
     queued = [(task.name, task.args) for task in huey.pending() if task.id not in before]
     return response, statements, queued
