@@ -104,11 +104,11 @@ def identify(probes: dict[str, Probe | None], ids: dict[str, Probe | None] | Non
     said: dict[str, str] = {}
     found: list[tuple[str, str]] = []  # (software, basis), one per server that gave it away
     for address, probe in probes.items():
-        server_id = ids.get(address)
-        shown = [text for text in (_said(probe), "; ".join(f"id.server {t}" for t in _texts(server_id))) if text]
+        server_id, version = ids.get(address), _said(probe)
+        shown = [text for text in (version, "; ".join(f"id.server {t}" for t in _texts(server_id))) if text]
         if shown:
             said[address] = "; ".join(shown)
-        if software := software_in(_said(probe)):
+        if software := software_in(version):
             found.append((software, SAID))
         elif software := behaves_like(probe) or behaves_like(server_id):
             found.append((software, BEHAVIOUR))
