@@ -603,7 +603,7 @@ def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> l
     # The templates are marked outside the f-strings: the catalogue's extractor does not look inside them.
     heading, in_file = N_("For %(software)s:"), N_("In %(file)s:")
     apply_with, check_with = N_("Then apply it with:"), N_("Check again with:")
-    give_parent = N_("Then give the parent zone (through your registrar) the DS record this prints:")
+    give_parent = N_("Once the zone is signed (a few seconds later), give the parent zone (through your registrar) the DS record this prints:")
     lines = [indent + translate(heading) % {"software": fix["software_name"]} + " " + fix["text"]]
     if fix["config"]:
         if fix["file"]:

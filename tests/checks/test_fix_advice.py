@@ -82,7 +82,7 @@ def test_the_signing_fix_ends_with_the_command_that_prints_the_ds_for_the_regist
             str(dns_lab.trust_anchor), "--allow-private", "--software", "knot"]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert (f"Then give the parent zone (through your registrar) the DS record this prints: keymgr {zone} ds"
+    assert (f"Once the zone is signed (a few seconds later), give the parent zone (through your registrar) the DS record this prints: keymgr {zone} ds"
             in result.output)
     [report] = json.loads(runner.invoke(args=args[:-2] + ["--software", "bind", "--json"]).output)
     signed = next(c for c in report["checks"] if c["id"] == "dnssec-signed")

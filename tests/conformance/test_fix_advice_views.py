@@ -184,5 +184,5 @@ def test_a_bind_that_hides_its_version_is_known_by_its_answers_on_the_report(app
     assert "Its servers say they run BIND 9 (not in words: their answers behave like it)" in page
     signing = card(page, "dnssec-signed")
     assert "For BIND 9" in signing and "dnssec-policy default;" in signing
-    assert "Then give the parent zone (through your registrar) the DS record this prints:" in signing
+    assert "Once the zone is signed (a few seconds later), give the parent zone (through your registrar) the DS record this prints:" in signing
     assert f"dig @127.0.0.1 +norecurse +noall +answer {name} DNSKEY | dnssec-dsfromkey -2 -f - {name}" in signing
