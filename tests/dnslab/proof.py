@@ -196,7 +196,12 @@ def _bind_blocks(server: ProofServer, faulty: list[Block]) -> list[Block]:
                    Block("trust-anchors", "", [(f". initial-ds {anchor[0]} {anchor[1]} {anchor[2]}",
                                                 f'"{anchor[3]}"')])]
     else:
-        blocks.append(Block("zone", server.zone, [("type", "primary"), ("file", f'"{_zone_file(server)}"')]))
+        # Like the lab's own named: no recursion and no validation, whose built-in root key and root hints
+        # would send queries to the Internet's root servers; a faulty configuration that recurses gets the
+        # lab's root.
+        options.statements += [("recursion", "no"), ("dnssec-validation", "no")]
+        blocks += [Block("zone", ".", [("type", "hint"), ("file", f'"{server.lab.root_hints}"')]),
+                   Block("zone", server.zone, [("type", "primary"), ("file", f'"{_zone_file(server)}"')])]
     return _merge(blocks, faulty)
 
 

@@ -16,6 +16,7 @@ import pytest
 from . import LabError, start_lab
 from .errors import require_binary
 from .fixture import dns_lab  # noqa: F401  (the fixture)
+from .proof import proof_server
 from .probes import ask, asn_of, chain_validates, rrset, zone_problems
 from .zones import EXPECTED_VERDICTS, IPV6_ROLES, MUTABLE_ROLES, MUTABLE_VERDICTS, must_not_pass, skip_without
 
@@ -233,6 +234,20 @@ def test_nothing_in_the_lab_points_outside_loopback(dns_lab):
     assert named_conf.count("recursion yes;") == 1
     for conf in dns_lab.workdir.glob("unbound-*/unbound.conf"):
         assert f'root-hints: "{dns_lab.root_hints}"' in conf.read_text()
+
+
+@pytest.mark.parametrize("software,role", [("bind", "zone"), ("bind", "resolver"), ("knot", "zone"),
+                                           ("unbound", "resolver")])
+def test_a_proof_server_talks_to_the_lab_only(dns_lab, software, role):
+    """A throwaway server of the fix proofs, once it has started and been asked for a name of the lab, has
+    tried no address outside loopback: no root server of the Internet primed or asked for its key."""
+    with proof_server(dns_lab, software, role, []) as server:
+        name = f"{server.zone}." if role == "zone" else f"{dns_lab.tld}."
+        assert ask(server.address, name, "SOA", rd=role == "resolver").answer
+        time.sleep(0.5)  # what a server does at start-up (priming, trust anchor refresh) is logged by now
+        log = server.process.log_path.read_text()
+    addresses = re.findall(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])", log)
+    assert log and all(a.startswith("127.") or a == "0.0.0.0" for a in addresses), log
 
 
 def test_a_server_that_fails_to_start_is_reported_with_its_log_and_everything_is_undone(monkeypatch, dns_lab):
