@@ -5,7 +5,7 @@ how sure the registry is that it works (proven on a live server by the tests, sy
     fix = fix_for("AXFR_ALLOWED", "bind")
     fix.config({"zone": "example.org"})     # named.conf text to add or replace
     fix.apply                                # ("rndc reconfig",)
-    fix.parent_ds                            # a command printing the DS record to give the parent, if any
+    fix.parent_ds                            # a command printing the DS records to give the parent, if any
 
 A fix is declarative: `changes` say, per block of the configuration, which statements to set (every
 statement of that name in that block is replaced by the values given, unless `add` asks to keep the others).
@@ -107,6 +107,7 @@ PLACEHOLDERS: dict[str, str] = {
     "address": "0.0.0.0",                 # the address Unbound listens on for DNS over TLS
     "listen": "any",                      # the addresses BIND listens on for DNS over TLS
     "primary": "127.0.0.1",               # the zone's primary server, asked from itself for its keys
+    "parent_ns": "198.51.100.53",         # RFC 5737 documentation address: a server of the parent zone
 }
 
 
@@ -242,6 +243,13 @@ def _render_lines(blocks: list[Block]) -> str:
 
 # -- the fixes -------------------------------------------------------------------------------------------------
 
+# When the operator gives the parent the DS records a fix's parent_ds commands print (a label above them).
+DS_ONCE_SIGNED = N_("Once the zone is signed (a few seconds later), give the parent zone (through your registrar) "
+                    "the DS record this prints:")
+DS_IN_ROLLOVER = N_("When this prints a record of the new algorithm (a day or more later), give the parent zone "
+                    "(through your registrar) exactly these DS records, in place of the old ones:")
+
+
 @dataclass(frozen=True)
 class Fix:
     """What to change on one software for one finding code."""
@@ -254,9 +262,10 @@ class Fix:
     changes: tuple[Change, ...] = ()
     apply: tuple[str, ...] = ()     # commands that make the running server use the change
     proof: str = UNPROVEN
-    # A signed zone's chain of trust ends at the parent: commands printing the DS record the operator gives
-    # the parent zone (through the registrar) once the change is applied.
+    # A signed zone's chain of trust ends at the parent: commands printing the DS records the operator gives
+    # the parent zone (through the registrar), and when to give them.
     parent_ds: tuple[str, ...] = ()
+    parent_when: str = DS_ONCE_SIGNED
 
     def filled_commands(self, commands: Iterable[str], context: dict[str, Any] | None = None) -> list[str]:
         values = _placeholders(context)
@@ -280,6 +289,7 @@ class Fix:
             "text": translate(self.text), "file": self.file, "syntax": self.syntax,
             "config": self.config(context), "changes": [c.to_dict() for c in self.filled_changes(context)],
             "apply": list(self.apply), "parent_ds": self.filled_commands(self.parent_ds, context),
+            "parent_when": translate(self.parent_when) if self.parent_ds else "",
             "verify": verify, "proof": self.proof,
             "proof_text": translate(PROOF_TEXT[self.proof]),
         }
@@ -299,6 +309,8 @@ RNDC = ("rndc reconfig",)
 # What a registrar asks for: the DS of the zone's key-signing key, from the keys the server now serves.
 BIND_DS = ("dig @${primary} +norecurse +noall +answer ${zone} DNSKEY | dnssec-dsfromkey -2 -f - ${zone}",)
 KNOT_DS = ("keymgr ${zone} ds",)
+# During a rollover: the DS records the parent should now hold, as the zone itself publishes them (CDS).
+CDS = ("dig @${primary} +norecurse +noall +answer ${zone} CDS",)
 RNDC_FLUSH = ("rndc reconfig", "rndc flush")  # a resolver's cache keeps what it learnt the old way
 KNOTC = ("knotc reload",)
 UNBOUND_RELOAD = ("unbound-control reload",)
@@ -322,6 +334,10 @@ ENCRYPTED = ("NO_ENCRYPTED_TRANSPORT", "NO_ENCRYPTED_TRANSPORT_RECOMMENDED")
 
 BIND_SIGNING = (Change("zone", "dnssec-policy", ("default",), item="${zone}"),
                 Change("zone", "inline-signing", ("yes",), item="${zone}"))
+BIND_PARENT_WATCH = Change("zone", "parental-agents", ("{ ${parent_ns}; }",), item="${zone}")
+KNOT_PARENT_WATCH = (Change("remote", "address", ("${parent_ns}",), item="parent"),
+                     Change("submission", "parent", ("[ parent ]",), item="parent-ds"),
+                     Change("policy", "ksk-submission", ("parent-ds",), item="${policy}"))
 KNOT_SIGNING = (Change("policy", "algorithm", ("ecdsap256sha256",), item="${policy}"),
                 Change("zone", "dnssec-signing", ("on",), item="${zone}"),
                 Change("zone", "dnssec-policy", ("${policy}",), item="${zone}"))
@@ -383,18 +399,21 @@ FIXES: list[Fix] = [
     Fix(SIGNING, "knot", N_("Let Knot sign the zone and re-sign it automatically with an allowed algorithm "
                             "(ECDSAP256SHA256), then publish its DS record at the parent."),
         KNOT_CONF, "knot", KNOT_SIGNING, KNOTC, LIVE, KNOT_DS),
-    # An algorithm rollover keeps the zone valid throughout by waiting out TTLs and safety margins (hours to
-    # days with these policies): no test run can wait for it, so it is syntax-checked, not proven live.
-    Fix(ALGORITHM, "bind", N_("Move the zone to an allowed algorithm (the default policy: ECDSAP256SHA256). BIND "
-                              "rolls the keys over by itself, signing with both algorithms first; when rndc "
-                              "dnssec -status says the new key-signing key is ready, replace the DS record at the "
-                              "parent with the new one and tell BIND with rndc dnssec -checkds."),
-        BIND_ZONES, "bind", BIND_SIGNING, RNDC, SYNTAX, BIND_DS),
-    Fix(ALGORITHM, "knot", N_("Move the zone's policy to an allowed algorithm (ECDSAP256SHA256). Knot rolls the "
-                              "keys over by itself, signing with both algorithms first; when it logs that the new "
-                              "key-signing key is ready, replace the DS record at the parent with the new one and "
-                              "tell Knot with knotc zone-ksk-submitted."),
-        KNOT_CONF, "knot", KNOT_SIGNING, KNOTC, SYNTAX, KNOT_DS),
+    # An algorithm rollover keeps the zone valid throughout by waiting out TTLs and safety margins: days with
+    # these policies. The server says when the parent may take the new DS by publishing it as CDS (RFC 7344),
+    # and learns that the parent has it by asking the parent's server itself.
+    Fix(ALGORITHM, "bind", N_("Move the zone to an allowed algorithm (the default policy: ECDSAP256SHA256) and "
+                              "let BIND ask a server of the parent zone (replace 198.51.100.53 with its address) "
+                              "for the zone's DS records. BIND rolls the keys over by itself, signing with both "
+                              "algorithms first, publishes the new DS as a CDS record when the parent may take "
+                              "it, and retires the old keys once the parent serves the new DS."),
+        BIND_ZONES, "bind", BIND_SIGNING + (BIND_PARENT_WATCH,), RNDC, LIVE, CDS, DS_IN_ROLLOVER),
+    Fix(ALGORITHM, "knot", N_("Move the zone's policy to an allowed algorithm (ECDSAP256SHA256) and let Knot ask "
+                              "a server of the parent zone (replace 198.51.100.53 with its address) for the zone's "
+                              "DS records. Knot rolls the keys over by itself, signing with both algorithms "
+                              "first, publishes the new DS as a CDS record when the parent may take it, and "
+                              "retires the old keys once the parent serves the new DS."),
+        KNOT_CONF, "knot", KNOT_SIGNING + KNOT_PARENT_WATCH, KNOTC, LIVE, CDS, DS_IN_ROLLOVER),
     Fix(RESIGNING, "bind", N_("Let BIND re-sign the zone automatically: the default policy keeps every signature "
                               "valid for two weeks and renews it five days before it ends."),
         BIND_ZONES, "bind", BIND_SIGNING, RNDC, LIVE),
@@ -603,7 +622,6 @@ def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> l
     # The templates are marked outside the f-strings: the catalogue's extractor does not look inside them.
     heading, in_file = N_("For %(software)s:"), N_("In %(file)s:")
     apply_with, check_with = N_("Then apply it with:"), N_("Check again with:")
-    give_parent = N_("Once the zone is signed (a few seconds later), give the parent zone (through your registrar) the DS record this prints:")
     lines = [indent + translate(heading) % {"software": fix["software_name"]} + " " + fix["text"]]
     if fix["config"]:
         if fix["file"]:
@@ -612,7 +630,7 @@ def format_fix(fix: dict, gettext: Gettext | None = None, indent: str = "") -> l
     if fix["apply"]:
         lines.append(f"{indent}  {translate(apply_with)} {'; '.join(fix['apply'])}")
     if fix["parent_ds"]:
-        lines.append(f"{indent}  {translate(give_parent)} {'; '.join(fix['parent_ds'])}")
+        lines.append(f"{indent}  {fix['parent_when']} {'; '.join(fix['parent_ds'])}")
     if fix["verify"]:
         lines.append(f"{indent}  {translate(check_with)} {fix['verify']}")
     lines.append(f"{indent}  {fix['proof_text']}")

@@ -92,6 +92,22 @@ def test_the_signing_fix_ends_with_the_command_that_prints_the_ds_for_the_regist
 
 
 @pytest.mark.dns
+@pytest.mark.parametrize("software,watch", [("bind", "parental-agents { 198.51.100.53; };"),
+                                            ("knot", "address: 198.51.100.53")])
+def test_the_algorithm_fix_hands_the_parent_the_cds_records_when_the_rollover_is_ready(dns_lab, runner, software,
+                                                                                      watch):
+    zone = dns_lab.zones["deprecated-algorithm"]
+    args = ["kindns", "check", zone, "--root-hints", str(dns_lab.root_hints), "--trust-anchor",
+            str(dns_lab.trust_anchor), "--allow-private", "--software", software]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert watch in result.output  # the server watches the parent: the operator replaces the documentation address
+    assert ("When this prints a record of the new algorithm (a day or more later), give the parent zone (through "
+            "your registrar) exactly these DS records, in place of the old ones: "
+            f"dig @127.0.0.1 +norecurse +noall +answer {zone} CDS") in result.output
+
+
+@pytest.mark.dns
 def test_check_resolver_prints_the_fix_for_the_resolver_software(dns_lab, runner):
     result = runner.invoke(args=["kindns", "check-resolver", dns_lab.resolvers["non-validating"], "--category",
                                  "public", "--root-hints", str(dns_lab.root_hints), "--trust-anchor",

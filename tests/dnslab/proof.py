@@ -15,8 +15,11 @@ socket in its directory): the lab's own servers keep theirs disabled, so nothing
 from __future__ import annotations
 
 import base64
+import calendar
 import contextlib
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -130,6 +133,8 @@ class ProofServer:
                 argv = [require_binary("dnssec-dsfromkey", "bind9-utils"), *args]
             elif program == "keymgr":
                 argv = [require_binary("keymgr", "knot"), "-c", str(self.conf), *args]
+            elif program == "grep":
+                argv = [require_binary("grep", "grep"), *args]
             else:
                 raise LabError(f"a proof cannot run {text!r}")
             done = subprocess.run(argv, input=data, capture_output=True, timeout=30)
@@ -137,6 +142,38 @@ class ProofServer:
                 raise LabError(f"`{part}` failed ({done.returncode}): {done.stdout!r}{done.stderr!r}")
             data = done.stdout
         return data.decode()
+
+    # -- time ---------------------------------------------------------------------------------------------
+    def submitted_ds(self) -> None:
+        """Tell the server that the parent serves the DS of its key-signing key, as its operator did once the
+        registrar had published it (the zone's starting point in a proof of a key rollover)."""
+        commands = {"bind": f"rndc dnssec -checkds published {self.zone}",
+                    "knot": f"knotc zone-ksk-submitted {self.zone}"}
+        if self.software not in commands:
+            raise LabError(f"a proof cannot tell {self.software} that its DS is published")
+        self.run([commands[self.software]])
+
+    def age(self, seconds: int) -> None:
+        """Let `seconds` pass for the server's keys: the timing metadata of every key (when it was published,
+        became ready, active, retired; for BIND also when its DNSKEY, signatures and DS last changed state)
+        moves that far back, and the server restarts to read it, as BIND's own system tests do to step
+        through a rollover. The signatures the server makes stay those of the real time, so the check engine
+        judges them at its own clock."""
+        if self.software not in ("bind", "knot"):
+            raise LabError(f"a proof cannot age the keys of {self.software}")
+        self.stop()
+        if self.software == "bind":
+            for path in self.directory.iterdir():
+                if path.name.startswith("K") and path.suffix in (".key", ".private", ".state"):
+                    path.write_text(_aged(path.read_text(), seconds))
+        else:
+            keymgr = [require_binary("keymgr", "knot"), "-c", str(self.conf), self.zone]
+            for key in json.loads(_output([*keymgr, "list", "-j"])):
+                timers = [f"{name.replace('-', '_')}={value - seconds}" for name, value in key.items()
+                          if name in KNOT_TIMERS and isinstance(value, int) and value > 0]
+                if timers:
+                    _output([*keymgr, "set", key["id"], *timers])
+        self.start()
 
     def run(self, commands: Iterable[str]) -> None:
         """Run a fix's commands; each must succeed, and the server must still be up and answering after."""
@@ -151,6 +188,31 @@ class ProofServer:
                 raise LabError(f"`{text}` failed ({done.returncode}): {done.stdout}{done.stderr}\n"
                                f"{self.log_tail()}")
         self._wait_ready()
+
+
+# BIND's key files write each time as a field of its own, YYYYMMDDHHMMSS in UTC ("Active: 20261202005825";
+# in a .key file behind "; "), never inside key material.
+_TIMESTAMP = re.compile(r"^(;? ?[A-Za-z]+: )(\d{14})\b", re.MULTILINE)
+
+
+def _aged(text: str, seconds: int) -> str:
+    """A key file's text with every time in it `seconds` earlier."""
+    def earlier(match: re.Match) -> str:
+        moment = calendar.timegm(time.strptime(match.group(2), "%Y%m%d%H%M%S")) - seconds
+        return match.group(1) + time.strftime("%Y%m%d%H%M%S", time.gmtime(moment))
+    return _TIMESTAMP.sub(earlier, text)
+
+
+# The timers of a Knot key (keymgr list -j), each a Unix time or 0 for "not set".
+KNOT_TIMERS = ("created", "pre-active", "publish", "ready", "active", "retire-active", "retire", "post-active",
+               "revoke", "remove")
+
+
+def _output(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise LabError(f"`{' '.join(argv)}` failed ({done.returncode}): {done.stdout}{done.stderr}")
+    return done.stdout
 
 
 def _zone_address(lab, zone: str) -> str:
