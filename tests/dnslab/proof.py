@@ -133,8 +133,6 @@ class ProofServer:
                 argv = [require_binary("dnssec-dsfromkey", "bind9-utils"), *args]
             elif program == "keymgr":
                 argv = [require_binary("keymgr", "knot"), "-c", str(self.conf), *args]
-            elif program == "grep":
-                argv = [require_binary("grep", "grep"), *args]
             else:
                 raise LabError(f"a proof cannot run {text!r}")
             done = subprocess.run(argv, input=data, capture_output=True, timeout=30)
@@ -143,7 +141,7 @@ class ProofServer:
             data = done.stdout
         return data.decode()
 
-    # -- time ---------------------------------------------------------------------------------------------
+    # -- keys and time ------------------------------------------------------------------------------------
     def submitted_ds(self) -> None:
         """Tell the server that the parent serves the DS of its key-signing key, as its operator did once the
         registrar had published it (the zone's starting point in a proof of a key rollover)."""
@@ -156,9 +154,9 @@ class ProofServer:
     def age(self, seconds: int) -> None:
         """Let `seconds` pass for the server's keys: the timing metadata of every key (when it was published,
         became ready, active, retired; for BIND also when its DNSKEY, signatures and DS last changed state)
-        moves that far back, and the server restarts to read it, as BIND's own system tests do to step
-        through a rollover. The signatures the server makes stay those of the real time, so the check engine
-        judges them at its own clock."""
+        moves that far back, and the server restarts to read it (BIND's own system tests, too, step through
+        a rollover by setting key times in the past). The signatures the server makes stay those of the real
+        time, so the check engine judges them at its own clock."""
         if self.software not in ("bind", "knot"):
             raise LabError(f"a proof cannot age the keys of {self.software}")
         self.stop()
