@@ -53,6 +53,22 @@ def folded_words(text: str) -> list[str]:
     return list(dict.fromkeys(_WORD.findall(fold(text))))
 
 
+def slugify(name: str, max_length: int, fallback: str) -> str:
+    """A URL-safe slug of `name`: ASCII letters, digits and hyphens (accents dropped), at most `max_length`
+    long, or `fallback` when nothing is left ("Solução Redes" -> "solucao-redes")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or fallback
+
+
+def first_free(base: str, taken: set[str]) -> str:
+    """`base`, or `base` with -2, -3 … appended: the first of them not in `taken`."""
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
 def search_text(text: str) -> str:
     """What a search looks through: `text` folded, its white space one space ("Solução  Redes" ->
     "solucao redes"). Signs stay: someone may look for "100%"."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kindns.text import clean_display_text
+from kindns.text import clean_display_text, first_free, slugify
 
 
 @pytest.mark.parametrize("typed,stored", [
@@ -31,3 +31,20 @@ def test_search_text_and_terms_fold_alike():
     assert search_text("Solução  Redes S.A.") == "solucao redes s.a."
     assert search_terms("REDES solução redes") == ["redes", "solucao"]
     assert all(term in search_text("Solução  Redes S.A.") for term in search_terms("s.a. SOLUCAO"))
+
+
+@pytest.mark.parametrize("name,slug", [
+    ("Solução Redes S.A.", "solucao-redes-s-a"),
+    ("  Réseau -- Île-de-France  ", "reseau-ile-de-france"),
+    ("東京ネットワーク", "organisation"),  # nothing ASCII is left
+    ("a" * 40 + " " + "b" * 40, "a" * 40 + "-" + "b" * 29),
+    ("a" * 69 + " b", "a" * 69),  # never ends in a hyphen when cut
+])
+def test_a_slug_is_ascii_hyphenated_and_bounded(name, slug):
+    assert slugify(name, 70, "organisation") == slug
+
+
+def test_the_first_free_slug_counts_from_two():
+    assert first_free("lacnic", set()) == "lacnic"
+    assert first_free("lacnic", {"lacnic"}) == "lacnic-2"
+    assert first_free("lacnic", {"lacnic", "lacnic-2", "lacnic-4"}) == "lacnic-3"

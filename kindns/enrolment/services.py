@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import idna
@@ -32,7 +31,7 @@ from ..models import (
 )
 from ..practices import CATEGORIES, Practice, kinds_of, practices_for
 from ..regions import is_country, region_for
-from ..text import clean_display_text
+from ..text import clean_display_text, first_free, slugify as slug_of
 from ..tokens import make_token
 from . import status
 
@@ -99,10 +98,8 @@ class OrganisationDetails:
 
 
 def slugify(name: str) -> str:
-    """A URL-safe slug: ASCII letters, digits and hyphens (accents dropped), or "organisation"."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "organisation"
+    """An organisation's slug for `name`, or "organisation"."""
+    return slug_of(name, SLUG_MAX_LENGTH, "organisation")
 
 
 def unique_slug(name: str) -> str:
@@ -113,12 +110,7 @@ def unique_slug(name: str) -> str:
             (Organisation.slug == base) | Organisation.slug.like(f"{base}-%")
         )
     ))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return first_free(base, taken)
 
 
 def create_organisation(user: User, details: OrganisationDetails) -> Organisation:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator
@@ -22,6 +20,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Organisation, User
 from ..regions import is_country
+from ..text import first_free, slugify
 from ..workers import aware, now, signs_of_life, worker_identity
 from . import imports
 from .models import LETTERS, BatchStatus, Campaign, CampaignBatch, CampaignInvitation, CampaignStatus, CampaignZone
@@ -49,14 +48,10 @@ def _settings() -> dict:
 # --- recording a campaign ----------------------------------------------------------------------------
 
 def _slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_MAX_LENGTH].rstrip("-") or "campaign"
+    base = slugify(name, SLUG_MAX_LENGTH, "campaign")
     taken = set(db.session.scalars(select(Campaign.slug).where(
         (Campaign.slug == base) | Campaign.slug.like(f"{base}-%"))))
-    n, slug = 2, base
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return first_free(base, taken)
 
 
 def create_campaign(name: str, namespace: str, data: bytes, user: User | None, *, country: str = "",
