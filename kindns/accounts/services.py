@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from datetime import datetime, timezone
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -23,11 +22,10 @@ from zxcvbn import zxcvbn
 from ..audit import record
 from ..extensions import db
 from ..ids import MAX_DATABASE_ID, parse_bounded_int
-from ..mail import MailNotSent, absolute_url, send_mail
+from ..mail import absolute_url, try_send_mail
 from ..models import Invitation, User
 from ..tokens import make_token, read_token
 
-log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
@@ -130,13 +128,7 @@ def is_safe_next(target: str | None) -> bool:
 def _send(to: str, subject: str, template: str, **context) -> bool:
     """Mail a message rendered from a text template; a mail failure is logged, not shown to the user,
     so that every visitor sees the same answer whatever happened behind it."""
-    body = render_template(template, **context)
-    try:
-        send_mail(to, subject, body)
-    except MailNotSent as exc:
-        log.error("%s", exc)
-        return False
-    return True
+    return try_send_mail(to, subject, render_template(template, **context))
 
 
 def _hash_fragment(user: User) -> str:
