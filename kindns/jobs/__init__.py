@@ -149,12 +149,19 @@ def refresh_standings() -> None:
 
 
 def requeue_lost_batches() -> None:
-    """Queue again the campaign batches whose worker stopped renewing its lease (observatory.services)."""
+    """Queue again the campaign batches whose worker stopped renewing its lease, and, when the queue is idle
+    (nothing waiting, nothing scheduled), the queued batches no message will bring to a worker
+    (observatory.services)."""
     from ..observatory import services
 
     queued = queue_campaign_batches(services.recover_lost_batches())
     if queued:
         log.warning("queued %d campaign batches again: their worker stopped before it finished them", queued)
+    huey = current_jobs().huey
+    if huey.pending_count() == 0 and huey.scheduled_count() == 0:
+        stranded = queue_campaign_batches(services.stranded_batches())
+        if stranded:
+            log.warning("queued %d campaign batches again: the queue had lost their messages", stranded)
 
 
 def snapshot_regions() -> None:

@@ -31,6 +31,7 @@ INSERT_CHUNK = 5000  # rows a statement inserts at a time
 STORE_EVERY = 50     # reports a worker stores at a time (what progress shows, and what a killed worker loses)
 MAX_ATTEMPTS = 3     # a batch the engine breaks on this many times is given up (a bug, not a dead worker)
 SLUG_MAX_LENGTH = 60
+STRANDED_GRACE = 60.0  # seconds a new campaign is left for whoever recorded it to queue its batches
 
 
 class CampaignError(ValueError):
@@ -294,6 +295,18 @@ def recover_lost_batches() -> list[int]:
         log.warning("campaign batches %s lost their worker; queued again", lost)
     db.session.commit()
     return lost
+
+
+def stranded_batches(grace: float = STRANDED_GRACE) -> list[int]:
+    """The queued batches of campaigns recorded over `grace` seconds ago (one recorded a moment ago may be
+    having its batches queued right now). When the queue holds nothing, not even for later, no message will
+    ever bring them to a worker: it was lost with a Redis that restarted without its data, or the web process
+    stopped between recording the campaign and queuing it."""
+    created_before = now() - timedelta(seconds=grace)
+    return list(db.session.scalars(
+        select(CampaignBatch.id).join(Campaign, Campaign.id == CampaignBatch.campaign_id)
+        .where(CampaignBatch.status == BatchStatus.QUEUED.value, Campaign.created_at < created_before)
+        .order_by(CampaignBatch.campaign_id, CampaignBatch.number)))
 
 
 # --- progress ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from kindns.checks.query import ServerBuckets
 from kindns.extensions import db
+from kindns.jobs import current_jobs, requeue_lost_batches
 from kindns.observatory import services
 from kindns.observatory.models import VERDICTS, CampaignBatch, CampaignZone
 from tests.factories import make_user
@@ -93,6 +94,32 @@ def test_a_batch_whose_lease_ran_out_is_queued_again(app, ctx):
     assert services.recover_lost_batches() == [first]
     assert db.session.get(CampaignBatch, first).status == "queued"
     assert db.session.get(CampaignBatch, second).status == "running"
+
+
+def test_batches_whose_messages_the_queue_lost_are_queued_again_once_it_is_idle(app, ctx, queued):
+    """A Redis restarted without its data loses the messages of batches still waiting: once nothing waits in
+    the queue or is scheduled there, a queued batch has no message left to bring it to a worker."""
+    huey = current_jobs().huey
+    staff = make_user("staff@registry.example", is_staff=True)
+    campaign = services.create_campaign("Stranded", "py", b"uno.py\ndos.py\n", staff, batch_size=1)
+    first, second = services.queued_batches(campaign)
+    requeue_lost_batches()
+    assert queued() == 0  # recorded a moment ago: whoever recorded it may be queuing it right now
+
+    campaign.created_at = services.now() - timedelta(minutes=5)
+    db.session.commit()
+    current_jobs().measure_campaign_batch.schedule(args=(first,), delay=60)  # "busy": tried again later
+    huey.add_schedule(huey.dequeue())  # where a worker keeps it until then
+    requeue_lost_batches()
+    assert queued() == 0 and huey.scheduled_count() == 1  # the schedule still holds one of their messages
+    huey.storage.flush_schedule()
+    current_jobs().measure_campaign_batch(second)
+    requeue_lost_batches()
+    assert queued() == 1  # a message waits: it may be theirs
+
+    huey.flush()  # Redis restarted without its data
+    requeue_lost_batches()
+    assert sorted(task.args[0] for task in iter(huey.dequeue, None)) == [first, second]
 
 
 def test_the_token_bucket_spaces_queries_to_one_address():
