@@ -123,7 +123,7 @@ class ProofServer:
 
     def output(self, text: str) -> str:
         """What a fix's printing command (a pipeline, `a | b`) prints when run against this server: dig asks
-        the server itself, keymgr reads this Knot's key database."""
+        the server itself, keymgr reads (and sets) this Knot's key database."""
         data = b""
         for part in text.split(" | "):
             program, *args = shlex.split(part)
@@ -165,12 +165,11 @@ class ProofServer:
                 if path.name.startswith("K") and path.suffix in (".key", ".private", ".state"):
                     path.write_text(_aged(path.read_text(), seconds))
         else:
-            keymgr = [require_binary("keymgr", "knot"), "-c", str(self.conf), self.zone]
-            for key in json.loads(_output([*keymgr, "list", "-j"])):
+            for key in json.loads(self.output(f"keymgr {self.zone} list -j")):
                 timers = [f"{name.replace('-', '_')}={value - seconds}" for name, value in key.items()
                           if name in KNOT_TIMERS and isinstance(value, int) and value > 0]
                 if timers:
-                    _output([*keymgr, "set", key["id"], *timers])
+                    self.output(f"keymgr {self.zone} set {key['id']} {' '.join(timers)}")
         self.start()
 
     def run(self, commands: Iterable[str]) -> None:
@@ -204,13 +203,6 @@ def _aged(text: str, seconds: int) -> str:
 # The timers of a Knot key (keymgr list -j), each a Unix time or 0 for "not set".
 KNOT_TIMERS = ("created", "pre-active", "publish", "ready", "active", "retire-active", "retire", "post-active",
                "revoke", "remove")
-
-
-def _output(argv: list[str]) -> str:
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise LabError(f"`{' '.join(argv)}` failed ({done.returncode}): {done.stdout}{done.stderr}")
-    return done.stdout
 
 
 def _zone_address(lab, zone: str) -> str:
